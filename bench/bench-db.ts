@@ -1,0 +1,104 @@
+/**
+ * What the load suite reads from (and resets in) the bench database directly: accounts to sign in
+ * as, ids to request, reset links with known tokens, and a clean slate between scenarios.
+ */
+import pg from "pg";
+import { digestToken, newSecretToken } from "../src/features/auth/tokens.ts";
+import { BENCH_COMPANIES } from "./fixtures.ts";
+
+export type BenchDb = ReturnType<typeof openBenchDb>;
+
+export function openBenchDb(url: string) {
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  const column = async <T>(text: string, values: unknown[] = []): Promise<T[]> => (await pool.query(text, values)).rows.map((row: Record<string, T>) => Object.values(row)[0] as T);
+  const companyId = async (name: string): Promise<string> => {
+    const [id] = await column<string>("select id from companies where name = $1 and deleted_at is null", [name]);
+    if (!id) throw new Error(`no company named ${name}: run the generators first`);
+    return id;
+  };
+  /** Active users of a company who can sign in, by email; `offset` keeps scenarios on separate people. */
+  const activeUsers = (company: string, role: string, what: "id" | "email_normalized", limit: number, offset = 0) =>
+    column<string>(
+      `select u.${what} from users u join companies c on c.id = u.company_id
+       where c.name = $1 and u.status = 'active' and u.password_hash is not null and u.role = $2::role
+       order by u.email_normalized limit $3 offset $4`,
+      [company, role, limit, offset],
+    );
+
+  return {
+    companyId,
+    activeUsers,
+    /** The first linked company in name order: one that the group's manager 1 holds a grant for. */
+    async firstGrantedLinkedCompany(): Promise<string> {
+      const [id] = await column<string>(
+        `select c.id from companies c join companies p on p.id = c.parent_id where p.name = $1 order by lower(c.name), c.id limit 1`,
+        [BENCH_COMPANIES.group.name],
+      );
+      if (!id) throw new Error("no linked company");
+      return id;
+    },
+    /**
+     * Live reset links with known tokens, for users of linked companies (nobody the suite signs in
+     * as). Older live links of theirs are superseded, as issuing one would.
+     */
+    async issueResetLinks(count: number): Promise<string[]> {
+      const userIds = await column<string>(
+        `select u.id from users u join companies c on c.id = u.company_id join companies p on p.id = c.parent_id
+         where p.name = $1 and u.status = 'active' and u.role = 'user'
+         order by u.id limit $2`,
+        [BENCH_COMPANIES.group.name, count],
+      );
+      const tokens = userIds.map(() => newSecretToken());
+      await pool.query(
+        `update link_tokens set superseded_at = now()
+         where user_id = any($1::uuid[]) and used_at is null and superseded_at is null and revoked_at is null and expires_at > now()`,
+        [userIds],
+      );
+      await pool.query(
+        `insert into link_tokens (user_id, purpose, token_hash, expires_at)
+         select u, 'reset', t, now() + interval '1 hour' from unnest($1::uuid[], $2::text[]) as x(u, t)`,
+        [userIds, tokens.map(digestToken)],
+      );
+      return tokens;
+    },
+    /** Rate-limit counters from earlier scenarios (and earlier runs) start every scenario at zero. */
+    async clearRateLimits(): Promise<void> {
+      await pool.query("delete from rate_limits");
+    },
+    /**
+     * Every run starts from the same state: mail and jobs an earlier, interrupted run left behind are
+     * dropped, and the tables are vacuumed (what autovacuum does on a live installation; a previous
+     * run's sign-ins and password changes would otherwise cost the next run's index-only scans).
+     */
+    async startClean(): Promise<void> {
+      await pool.query("vacuum analyze users, sessions, link_tokens, rate_limits");
+      await pool.query("update emails set status = 'failed', last_error = 'discarded by the bench' where status in ('queued', 'retrying')");
+      const boss = await column<string>("select to_regclass('pgboss.job')::text");
+      if (boss[0]) await pool.query("delete from pgboss.job where state in ('created', 'retry')");
+    },
+    /**
+     * Waits until no email is queued and no job is runnable, so one scenario's mail does not load the
+     * next (retries waiting out a back-off do not count: they cost nothing meanwhile).
+     */
+    async settle(timeoutMs = 120_000): Promise<number> {
+      const started = performance.now();
+      for (;;) {
+        const [pending] = await column<number>(
+          `select (select count(*) from emails where status = 'queued')
+                + (select count(*) from pgboss.job where state in ('created', 'retry', 'active') and start_after <= now())`,
+        );
+        if (Number(pending) === 0 || performance.now() - started > timeoutMs) return Number(pending);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    },
+    async pendingEmails(): Promise<number> {
+      const [n] = await column<string>("select count(*) from emails where status in ('queued', 'retrying')");
+      return Number(n);
+    },
+    async countOf(table: "users" | "companies"): Promise<number> {
+      const [n] = await column<string>(`select count(*) from ${table}`);
+      return Number(n);
+    },
+    close: () => pool.end(),
+  };
+}

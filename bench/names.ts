@@ -1,0 +1,7 @@
+/** Name parts the generators pick from; multipliers coprime with these lengths walk every one. */
+export const FIRST_NAMES = "Aaliyah Adam Ahmed Aiko Alba Alejandro Amara Ana Andrei Anna Arjun Astrid Ben Bianca Carlos Chen Chiara Chloe Daniel David Elena Elif Emil Emma Erik Fatima Felix Finn Gabriel Grace Hana Hannah Hugo Ibrahim Ines Isaac Ivan Jakob James Jana Javier Ji-woo Johan Julia Kai Karim Kateryna Leila Leo Liam Lina Lucas Luis Maja Marco Margarida Maria Mark Martin Mateo Maya Mei Mia Mohammed Nadia Nina Noah Nora Olga Omar Oscar Pablo Paula Pedro Priya Rafael Rania Ravi Rosa Sara Sebastian Sofia Sven Tariq Theo Tomas Una Valentina Victor Wei Xavier Yara Yusuf Zainab Zoe Zofia".split(" ");
+export const LAST_NAMES = "Abbott Adeyemi Almeida Andersen Bauer Becker Bianchi Brown Campbell Chen Costa Dias Dubois Eriksson Fernandez Fischer Garcia Gonzalez Hansen Hoffmann Horvat Ivanova Jansen Johansson Jones Kaya Kim Kowalski Kumar Larsen Laurent Lee Lopez Martin Meyer Mohamed Moreau Mueller Nagy Nakamura Nguyen Novak Okafor Olsen Park Patel Peeters Petrov Popescu Rossi Russo Sato Schmidt Schneider Silva Smith Sousa Suzuki Tanaka Taylor Thomas Wagner Walker Wang Weber Williams Wilson Wojcik Yamamoto Yilmaz Zhang Ziegler".split(" ");
+export const COMPANY_SUFFIXES = "Partners Logistics Studio Labs Retail Foods Consulting Systems Health Energy Media Works".split(" ");
+
+/** A SQL array literal of fixed, quote-free words (the lists above). */
+export const sqlArray = (words: string[]) => `array[${words.map((w) => `'${w}'`).join(",")}]`;

@@ -1,0 +1,94 @@
+/**
+ * Sign-in and forgot password: the argon2-bound path, the session check beside it, and the
+ * forgot-password timing that must not tell an existing address from an unknown one.
+ */
+import { signIn, writeHeaders } from "../api-client.ts";
+import { measureArgon2Rate, type Argon2Rate } from "../argon2-rate.ts";
+import { runLoad, addressSequence, cycle, type LoadResult, type Stream } from "../load.ts";
+import { describe, type SuiteContext } from "../scenario-context.ts";
+import { BENCH_ADMIN_EMAIL, BENCH_ADMIN_PASSWORD } from "../support.ts";
+
+const BENCH_CO = "Bench Co";
+
+export interface AuthFigures {
+  argon2: Argon2Rate;
+  login: LoadResult;
+  session: LoadResult;
+  sessionDuringStorm: LoadResult;
+  stormBesideSessions: LoadResult;
+  forgotMixed: LoadResult;
+}
+
+function loginStream(ctx: SuiteContext, emails: string[]): Stream {
+  const email = cycle(emails);
+  const address = addressSequence(1_000_000);
+  return {
+    label: "login",
+    next: () => ({
+      method: "POST",
+      path: "/api/v1/auth/login",
+      headers: { ...writeHeaders(ctx.csrf), "x-forwarded-for": address() },
+      body: JSON.stringify({ email: email(), password: BENCH_ADMIN_PASSWORD }),
+    }),
+  };
+}
+
+function forgotStream(ctx: SuiteContext, label: string, email: () => string, firstAddress: number): Stream {
+  const address = addressSequence(firstAddress);
+  return {
+    label,
+    next: () => ({
+      method: "POST",
+      path: "/api/v1/auth/forgot-password",
+      headers: { ...writeHeaders(ctx.csrf), "x-forwarded-for": address() },
+      body: JSON.stringify({ email: email() }),
+    }),
+  };
+}
+
+export async function authScenarios(ctx: SuiteContext): Promise<AuthFigures> {
+  const { pace } = ctx;
+  const loginEmails = await ctx.db.activeUsers(BENCH_CO, "user", "email_normalized", 2_000);
+  const session = await signIn(ctx.base, ctx.csrf, BENCH_ADMIN_EMAIL);
+  const me: Stream = { label: "me", next: () => ({ path: "/api/v1/auth/me", headers: { cookie: session } }) };
+
+  // The denominator first, while the server idles: what the cores can verify with nothing else to do.
+  await ctx.db.settle();
+  const argon2 = await measureArgon2Rate(pace.quick ? 2 : 4);
+  console.log(`${"bare argon2id verifications (same parameters)".padEnd(52)} ${argon2.perSecond.toFixed(1).padStart(6)} /s  by concurrency ${JSON.stringify(argon2.byConcurrency, (_k, v: unknown) => (typeof v === "number" ? Number(v.toFixed(1)) : v))}`);
+
+  const login = await ctx.run({ name: "login", connections: 10, expect: 200, streams: [loginStream(ctx, loginEmails)] });
+  const sessionAlone = await ctx.run({ name: "session check (GET /auth/me)", connections: 10, expect: 200, warmUp: true, streams: [me] });
+
+  // Both at once, started together: session checks while logins keep every hashing slot busy.
+  await ctx.db.clearRateLimits();
+  await ctx.db.settle();
+  const common = { base: ctx.base, pid: ctx.pid, seconds: pace.seconds };
+  const [sessionDuringStorm, stormBesideSessions] = await Promise.all([
+    runLoad({ ...common, name: "session check during a login storm", connections: 10, expect: 200, streams: [me] }),
+    runLoad({ ...common, name: "login storm (beside the session checks)", connections: 10, expect: 200, streams: [loginStream(ctx, loginEmails)] }),
+  ]);
+  ctx.results.push(sessionDuringStorm, stormBesideSessions);
+  console.log(describe(sessionDuringStorm));
+  console.log(describe(stormBesideSessions));
+
+  // Forgot password: addresses nobody else in the suite uses, a new client address per request.
+  const existing = await ctx.db.activeUsers(BENCH_CO, "user", "email_normalized", pace.forgotEach * 2, 2_000);
+  const known = cycle(existing);
+  let unknownCount = 0;
+  const unknown = () => `nobody.${++unknownCount}@nowhere.bench.example`;
+  const existingStream = forgotStream(ctx, "existing", known, 2_000_000);
+  const unknownStream = forgotStream(ctx, "unknown", unknown, 3_000_000);
+  await ctx.run({ name: "forgot password, existing address", connections: 10, expect: 202, streams: [existingStream] });
+  await ctx.run({ name: "forgot password, unknown address", connections: 10, expect: 202, streams: [unknownStream] });
+  // The timing comparison: every connection alternates the two, so both see the same load.
+  const forgotMixed = await ctx.run({
+    name: "forgot password, existing and unknown alternating",
+    connections: 10,
+    expect: 202,
+    seconds: 120,
+    amount: pace.forgotEach * 2,
+    streams: [existingStream, unknownStream],
+  });
+  return { argon2, login, session: sessionAlone, sessionDuringStorm, stormBesideSessions, forgotMixed };
+}

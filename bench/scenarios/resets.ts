@@ -1,0 +1,87 @@
+/**
+ * Admin-triggered resets (with a normal SMTP server, then one that takes 5 s per message: the
+ * request must not notice) and reset-link submissions.
+ */
+import { signIn, writeHeaders, type Csrf } from "../api-client.ts";
+import { addressSequence, cycle, type LoadResult, type Stream } from "../load.ts";
+import type { SuiteContext } from "../scenario-context.ts";
+
+const BENCH_CO = "Bench Co";
+/** Under the per-actor limit (60 an hour), so no trigger is refused with 429. */
+const RESETS_PER_ACTOR = 50;
+export const SLOW_SMTP_MS = 5_000;
+
+export interface ResetFigures {
+  trigger: LoadResult;
+  triggerSlowSmtp: LoadResult;
+  /** Emails of the slow-SMTP run still waiting for the server when its last request had answered. */
+  stillQueuedAfterSlowRun: number;
+  submit: LoadResult;
+}
+
+function triggerStream(csrf: Csrf, actors: string[], targets: string[]): Stream {
+  const actor = cycle(actors);
+  const target = cycle(targets);
+  const headers = writeHeaders(csrf);
+  return {
+    label: "trigger",
+    // No body and so no content-type: the route takes none.
+    next: () => ({ method: "POST", path: `/api/v1/users/${target()}/password-reset`, headers: { "x-csrf-token": headers["x-csrf-token"] ?? "", cookie: `${csrf.cookie}; ${actor()}` } }),
+  };
+}
+
+export async function resetScenarios(ctx: SuiteContext): Promise<ResetFigures> {
+  const { pace } = ctx;
+  const total = pace.triggerResets + pace.slowSmtpResets;
+  // Managers of Bench Co act; users of Bench Co (never a manager or administrator) are the targets.
+  const managers = await ctx.db.activeUsers(BENCH_CO, "manager", "email_normalized", Math.ceil(total / RESETS_PER_ACTOR) + 1);
+  const actors: string[] = [];
+  for (const email of managers) actors.push(await signIn(ctx.base, ctx.csrf, email));
+  const targets = await ctx.db.activeUsers(BENCH_CO, "read_only", "id", total);
+  if (targets.length < total) throw new Error(`only ${targets.length} reset targets`);
+
+  const trigger = await ctx.run({
+    name: "trigger reset (admin-triggered)",
+    connections: 10,
+    expect: 202,
+    seconds: 120,
+    amount: pace.triggerResets,
+    streams: [triggerStream(ctx.csrf, actors.slice(0, Math.ceil(pace.triggerResets / RESETS_PER_ACTOR)), targets.slice(0, pace.triggerResets))],
+  });
+
+  const submitTokens = await ctx.db.issueResetLinks(pace.resetSubmits);
+  const token = cycle(submitTokens);
+  const address = addressSequence(4_000_000);
+  const submit = await ctx.run({
+    name: "reset submit (new password with a link)",
+    connections: 10,
+    expect: 200,
+    seconds: 120,
+    amount: submitTokens.length,
+    streams: [
+      {
+        label: "submit",
+        next: () => ({
+          method: "POST",
+          path: "/api/v1/links/set-password",
+          headers: { ...writeHeaders(ctx.csrf), "x-forwarded-for": address() },
+          body: JSON.stringify({ token: token(), password: "a brand new bench passphrase", passwordConfirmation: "a brand new bench passphrase" }),
+        }),
+      },
+    ],
+  });
+
+  // Last, because its mail is still trickling out when it ends: every message now takes 5 s to accept.
+  ctx.smtp.setMode("slow", { slowMs: SLOW_SMTP_MS });
+  const triggerSlowSmtp = await ctx.run({
+    name: "trigger reset, SMTP taking 5 s per message",
+    connections: 10,
+    expect: 202,
+    seconds: 120,
+    amount: pace.slowSmtpResets,
+    streams: [triggerStream(ctx.csrf, actors.slice(-Math.ceil(pace.slowSmtpResets / RESETS_PER_ACTOR) - 1), targets.slice(pace.triggerResets))],
+  });
+  const stillQueuedAfterSlowRun = await ctx.db.pendingEmails();
+  ctx.smtp.setMode("accept");
+  return { trigger, triggerSlowSmtp, stillQueuedAfterSlowRun, submit };
+}

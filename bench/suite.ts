@@ -1,0 +1,73 @@
+/**
+ * The load suite (issue 6) on PostgreSQL: start-up times, then a server of its own with an SMTP
+ * sink, the scenarios, the ratios, and results.json / results.md / chart.svg in bench/results/.
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/latchkey_bench node bench/suite.ts [--quick] [--no-startup] [--only pages|auth|resets]
+ * (--only runs one group of scenarios and skips start-up: for measuring a change before and after.) Needs the data of generate-users.ts and generate-companies.ts (run.ts makes it first).
+ */
+import { availableParallelism, cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { startSmtpServer } from "../tests/support/smtp-server.ts";
+import { fetchCsrf } from "./api-client.ts";
+import { openBenchDb } from "./bench-db.ts";
+import { ratiosOf } from "./ratios.ts";
+import { writeReport, type Report } from "./report.ts";
+import { makeContext, FULL_PACE, QUICK_PACE } from "./scenario-context.ts";
+import { authScenarios } from "./scenarios/auth.ts";
+import { pageScenarios } from "./scenarios/pages.ts";
+import { resetScenarios } from "./scenarios/resets.ts";
+import { measureStartup, type StartupFigures } from "./startup-modes.ts";
+import { DEFAULT_BENCH_DATABASE_URL } from "./fixtures.ts";
+import { ROOT, startServer } from "./support.ts";
+
+const quick = process.argv.includes("--quick");
+const pace = quick ? QUICK_PACE : FULL_PACE;
+const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_BENCH_DATABASE_URL;
+const started = performance.now();
+const meta: Report["meta"] = {
+  date: new Date().toISOString(),
+  mode: quick ? "quick" : "full",
+  database: `PostgreSQL ${new URL(databaseUrl).pathname.slice(1)} on ${new URL(databaseUrl).host}`,
+  node: process.version,
+  cores: availableParallelism(),
+  cpu: cpus()[0]?.model ?? "unknown",
+  "load average before (1 min)": loadavg()[0]?.toFixed(2) ?? "?",
+};
+
+let startup: StartupFigures | null = null;
+if (!process.argv.includes("--no-startup") && !process.argv.includes("--only")) {
+  console.log("start-up to /readyz …");
+  startup = await measureStartup(databaseUrl, quick ? { postgres: 3, existing: 3, fresh: 1 } : { postgres: 7, existing: 5, fresh: 3 });
+  console.log(`  PostgreSQL ${startup.postgres.median.toFixed(0)} ms, PGlite existing ${startup.pgliteExisting.median.toFixed(0)} ms, PGlite fresh ${startup.pgliteFresh.median.toFixed(0)} ms (medians)`);
+}
+
+const db = openBenchDb(databaseUrl);
+await db.startClean();
+const smtp = await startSmtpServer();
+const server = await startServer({ ...process.env, DATABASE_URL: databaseUrl, SMTP_URL: smtp.url, TRUST_PROXY: "on", NODE_ENV: "production" });
+meta.users = await db.countOf("users");
+meta.companies = await db.countOf("companies");
+console.log(`\nserver ${server.url} (pid ${server.pid}) on ${meta.database}: ${meta.users} users, ${meta.companies} companies\n`);
+
+const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
+const wanted = (group: string) => only === undefined || only === group;
+let figures: Parameters<typeof ratiosOf>[0] = {};
+let results: Report["scenarios"] = [];
+try {
+  const ctx = makeContext({ base: server.url, pid: server.pid, csrf: await fetchCsrf(server.url), db, smtp, pace });
+  // Reads first, while no mail is being delivered in the background; the mail-heavy flows last.
+  if (wanted("pages")) figures = { ...figures, pages: await pageScenarios(ctx) };
+  if (wanted("auth")) figures = { ...figures, auth: await authScenarios(ctx) };
+  if (wanted("resets")) figures = { ...figures, resets: await resetScenarios(ctx) };
+  results = ctx.results;
+} finally {
+  await server.stop();
+  await smtp.stop();
+  await db.close();
+}
+
+meta["suite duration (s)"] = Math.round((performance.now() - started) / 1000);
+meta["load average after (1 min)"] = loadavg()[0]?.toFixed(2) ?? "?";
+const report: Report = { meta, scenarios: results, ...ratiosOf(figures), startup };
+const paths = writeReport(join(ROOT, "bench", "results"), report);
+console.log(`\n${report.ratios.map((r) => `${r.pass ? "ok  " : "MISS"} ${r.name}: ${r.value.toFixed(3)} (goal ${r.goal})`).join("\n")}`);
+console.log(`\nwritten: ${paths.md}, ${paths.json}, ${paths.svg}`);

@@ -1,0 +1,35 @@
+import { defineConfig } from "@playwright/test";
+import type { LatchkeyOptions } from "./tests/e2e/support/fixtures.ts";
+
+// Debian's Chromium, never a downloaded browser.
+const launchOptions = {
+  executablePath: "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+};
+
+/** Journeys in Chromium against the real server: on PGlite always, on PostgreSQL too when TEST_DATABASE_URL is set. */
+export default defineConfig<LatchkeyOptions>({
+  testDir: "tests/e2e",
+  testMatch: "**/*.spec.ts",
+  outputDir: "test-results/e2e",
+  globalSetup: "./tests/e2e/support/global-setup.ts",
+  timeout: 90_000,
+  expect: { timeout: 15_000 },
+  // Each worker runs its own server; one at a time suits a 2-core machine.
+  workers: 1,
+  fullyParallel: false,
+  forbidOnly: Boolean(process.env.CI),
+  reporter: process.env.CI ? [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]] : "list",
+  use: {
+    launchOptions,
+    locale: "en-GB",
+    timezoneId: "UTC",
+    viewport: { width: 1280, height: 860 },
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+  },
+  projects: [
+    { name: "pglite", use: { database: "pglite" } },
+    ...(process.env.TEST_DATABASE_URL ? [{ name: "postgres", use: { database: "postgres" as const } }] : []),
+  ],
+});

@@ -1,0 +1,128 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import fastifyCookie from "@fastify/cookie";
+import fastifyCsrf from "@fastify/csrf-protection";
+import fastifyHelmet from "@fastify/helmet";
+import fastifyRateLimit from "@fastify/rate-limit";
+import fastifyStatic from "@fastify/static";
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { Deps } from "./deps.ts";
+import { errorBody, installErrorHandler, sendError } from "./http/error-handler.ts";
+import { registerApiRoutes } from "./http/api/v1/index.ts";
+import { healthRoutes } from "./http/health.routes.ts";
+
+const webDist = fileURLToPath(new URL("../web/dist", import.meta.url));
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/** HTTP plugins and routes. Tests call this with their own deps and use `app.inject`. */
+export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+export async function buildApp(deps: Deps): Promise<App> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: deps.config.trustProxy,
+    // Prototype-pollution keys in JSON bodies are refused, not silently merged.
+    onProtoPoisoning: "error",
+    onConstructorPoisoning: "error",
+    routerOptions: { maxParamLength: 200 },
+    // A malformed or over-long URL is refused by the router before any handler: answer it in the
+    // contract's error shape too, without echoing the URL back.
+    frameworkErrors: (error, _request, reply) => {
+      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+      void (reply as unknown as FastifyReply).code(status).send(errorBody("VALIDATION_FAILED", "The address of this request is not valid."));
+    },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+  app.decorateRequest("actor", null);
+
+  const https = deps.config.publicUrl.startsWith("https://");
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        // Helmet's default would allow fonts from any https origin; no third party is needed.
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        upgradeInsecureRequests: https ? [] : null,
+      },
+    },
+    referrerPolicy: { policy: "no-referrer" },
+    hsts: https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyCsrf, {
+    cookieKey: https ? "__Host-latchkey_csrf" : "latchkey_csrf",
+    cookieOpts: { path: "/", sameSite: "strict", httpOnly: true, secure: https },
+    getToken: (request) => {
+      const header = request.headers["x-csrf-token"];
+      return typeof header === "string" ? header : undefined;
+    },
+  });
+  if (deps.config.globalRateLimitPerMinute > 0) {
+    // A coarse, per-instance flood guard. The limits that matter (login, resets) live in the database.
+    await app.register(fastifyRateLimit, { max: deps.config.globalRateLimitPerMinute, timeWindow: 60_000 });
+  }
+
+  // Every state change under /api needs the CSRF token: cookies alone never authorise a write.
+  app.addHook("onRequest", (request, reply, done) => {
+    if (SAFE_METHODS.has(request.method) || !request.url.startsWith("/api/")) return done();
+    app.csrfProtection(request, reply, done);
+  });
+  // API answers and pages carrying tokens are never cached.
+  app.addHook("onSend", async (request, reply, payload) => {
+    const type = String(reply.getHeader("content-type") ?? "");
+    if (request.url.startsWith("/api/") || type.startsWith("text/html")) reply.header("cache-control", "no-store");
+    return payload;
+  });
+  // On shutdown, a keep-alive connection whose request was in flight would otherwise stay open
+  // until its keep-alive timeout (72 s) and hold the process past any process manager's grace period.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onSend", async (_request, reply, payload) => {
+    if (closing) reply.header("connection", "close");
+    return payload;
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: "Latchkey API", version: "1", description: "Users, roles and the password life cycle." },
+      components: { securitySchemes: { session: { type: "apiKey", in: "cookie", name: "latchkey_session" } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: "/api/docs", staticCSP: true });
+  app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes(deps));
+  await app.register(registerApiRoutes(deps), { prefix: "/api/v1" });
+
+  const hasWeb = existsSync(`${webDist}/index.html`);
+  if (hasWeb) await app.register(fastifyStatic, { root: webDist, wildcard: false, index: false });
+  app.setNotFoundHandler((request, reply) => {
+    if (request.method === "GET" && !request.url.startsWith("/api/") && hasWeb) {
+      // The dashboard routes on the client: every page is index.html.
+      return reply.type("text/html").sendFile("index.html");
+    }
+    return sendError(reply, "NOT_FOUND");
+  });
+  return app;
+}

@@ -1,0 +1,121 @@
+import { z } from "zod";
+
+/** "90s", "30m", "24h", "7d" or a bare number of seconds → milliseconds. */
+export function parseDuration(value: string): number | null {
+  const match = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(value.trim());
+  if (!match) return null;
+  const amount = Number(match[1]);
+  const unit = match[2] ?? "s";
+  const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit] ?? 1_000;
+  return amount * factor;
+}
+
+const Duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === null || ms <= 0) {
+        ctx.addIssue({ code: "custom", message: `"${value}" is not a duration like 30m, 24h or 7d` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const Flag = (fallback: boolean) =>
+  z
+    .enum(["on", "off", "true", "false", "1", "0", "yes", "no"])
+    .optional()
+    .transform((value) => (value === undefined ? fallback : ["on", "true", "1", "yes"].includes(value)));
+
+const Url = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ""));
+
+export const ConfigSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  PUBLIC_URL: Url.optional(),
+  DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_FROM: z.string().min(3).default("Latchkey <no-reply@latchkey.localhost>"),
+  EMAIL_RETRY_DELAY: Duration("5s"),
+  EMAIL_RETRY_LIMIT: z.coerce.number().int().min(0).max(50).default(8),
+  RESET_LINK_TTL: Duration("24h"),
+  INVITE_LINK_TTL: Duration("7d"),
+  SESSION_TTL: Duration("12h"),
+  PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(15),
+  SIGNUP: Flag(true),
+  TRUST_PROXY: Flag(false),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+  GLOBAL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+});
+
+type ParsedEnv = z.infer<typeof ConfigSchema>;
+
+export interface Config {
+  env: ParsedEnv["NODE_ENV"];
+  port: number;
+  host: string;
+  /** Base of every link Latchkey puts in an email. Never derived from request headers. */
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** First delay before an email is retried after a temporary SMTP failure; it doubles each time. */
+  emailRetryDelayMs: number;
+  /** Retries after the first attempt before an email is marked failed. */
+  emailRetryLimit: number;
+  resetLinkTtlMs: number;
+  inviteLinkTtlMs: number;
+  sessionTtlMs: number;
+  passwordMinLength: number;
+  signup: boolean;
+  trustProxy: boolean;
+  logLevel: ParsedEnv["LOG_LEVEL"];
+  hashConcurrency: number | undefined;
+  /** Per-instance flood guard per client address; 0 turns it off (benchmarks). */
+  globalRateLimitPerMinute: number;
+}
+
+export class ConfigError extends Error {}
+
+/** The only reader of process.env. Refuses to start with a message naming each wrong variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const relevant = Object.fromEntries(
+    Object.keys(ConfigSchema.shape).flatMap((key) => (env[key] === undefined || env[key] === "" ? [] : [[key, env[key]]])),
+  );
+  const parsed = ConfigSchema.safeParse(relevant);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    emailRetryDelayMs: e.EMAIL_RETRY_DELAY,
+    emailRetryLimit: e.EMAIL_RETRY_LIMIT,
+    resetLinkTtlMs: e.RESET_LINK_TTL,
+    inviteLinkTtlMs: e.INVITE_LINK_TTL,
+    sessionTtlMs: e.SESSION_TTL,
+    passwordMinLength: e.PASSWORD_MIN_LENGTH,
+    signup: e.SIGNUP,
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    hashConcurrency: e.HASH_CONCURRENCY,
+    globalRateLimitPerMinute: e.GLOBAL_RATE_LIMIT_PER_MINUTE,
+  };
+}

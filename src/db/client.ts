@@ -1,0 +1,116 @@
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { sql, type SQL } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import pg from "pg";
+import { fromDrizzle, fromPglite, type DrizzleTransactionLike } from "pg-boss";
+import type { ConstructorOptions, Db as IDatabase } from "pg-boss";
+import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock.ts";
+import * as schema from "./schema.ts";
+
+type Schema = typeof schema;
+/** One type for both drivers: features never know which PostgreSQL they run on. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema>;
+/** Either the database or an open transaction: queries accept both. */
+export type Executor = Db | Tx;
+
+export interface Database {
+  kind: "pglite" | "postgres";
+  db: Db;
+  /** How pg-boss reaches the same database for its own work (polling, bookkeeping). */
+  bossOptions: ConstructorOptions;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
+
+export interface OpenDatabaseOptions {
+  databaseUrl?: string | undefined;
+  /** PGlite data folder; "memory://" for a throw-away database. */
+  dataDir?: string;
+  poolSize?: number;
+}
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
+  return openPglite(options.dataDir ?? "./data");
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    // Fail fast while PostgreSQL is down instead of queueing requests forever.
+    connectionTimeoutMillis: 3_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its connection (server restart) must not crash the process.
+  pool.on("error", () => {});
+  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  return {
+    kind: "postgres",
+    db,
+    bossOptions: { connectionString: url, max: Math.max(2, Math.ceil(poolSize / 4)) },
+    ping: async () => {
+      await pool.query("select 1");
+    },
+    close: () => pool.end(),
+  };
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  let lock: DataDirLock | null = null;
+  let client: PGlite;
+  if (dataDir.startsWith("memory://")) {
+    client = new PGlite();
+  } else {
+    mkdirSync(dataDir, { recursive: true });
+    // PGlite has no lock of its own: two processes on one folder would corrupt it.
+    lock = acquireDataDirLock(dataDir);
+    client = new PGlite(`${dataDir}/pgdata`);
+  }
+  await client.waitReady;
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    kind: "pglite",
+    db,
+    bossOptions: { db: fromPglite(client), backend: "pglite" },
+    ping: async () => {
+      await client.query("select 1");
+    },
+    close: async () => {
+      await client.close();
+      lock?.release();
+    },
+  };
+}
+
+/** Applies pending migrations. Serialised by an advisory lock so several instances can start at once. */
+export async function migrateDatabase(database: Database): Promise<void> {
+  if (database.kind === "pglite") {
+    await migratePglite(database.db as never, { migrationsFolder });
+    return;
+  }
+  await database.db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(7406853)`);
+    await migratePg(tx as never, { migrationsFolder });
+  });
+}
+
+/** pg-boss statements run inside the caller's transaction, so a job exists only if the action committed. */
+export function bossExecutor(tx: Executor): IDatabase {
+  return fromDrizzle(tx as unknown as DrizzleTransactionLike, sql);
+}
+
+/** Raw SQL for the few queries the query builder cannot say well. Both drivers answer `{ rows }`. */
+export async function queryRows<T>(db: Executor, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}

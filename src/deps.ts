@@ -1,0 +1,61 @@
+import type { FastifyBaseLogger } from "fastify";
+import pino from "pino";
+import { systemClock, type Clock } from "./clock.ts";
+import type { Config } from "./config.ts";
+import { migrateDatabase, openDatabase, type Database, type Db } from "./db/client.ts";
+import { createMailTransport } from "./email/transports.ts";
+import type { MailTransport } from "./email/transport.ts";
+import { startJobQueue, type JobQueue } from "./jobs/job-queue.ts";
+import { prepareHashing } from "./features/auth/passwords.ts";
+
+/** Everything a use case may need, wired explicitly. Tests build their own with a fake clock. */
+export interface Deps {
+  config: Config;
+  database: Database;
+  db: Db;
+  clock: Clock;
+  logger: FastifyBaseLogger;
+  jobs: JobQueue;
+  mailTransport: MailTransport;
+}
+
+export interface BuildDepsOptions {
+  clock?: Clock;
+  logger?: FastifyBaseLogger;
+  /** Tests pass an open database (for example a throw-away PGlite). */
+  database?: Database;
+  mailTransport?: MailTransport;
+}
+
+/** Secrets and tokens never reach a log line: request bodies are not logged, and these paths are redacted. */
+export const LOG_REDACT = [
+  "req.headers.cookie",
+  "req.headers.authorization",
+  "req.headers['x-csrf-token']",
+  'res.headers["set-cookie"]',
+  "password",
+  "token",
+  "*.password",
+  "*.token",
+];
+
+export async function buildDeps(config: Config, options: BuildDepsOptions = {}): Promise<Deps> {
+  const logger = options.logger ?? pino({ level: config.logLevel, redact: LOG_REDACT });
+  await prepareHashing(config.hashConcurrency);
+  const database =
+    options.database ??
+    (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize }));
+  await migrateDatabase(database);
+  const jobs = await startJobQueue(database, (error) => logger.error({ err: error }, "job queue error"), {
+    emailRetryDelayMs: config.emailRetryDelayMs,
+    emailRetryLimit: config.emailRetryLimit,
+  });
+  const mailTransport = options.mailTransport ?? createMailTransport(config, database.db, logger);
+  return { config, database, db: database.db, clock: options.clock ?? systemClock, logger, jobs, mailTransport };
+}
+
+export async function closeDeps(deps: Deps): Promise<void> {
+  await deps.jobs.stop();
+  await deps.mailTransport.close();
+  await deps.database.close();
+}

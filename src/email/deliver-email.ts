@@ -1,0 +1,97 @@
+import { and, eq, notInArray, sql } from "drizzle-orm";
+import type { Deps } from "../deps.ts";
+import { emails, linkTokens } from "../db/schema.ts";
+import { linkState } from "../features/auth/link-tokens.ts";
+import { MailDeliveryError } from "./transport.ts";
+
+export type DeliveryOutcome =
+  | { status: "sent" | "dropped" | "failed" }
+  | { status: "settled-before" }
+  | { status: "missing" }
+  | { status: "retrying"; error: MailDeliveryError };
+
+type DeliverDeps = Pick<Deps, "db" | "clock" | "config" | "mailTransport">;
+
+/**
+ * One delivery attempt of one outbox row. Safe to repeat: a job redelivered after a crash finds
+ * the row already settled and sends nothing. `lastAttempt` turns a temporary failure into a final one.
+ */
+export async function deliverEmail(deps: DeliverDeps, emailId: string, lastAttempt: boolean): Promise<DeliveryOutcome> {
+  const [email] = await deps.db.select().from(emails).where(eq(emails.id, emailId));
+  if (!email) return { status: "missing" };
+  if (email.status === "sent" || email.status === "dropped" || email.status === "failed") return { status: "settled-before" };
+
+  const deadLink = email.linkTokenId ? await deadLinkState(deps, email.linkTokenId) : null;
+  if (deadLink) {
+    // The recipient would find a dead link; a newer email (if any) carries the live one.
+    await settle(deps, emailId, { status: "dropped", lastError: `link ${deadLink} before delivery`, attempts: email.attempts });
+    return { status: "dropped" };
+  }
+
+  try {
+    await deps.mailTransport.send({
+      emailId,
+      from: deps.config.mailFrom,
+      to: email.toAddress,
+      subject: email.subject,
+      text: email.text,
+      html: email.html,
+    });
+  } catch (error) {
+    const failure = error instanceof MailDeliveryError ? error : new MailDeliveryError(unexpected(error), false);
+    const final = failure.permanent || lastAttempt;
+    await settle(deps, emailId, { status: final ? "failed" : "retrying", lastError: failure.message, attempts: email.attempts + 1 });
+    return final ? { status: "failed" } : { status: "retrying", error: failure };
+  }
+  await settle(deps, emailId, { status: "sent", attempts: email.attempts + 1, sentAt: deps.clock.now() });
+  return { status: "sent" };
+}
+
+async function deadLinkState(deps: DeliverDeps, linkTokenId: string) {
+  const [link] = await deps.db
+    .select({ usedAt: linkTokens.usedAt, supersededAt: linkTokens.supersededAt, revokedAt: linkTokens.revokedAt, expiresAt: linkTokens.expiresAt })
+    .from(linkTokens)
+    .where(eq(linkTokens.id, linkTokenId));
+  if (!link) return "revoked";
+  const state = linkState(link, deps.clock.now());
+  return state === "pending" ? null : state;
+}
+
+interface Settlement {
+  status: "sent" | "dropped" | "failed" | "retrying";
+  attempts: number;
+  lastError?: string;
+  sentAt?: Date;
+}
+
+/**
+ * Once an email has left over SMTP (or will never leave), the link token in its body is of no more
+ * use here and would be a live credential at rest: only the link's SHA-256 may stay in the database
+ * (SECURITY.md principle 1). Without SMTP the row is the development mailbox, so it keeps its link.
+ */
+const scrubbedLinkToken = (column: typeof emails.text | typeof emails.html) =>
+  sql<string>`regexp_replace(${column}, '#token=[A-Za-z0-9_-]{43}', '#token=removed-after-delivery', 'g')`;
+
+async function settle(deps: DeliverDeps, emailId: string, settlement: Settlement): Promise<void> {
+  const now = deps.clock.now();
+  const scrub = settlement.status !== "retrying" && deps.mailTransport.kind === "smtp";
+  await deps.db
+    .update(emails)
+    .set({
+      status: settlement.status,
+      attempts: settlement.attempts,
+      updatedAt: now,
+      ...(scrub ? { text: scrubbedLinkToken(emails.text), html: scrubbedLinkToken(emails.html) } : {}),
+      ...(settlement.lastError !== undefined ? { lastError: settlement.lastError } : {}),
+      ...(settlement.sentAt ? { sentAt: settlement.sentAt } : {}),
+    })
+    // Never reopen a row another attempt has already settled.
+    .where(and(eq(emails.id, emailId), notInArray(emails.status, ["sent", "dropped"])));
+}
+
+function unexpected(error: unknown): string {
+  const name = error instanceof Error ? error.name : "Error";
+  const message = error instanceof Error ? error.message : String(error);
+  return `${name}: ${message}`.slice(0, 500);
+}
+

@@ -1,0 +1,67 @@
+import type { WorkOptions } from "pg-boss";
+import type { Deps } from "../deps.ts";
+import { QUEUES } from "../jobs/job-queue.ts";
+import { deliverEmail } from "./deliver-email.ts";
+
+export interface EmailWorker {
+  /** Stops taking jobs and waits for the ones in hand. */
+  stop(): Promise<void>;
+}
+
+interface DeliverEmailJob {
+  emailId?: unknown;
+}
+
+const WORK_OPTIONS = {
+  includeMetadata: true,
+  batchSize: 1,
+  localConcurrency: 2,
+  // NOTIFY wakes the worker for new emails; this poll picks up retries whose delay has passed.
+  pollingIntervalSeconds: 1,
+  notifyPollingIntervalSeconds: 1,
+  // With a backlog, fetch again as soon as an email is sent instead of once a second per worker.
+  burstWhenReadyExceeds: 1,
+} as const satisfies WorkOptions;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Delivers the outbox. pg-boss claims each job with SKIP LOCKED, so any number of instances on one
+ * PostgreSQL share the work and each email is attempted by one of them at a time. A thrown error
+ * hands the job back to pg-boss, which retries it with back-off.
+ */
+export async function startEmailWorker(deps: Pick<Deps, "db" | "clock" | "config" | "mailTransport" | "jobs" | "logger">): Promise<EmailWorker> {
+  const logger = deps.logger.child({ component: "email-worker" });
+  const workId = await deps.jobs.boss.work<DeliverEmailJob, void, typeof WORK_OPTIONS>(
+    QUEUES.deliverEmail,
+    WORK_OPTIONS,
+    async ([job]) => {
+      if (!job) return;
+      const emailId = job.data.emailId;
+      if (typeof emailId !== "string" || !UUID.test(emailId)) {
+        logger.error({ jobId: job.id }, "email job without a valid emailId; discarded");
+        return;
+      }
+      const attempt = job.retryCount + 1;
+      const outcome = await deliverEmail(deps, emailId, job.retryCount >= job.retryLimit);
+      switch (outcome.status) {
+        case "retrying":
+          logger.warn({ emailId, attempt, error: outcome.error.message }, "email delivery failed; will retry");
+          throw outcome.error;
+        case "failed":
+          logger.error({ emailId, attempt }, "email delivery failed for good");
+          return;
+        case "missing":
+          logger.warn({ emailId }, "email job for a row that no longer exists");
+          return;
+        default:
+          logger.info({ emailId, attempt, outcome: outcome.status }, "email delivery settled");
+      }
+    },
+  );
+  return {
+    async stop() {
+      await deps.jobs.boss.offWork(QUEUES.deliverEmail, { id: workId, wait: true });
+    },
+  };
+}

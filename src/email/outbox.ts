@@ -1,0 +1,36 @@
+import type { Executor } from "../db/client.ts";
+import { emails } from "../db/schema.ts";
+import { QUEUES, type JobQueue } from "../jobs/job-queue.ts";
+
+export interface OutgoingEmail {
+  kind: string;
+  /** Always the address stored on the account, never one typed into a form. */
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  userId?: string | null;
+  /** The link the email carries: if it dies before delivery, the email is dropped. */
+  linkTokenId?: string | null;
+}
+
+/** Writes the email and its delivery job in the caller's transaction: committed together or not at all. */
+export async function enqueueEmail(tx: Executor, jobs: JobQueue, email: OutgoingEmail, now: Date): Promise<string> {
+  const [row] = await tx
+    .insert(emails)
+    .values({
+      kind: email.kind,
+      toAddress: email.to,
+      subject: email.subject,
+      text: email.text,
+      html: email.html,
+      userId: email.userId ?? null,
+      linkTokenId: email.linkTokenId ?? null,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning({ id: emails.id });
+  if (!row) throw new Error("email insert returned nothing");
+  await jobs.send(tx, QUEUES.deliverEmail, { emailId: row.id });
+  return row.id;
+}

@@ -1,0 +1,67 @@
+import { formatExpiry, renderEmail, type EmailContent } from "./layout.ts";
+
+/** Who asked for the link, as the recipient should read it. */
+export type ResetAskedBy =
+  | { kind: "forgot_password" }
+  | { kind: "self" }
+  | { kind: "administrator"; name: string; role: string; companyName: string }
+  | { kind: "team_member"; name: string; role: string; companyName: string; onBehalfOf: string };
+
+export interface PasswordResetEmailInput {
+  recipientName: string;
+  askedBy: ResetAskedBy;
+  link: string;
+  expiresAt: Date;
+}
+
+const ROLE_WORDS: Record<string, string> = { administrator: "administrator", manager: "manager", user: "user", read_only: "read-only user" };
+
+function whoAsked(askedBy: ResetAskedBy): { subject: string; sentence: string; unexpected: string } {
+  const ignore = "nothing changes unless the link is used.";
+  switch (askedBy.kind) {
+    case "forgot_password":
+      return {
+        subject: "Reset your Latchkey password",
+        sentence: "You asked to reset your password from the \"Forgot password\" page.",
+        unexpected: `If you did not ask for this, someone may have typed your address by mistake: ignore this email; ${ignore}`,
+      };
+    case "self":
+      return {
+        subject: "Reset your Latchkey password",
+        sentence: "You asked to reset your password from your account settings.",
+        unexpected: "If you did not ask for this, someone may be signed in as you: tell your administrator right away. Nothing changes unless the link is used.",
+      };
+    case "administrator": {
+      const role = ROLE_WORDS[askedBy.role] ?? askedBy.role;
+      return {
+        subject: `${askedBy.name} asked to reset your Latchkey password`,
+        sentence: `${askedBy.name}, ${role} of ${askedBy.companyName}, asked to reset your password.`,
+        unexpected: `If you did not expect this, check with ${askedBy.name} or another administrator of ${askedBy.companyName} before using the link; ${ignore}`,
+      };
+    }
+    case "team_member": {
+      const role = ROLE_WORDS[askedBy.role] ?? askedBy.role;
+      return {
+        subject: `${askedBy.name} asked to reset your Latchkey password`,
+        sentence: `${askedBy.name} (${role} at ${askedBy.companyName}) asked, on behalf of ${askedBy.onBehalfOf}, to reset your password.`,
+        unexpected: `If you did not expect this, check with an administrator of ${askedBy.onBehalfOf} before using the link; ${ignore}`,
+      };
+    }
+  }
+}
+
+/** The reset email: what happened, who asked, until when the link works, and what to do if unexpected. */
+export function passwordResetEmail(input: PasswordResetEmailInput): EmailContent {
+  const who = whoAsked(input.askedBy);
+  return renderEmail({
+    subject: who.subject,
+    greeting: `Hello ${input.recipientName},`,
+    paragraphs: [
+      who.sentence,
+      `Choose a new password with the link below. It works once and expires on ${formatExpiry(input.expiresAt)}; after that, ask for a new one.`,
+      "When you set the new password, every session of your account is signed out.",
+    ],
+    action: { label: "Choose a new password", url: input.link },
+    footer: who.unexpected,
+  });
+}

@@ -1,0 +1,64 @@
+/**
+ * Every refusal the product makes, with the message a person reads. The HTTP status for each
+ * code lives in one table: src/http/error-handler.ts.
+ */
+export const ERROR_MESSAGES = {
+  VALIDATION_FAILED: "The request is not valid.",
+  UNAUTHENTICATED: "Please sign in.",
+  CSRF_INVALID: "The form expired or came from another site. Reload the page and try again.",
+  FORBIDDEN: "Your role does not allow this.",
+  NOT_FOUND: "Not found.",
+  RATE_LIMITED: "Too many attempts. Wait a little and try again.",
+  SIGNUP_DISABLED: "Self-service registration is turned off on this installation.",
+  SERVICE_UNAVAILABLE: "The service is temporarily unavailable. Try again shortly.",
+  PAYLOAD_TOO_LARGE: "The request body is too large.",
+  // auth
+  INVALID_CREDENTIALS: "The email or password is incorrect.",
+  CURRENT_PASSWORD_INCORRECT: "Your current password is incorrect.",
+  PASSWORD_TOO_SHORT: "The password is too short.",
+  PASSWORD_TOO_LONG: "The password is too long.",
+  PASSWORD_TOO_COMMON: "This password is too common or appears in known breaches. Choose another.",
+  PASSWORD_CONTAINS_IDENTITY: "The password must not contain your email address or company name.",
+  PASSWORD_MISMATCH: "The two passwords do not match.",
+  // users
+  EMAIL_TAKEN: "An account with this email address already exists.",
+  ROLE_NOT_ALLOWED: "You cannot give or change this role.",
+  CANNOT_CHANGE_OWN_ROLE: "Nobody changes their own role.",
+  CANNOT_ACT_ON_SELF: "Use your account settings for your own account.",
+  USER_DEACTIVATED: "This user is deactivated.",
+  USER_ALREADY_ACTIVE: "This user is already active.",
+  USER_ALREADY_DEACTIVATED: "This user is already deactivated.",
+  INVITATION_NOT_NEEDED: "This user has already set a password. Send a password reset instead.",
+  // companies
+  COMPANY_NAME_MISMATCH: "Type the company name exactly to confirm.",
+  LAST_ADMINISTRATOR: "A company must keep at least one active administrator.",
+  // linked companies and grants
+  GRANT_NOT_ALLOWED: "Only active managers and administrators of the parent company can receive a management grant.",
+  LINKED_ALLOWANCE_EXHAUSTED: "Your company has used its allowance of linked companies. Ask the operator for more.",
+  NOT_MULTI_COMPANY: "Your company is not a multi-company profile.",
+  // links
+  LINK_INVALID: "This link is not valid.",
+  LINK_EXPIRED: "This link has expired.",
+  LINK_USED: "This link has already been used.",
+  LINK_SUPERSEDED: "A newer link was sent; this one no longer works.",
+  LINK_REVOKED: "This link was cancelled.",
+  LINK_NOT_PENDING: "This link is no longer pending: it was used, has expired, or was superseded or cancelled.",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_MESSAGES;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
+    super(message ?? ERROR_MESSAGES[code]);
+    this.name = "AppError";
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function assertThat(condition: unknown, code: ErrorCode, message?: string): asserts condition {
+  if (!condition) throw new AppError(code, message);
+}

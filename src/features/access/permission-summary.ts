@@ -1,0 +1,44 @@
+import { AppError } from "../../errors.ts";
+import { assertMayChangeRoleOf, assertMayManageUser, assertMayTriggerReset, can, type Party } from "./authorize.ts";
+import { ASSIGNABLE_ROLES } from "./permissions.ts";
+import type { Role } from "./roles.ts";
+
+/**
+ * What the dashboard may offer, computed by running the very checks the use cases run: a button
+ * shows exactly when the request behind it would pass (state aside, such as "already deactivated").
+ */
+function passes(check: () => void): boolean {
+  try {
+    check();
+    return true;
+  } catch (error) {
+    if (error instanceof AppError) return false;
+    throw error;
+  }
+}
+
+export function companyPermissions(role: Role) {
+  return {
+    rename: can(role, "company.rename"),
+    updateContact: can(role, "company.updateContact"),
+    delete: can(role, "company.delete"),
+  };
+}
+
+export interface TargetUser extends Party {
+  status: "active" | "deactivated";
+}
+
+export function userPermissions(actor: Party, target: TargetUser) {
+  const active = target.status === "active";
+  const changeRole = passes(() => assertMayChangeRoleOf(actor, target));
+  return {
+    edit: passes(() => assertMayManageUser(actor, target, "users.updateDetails")),
+    changeRole,
+    assignableRoles: changeRole ? [...ASSIGNABLE_ROLES[actor.role]] : [],
+    deactivate: active && passes(() => assertMayManageUser(actor, target, "users.deactivate")),
+    restore: !active && passes(() => assertMayManageUser(actor, target, "users.restore")),
+    resetPassword: active && passes(() => assertMayTriggerReset(actor, target)),
+  };
+}
+

@@ -1,0 +1,65 @@
+import type { Executor } from "../../db/client.ts";
+import { auditEvents } from "../../db/schema.ts";
+import type { Actor } from "../auth/actor.ts";
+
+export const AUDIT_ACTIONS = [
+  "login.succeeded",
+  "login.failed",
+  "logout",
+  "company.registered",
+  "company.updated",
+  "company.deleted",
+  "company.restored",
+  "company.linked",
+  "company.unlinked",
+  "company.created_linked",
+  "user.created",
+  "user.updated",
+  "user.role_changed",
+  "user.deactivated",
+  "user.restored",
+  "user.invitation_accepted",
+  "user.invitation_sent",
+  "password.changed",
+  "password_reset.requested",
+  "password_reset.completed",
+  "password_reset.revoked",
+  "link.rejected",
+  "rate_limit.hit",
+  "grant.given",
+  "grant.revoked",
+  "company.switched_in",
+  "company.switched_out",
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export interface AuditEventInput {
+  action: AuditAction;
+  outcome?: "success" | "failure" | "refused";
+  actor?: Actor | null;
+  /** For actions with no session (login, forgot password): who the actor is, if known. */
+  actorUserId?: string | null;
+  actorCompanyId?: string | null;
+  targetUserId?: string | null;
+  targetCompanyId?: string | null;
+  clientAddress?: string | null;
+  details?: Record<string, unknown>;
+  at: Date;
+}
+
+/** One row per security-relevant action. Never put a token, password or hash in `details`. */
+export async function recordAuditEvent(db: Executor, event: AuditEventInput): Promise<void> {
+  await db.insert(auditEvents).values({
+    at: event.at,
+    action: event.action,
+    outcome: event.outcome ?? "success",
+    actorUserId: event.actor?.userId ?? event.actorUserId ?? null,
+    actorCompanyId: event.actor?.companyId ?? event.actorCompanyId ?? null,
+    actingCompanyId: event.actor?.actingCompanyId ?? null,
+    grantId: event.actor?.grantId ?? null,
+    targetUserId: event.targetUserId ?? null,
+    targetCompanyId: event.targetCompanyId ?? null,
+    clientAddress: event.actor?.clientAddress ?? event.clientAddress ?? null,
+    details: event.details ?? {},
+  });
+}

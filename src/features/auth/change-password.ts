@@ -1,0 +1,48 @@
+import { eq } from "drizzle-orm";
+import type { Deps } from "../../deps.ts";
+import { users } from "../../db/schema.ts";
+import { enqueueEmail } from "../../email/outbox.ts";
+import { linkUrl } from "../../email/links.ts";
+import { passwordChangedEmail } from "../../email/templates/password-changed.ts";
+import { AppError } from "../../errors.ts";
+import { recordAuditEvent } from "../audit/record-audit-event.ts";
+import type { Actor } from "./actor.ts";
+import { revokeLiveLinks } from "./link-tokens.ts";
+import { checkPasswordPolicy, hashPassword, verifyPassword } from "./passwords.ts";
+import { createSession, revokeSessionsOfUser } from "./sessions.ts";
+
+export interface ChangePasswordInput {
+  currentPassword: string;
+  newPassword: string;
+  newPasswordConfirmation: string;
+  userAgent: string | undefined;
+}
+
+/** Ends every session of the user, the caller's included, and hands the caller a fresh one (rotation). */
+export async function changePassword(deps: Pick<Deps, "db" | "clock" | "config" | "jobs">, actor: Actor, input: ChangePasswordInput) {
+  const now = deps.clock.now();
+  const [user] = await deps.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, actor.userId));
+  const currentOk = user?.passwordHash ? await verifyPassword(user.passwordHash, input.currentPassword) : false;
+  if (!currentOk) throw new AppError("CURRENT_PASSWORD_INCORRECT");
+  if (input.newPassword !== input.newPasswordConfirmation) throw new AppError("PASSWORD_MISMATCH");
+  checkPasswordPolicy(input.newPassword, { minLength: deps.config.passwordMinLength, email: actor.email, companyName: actor.companyName });
+  const passwordHash = await hashPassword(input.newPassword);
+
+  return deps.db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash, passwordChangedAt: now, updatedAt: now }).where(eq(users.id, actor.userId));
+    await revokeSessionsOfUser(tx, actor.userId, now);
+    await revokeLiveLinks(tx, actor.userId, "password_changed", now);
+    const session = await createSession(tx, {
+      userId: actor.userId,
+      companyId: actor.companyId,
+      now,
+      ttlMs: deps.config.sessionTtlMs,
+      clientAddress: actor.clientAddress,
+      userAgent: input.userAgent,
+    });
+    const content = passwordChangedEmail({ recipientName: actor.name, changedAt: now, how: "change", loginUrl: linkUrl(deps.config.publicUrl, "/login") });
+    await enqueueEmail(tx, deps.jobs, { kind: "password_changed", to: actor.email, userId: actor.userId, ...content }, now);
+    await recordAuditEvent(tx, { action: "password.changed", actor, targetUserId: actor.userId, targetCompanyId: actor.companyId, at: now });
+    return { sessionToken: session.token };
+  });
+}

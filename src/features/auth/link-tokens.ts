@@ -1,0 +1,150 @@
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import type { Executor } from "../../db/client.ts";
+import { companies, linkTokens, users } from "../../db/schema.ts";
+import { digestToken, newSecretToken } from "./tokens.ts";
+
+/**
+ * The link machinery shared by invitations and password resets: 256-bit tokens of which only the
+ * SHA-256 is stored, one live link per user, opening never consumes, one atomic consume.
+ */
+export type LinkPurpose = "invite" | "reset";
+export type LinkState = "pending" | "used" | "expired" | "superseded" | "revoked";
+
+export interface IssueLinkInput {
+  userId: string;
+  purpose: LinkPurpose;
+  ttlMs: number;
+  now: Date;
+  requestedByUserId?: string | null;
+  requestedByCompanyId?: string | null;
+  grantId?: string | null;
+}
+
+const live = (now: Date) =>
+  and(isNull(linkTokens.usedAt), isNull(linkTokens.supersededAt), isNull(linkTokens.revokedAt), gt(linkTokens.expiresAt, now));
+
+/** Serialises link issuance per user until the transaction ends; taken by issuers only, so it cannot deadlock with a consume. */
+const ISSUE_LOCK_SPACE = 7406854;
+
+/**
+ * Issues a new link and supersedes every older live one of the user. Returns the raw token once.
+ * Call it in a transaction: two concurrent issues for one user would otherwise both find nothing
+ * to supersede and leave two live links.
+ */
+export async function issueLinkToken(tx: Executor, input: IssueLinkInput) {
+  await tx.execute(sql`select pg_advisory_xact_lock(${ISSUE_LOCK_SPACE}, hashtext(${input.userId}))`);
+  await tx
+    .update(linkTokens)
+    .set({ supersededAt: input.now })
+    .where(and(eq(linkTokens.userId, input.userId), live(input.now)));
+  const token = newSecretToken();
+  const expiresAt = new Date(input.now.getTime() + input.ttlMs);
+  const [row] = await tx
+    .insert(linkTokens)
+    .values({
+      userId: input.userId,
+      purpose: input.purpose,
+      tokenHash: digestToken(token),
+      createdAt: input.now,
+      expiresAt,
+      requestedByUserId: input.requestedByUserId ?? null,
+      requestedByCompanyId: input.requestedByCompanyId ?? null,
+      grantId: input.grantId ?? null,
+    })
+    .returning({ id: linkTokens.id });
+  if (!row) throw new Error("link insert returned nothing");
+  return { token, id: row.id, expiresAt };
+}
+
+/** Kills every live link of a user: password change, email change, deactivation, admin revoke. */
+export async function revokeLiveLinks(tx: Executor, userId: string, reason: string, now: Date): Promise<number> {
+  const rows = await tx
+    .update(linkTokens)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(eq(linkTokens.userId, userId), live(now)))
+    .returning({ id: linkTokens.id });
+  return rows.length;
+}
+
+/** Revokes one link if it is still live; false when it was already used, expired, superseded or revoked. */
+export async function revokeLinkToken(tx: Executor, linkId: string, reason: string, now: Date): Promise<boolean> {
+  const rows = await tx
+    .update(linkTokens)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(eq(linkTokens.id, linkId), live(now)))
+    .returning({ id: linkTokens.id });
+  return rows.length > 0;
+}
+
+export interface LinkRow {
+  usedAt: Date | null;
+  supersededAt: Date | null;
+  revokedAt: Date | null;
+  expiresAt: Date;
+}
+
+export function linkState(link: LinkRow, now: Date): LinkState {
+  if (link.usedAt) return "used";
+  if (link.revokedAt) return "revoked";
+  if (link.supersededAt) return "superseded";
+  if (link.expiresAt.getTime() <= now.getTime()) return "expired";
+  return "pending";
+}
+
+export type InspectedLink =
+  | { ok: true; linkId: string; purpose: LinkPurpose; userId: string; email: string; name: string; companyName: string; expiresAt: Date }
+  | { ok: false; reason: "invalid" | Exclude<LinkState, "pending">; purpose?: LinkPurpose; userId?: string; companyId?: string };
+
+/** Reads what a link is and whether it still works. Consumes nothing: mail scanners open links. */
+export async function inspectLinkToken(db: Executor, token: string, now: Date): Promise<InspectedLink> {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return { ok: false, reason: "invalid" };
+  const [row] = await db
+    .select({
+      id: linkTokens.id,
+      purpose: linkTokens.purpose,
+      userId: linkTokens.userId,
+      usedAt: linkTokens.usedAt,
+      supersededAt: linkTokens.supersededAt,
+      revokedAt: linkTokens.revokedAt,
+      expiresAt: linkTokens.expiresAt,
+      email: users.email,
+      name: users.name,
+      status: users.status,
+      companyId: users.companyId,
+      companyName: companies.name,
+      companyDeletedAt: companies.deletedAt,
+    })
+    .from(linkTokens)
+    .innerJoin(users, eq(users.id, linkTokens.userId))
+    .innerJoin(companies, eq(companies.id, users.companyId))
+    .where(eq(linkTokens.tokenHash, digestToken(token)))
+    .limit(1);
+  if (!row) return { ok: false, reason: "invalid" };
+  const owner = { purpose: row.purpose, userId: row.userId, companyId: row.companyId };
+  const state = linkState(row, now);
+  if (state !== "pending") return { ok: false, reason: state, ...owner };
+  if (row.status !== "active" || row.companyDeletedAt) return { ok: false, reason: "revoked", ...owner };
+  return {
+    ok: true,
+    linkId: row.id,
+    purpose: row.purpose,
+    userId: row.userId,
+    email: row.email,
+    name: row.name,
+    companyName: row.companyName,
+    expiresAt: row.expiresAt,
+  };
+}
+
+/**
+ * Consumes a link in one statement, so of two concurrent submissions exactly one gets the row.
+ * The user it acts on is the one bound to the token, whatever the request said.
+ */
+export async function consumeLinkToken(tx: Executor, token: string, now: Date) {
+  const [row] = await tx
+    .update(linkTokens)
+    .set({ usedAt: now })
+    .where(and(eq(linkTokens.tokenHash, digestToken(token)), live(now), sql`exists (select 1 from users u join companies c on c.id = u.company_id where u.id = ${linkTokens.userId} and u.status = 'active' and c.deleted_at is null)`))
+    .returning({ id: linkTokens.id, userId: linkTokens.userId, purpose: linkTokens.purpose, requestedByUserId: linkTokens.requestedByUserId });
+  return row ?? null;
+}

@@ -1,0 +1,36 @@
+import { and, eq } from "drizzle-orm";
+import type { Deps } from "../../../deps.ts";
+import { linkTokens } from "../../../db/schema.ts";
+import { AppError } from "../../../errors.ts";
+import { assertMayTriggerReset } from "../../access/authorize.ts";
+import { recordAuditEvent } from "../../audit/record-audit-event.ts";
+import type { Actor } from "../actor.ts";
+import { revokeLinkToken } from "../link-tokens.ts";
+import { findUserInScope } from "./password-reset.queries.ts";
+
+/** Cancels one pending link of a user (a reset sent by mistake, an invitation to the wrong address). */
+export async function revokePasswordReset(deps: Pick<Deps, "db" | "clock">, actor: Actor, userId: string, linkId: string) {
+  const user = await findUserInScope(deps.db, actor, userId);
+  if (!user) throw new AppError("NOT_FOUND");
+  assertMayTriggerReset({ id: actor.userId, role: actor.role }, { id: user.id, role: user.role });
+  const now = deps.clock.now();
+  const [link] = await deps.db
+    .select({ id: linkTokens.id, purpose: linkTokens.purpose })
+    .from(linkTokens)
+    .where(and(eq(linkTokens.id, linkId), eq(linkTokens.userId, user.id)))
+    .limit(1);
+  if (!link) throw new AppError("NOT_FOUND");
+  await deps.db.transaction(async (tx) => {
+    // Only a live link is revoked; the condition sits in the UPDATE, so a link used meanwhile stays used.
+    const revoked = await revokeLinkToken(tx, link.id, "admin", now);
+    if (!revoked) throw new AppError("LINK_NOT_PENDING");
+    await recordAuditEvent(tx, {
+      action: "password_reset.revoked",
+      actor,
+      targetUserId: user.id,
+      targetCompanyId: user.companyId,
+      details: { linkId: link.id, purpose: link.purpose },
+      at: now,
+    });
+  });
+}

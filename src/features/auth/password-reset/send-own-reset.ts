@@ -1,0 +1,23 @@
+import type { Deps } from "../../../deps.ts";
+import type { Actor } from "../actor.ts";
+import { enforceRateLimits } from "./rate-limited.ts";
+import { RESET_LIMITS, resetRateKeys } from "./reset-limits.ts";
+import { sendResetLink } from "./send-reset-link.ts";
+
+/** A signed-in user emails themselves a reset link from account settings (PRODUCT.md section 4). */
+export async function sendOwnReset(deps: Pick<Deps, "db" | "clock" | "config" | "jobs">, actor: Actor) {
+  const now = deps.clock.now();
+  const self = { targetUserId: actor.userId, targetCompanyId: actor.companyId };
+  await enforceRateLimits(deps.db, [{ key: resetRateKeys.own(actor.userId), rule: RESET_LIMITS.ownPerUser, name: "user" }], { actor, ...self, flow: "own_reset" }, now);
+  return deps.db.transaction((tx) =>
+    sendResetLink(tx, deps, {
+      recipient: { id: actor.userId, name: actor.name, email: actor.email, companyId: actor.companyId },
+      askedBy: { kind: "self" },
+      requestedByUserId: actor.userId,
+      requestedByCompanyId: actor.companyId,
+      grantId: null,
+      audit: { actor },
+      now,
+    }),
+  );
+}

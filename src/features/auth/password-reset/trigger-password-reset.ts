@@ -1,0 +1,51 @@
+import type { Deps } from "../../../deps.ts";
+import { AppError } from "../../../errors.ts";
+import { assertMayTriggerReset } from "../../access/authorize.ts";
+import { holdAuthorityInActingCompany } from "../../access/linked-company-access.ts";
+import type { Actor } from "../actor.ts";
+import { findUserInScope } from "./password-reset.queries.ts";
+import { enforceRateLimits } from "./rate-limited.ts";
+import { RESET_LIMITS, resetRateKeys } from "./reset-limits.ts";
+import { sendResetLink } from "./send-reset-link.ts";
+
+/**
+ * An administrator or manager sends another user of the acting company a reset link (PRODUCT.md
+ * 5.1 and 5.2). The actor never sees the link: it goes to the address stored on the account.
+ */
+export async function triggerPasswordReset(deps: Pick<Deps, "db" | "clock" | "config" | "jobs">, actor: Actor, targetUserId: string) {
+  const now = deps.clock.now();
+  // Scope first: a user outside it answers exactly like a missing one, whatever the actor's role.
+  const target = await findUserInScope(deps.db, actor, targetUserId);
+  if (!target) throw new AppError("NOT_FOUND");
+  assertMayTriggerReset({ id: actor.userId, role: actor.role }, { id: target.id, role: target.role });
+  if (target.status !== "active") throw new AppError("USER_DEACTIVATED");
+
+  await enforceRateLimits(
+    deps.db,
+    [
+      { key: resetRateKeys.triggerActor(actor.userId), rule: RESET_LIMITS.triggerPerActor, name: "actor" },
+      { key: resetRateKeys.triggerTarget(target.id), rule: RESET_LIMITS.triggerPerTarget, name: "target" },
+    ],
+    { actor, targetUserId: target.id, targetCompanyId: target.companyId, flow: "trigger_reset" },
+    now,
+  );
+
+  const crossCompany = actor.actingCompanyId !== actor.companyId;
+  const askedBy = crossCompany
+    ? { kind: "team_member" as const, name: actor.name, role: actor.role, companyName: actor.companyName, onBehalfOf: target.companyName }
+    : { kind: "administrator" as const, name: actor.name, role: actor.role, companyName: actor.companyName };
+  return deps.db.transaction(async (tx) => {
+    // The grant (or link) checked when the request began may be revoked by now; a link sent through
+    // a revoked grant must not outlive it (decision 0008).
+    await holdAuthorityInActingCompany(tx, actor);
+    return sendResetLink(tx, deps, {
+      recipient: target,
+      askedBy,
+      requestedByUserId: actor.userId,
+      requestedByCompanyId: actor.companyId,
+      grantId: actor.grantId,
+      audit: { actor },
+      now,
+    });
+  });
+}

@@ -1,0 +1,113 @@
+import { availableParallelism } from "node:os";
+import { hash, verify } from "@node-rs/argon2";
+import { dictionary } from "@zxcvbn-ts/language-common";
+import { AppError } from "../../errors.ts";
+import { lowerHashingThreadPriority } from "./hashing-threads.ts";
+
+/** OWASP's minimum for argon2id: m=19 MiB, t=2, p=1. */
+// algorithm 2 is Argon2id (the package's const enum cannot be imported under verbatimModuleSyntax).
+export const ARGON2_PARAMS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+export const PASSWORD_MAX_LENGTH = 128;
+
+const commonPasswords = new Set(dictionary["passwords-common"].map((p) => p.toLowerCase()));
+
+/**
+ * Bounds how many hashes run at once. argon2 runs on libuv's thread pool, off the event loop;
+ * the bound keeps a login storm from filling that pool and starving everything else.
+ */
+class Semaphore {
+  #free: number;
+  #waiting: Array<() => void> = [];
+  constructor(size: number) {
+    this.#free = size;
+  }
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}
+
+let hashing = new Semaphore(Math.max(1, availableParallelism()));
+
+export function setHashConcurrency(size: number): void {
+  hashing = new Semaphore(size);
+}
+
+export function normalizePassword(password: string): string {
+  return password.normalize("NFKC");
+}
+
+export function hashPassword(password: string): Promise<string> {
+  return hashing.run(() => hash(normalizePassword(password), ARGON2_PARAMS));
+}
+
+export function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  return hashing.run(() => verify(passwordHash, normalizePassword(password)).catch(() => false));
+}
+
+// A real hash of a random secret: verifying against it costs what a real verification costs.
+const dummyHash = hash(crypto.randomUUID(), ARGON2_PARAMS);
+
+/**
+ * Sizes the bound on concurrent hashes and, once the thread pool exists (the dummy hash starts it),
+ * lowers the priority of its threads so hashing never starves the event loop or the database.
+ */
+export async function prepareHashing(concurrency: number | undefined): Promise<void> {
+  if (concurrency) setHashConcurrency(concurrency);
+  await dummyHash;
+  lowerHashingThreadPriority();
+}
+
+/** Spends the time of a real verification, so an unknown email answers like a wrong password. */
+export async function dummyVerify(password: string): Promise<false> {
+  const target = await dummyHash;
+  await verifyPassword(target, password);
+  return false;
+}
+
+export interface PasswordContext {
+  minLength: number;
+  email?: string | undefined;
+  companyName?: string | undefined;
+}
+
+function isCommon(lower: string): boolean {
+  if (commonPasswords.has(lower)) return true;
+  // One character repeated, or a common password repeated ("passwordpassword").
+  for (let size = 1; size <= lower.length / 2; size++) {
+    if (lower.length % size === 0 && lower.slice(0, size).repeat(lower.length / size) === lower) {
+      return size === 1 || commonPasswords.has(lower.slice(0, size)) || size < 4;
+    }
+  }
+  // A common password padded with digits or punctuation ("password12345678!").
+  const core = lower.replace(/^[\d\W_]+|[\d\W_]+$/gu, "");
+  return core.length >= 4 && core !== lower && commonPasswords.has(core);
+}
+
+/**
+ * NIST SP 800-63B: length bounds, no composition rules, a check against common and breached
+ * passwords, and nothing that contains the user's own identity. Throws the first failure.
+ */
+export function checkPasswordPolicy(password: string, context: PasswordContext): void {
+  const normalized = normalizePassword(password);
+  const length = [...normalized].length;
+  if (length < context.minLength) {
+    throw new AppError("PASSWORD_TOO_SHORT", `The password must be at least ${context.minLength} characters long.`);
+  }
+  if (length > PASSWORD_MAX_LENGTH) {
+    throw new AppError("PASSWORD_TOO_LONG", `The password must be at most ${PASSWORD_MAX_LENGTH} characters long.`);
+  }
+  const lower = normalized.toLowerCase();
+  if (isCommon(lower)) throw new AppError("PASSWORD_TOO_COMMON");
+  const identity = [context.email, context.email?.split("@")[0], context.companyName]
+    .map((part) => part?.normalize("NFKC").toLowerCase().trim())
+    .filter((part): part is string => part !== undefined && part.length >= 4);
+  if (identity.some((part) => lower.includes(part))) throw new AppError("PASSWORD_CONTAINS_IDENTITY");
+}

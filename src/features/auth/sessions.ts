@@ -1,0 +1,101 @@
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { queryRows, type Executor } from "../../db/client.ts";
+import { sessions } from "../../db/schema.ts";
+import type { Role } from "../access/roles.ts";
+import type { Actor } from "./actor.ts";
+import { digestToken, newSecretToken } from "./tokens.ts";
+
+export interface NewSession {
+  userId: string;
+  companyId: string;
+  now: Date;
+  ttlMs: number;
+  clientAddress: string;
+  userAgent: string | undefined;
+}
+
+/** Returns the cookie value; only its digest is stored. */
+export async function createSession(db: Executor, input: NewSession): Promise<{ token: string; sessionId: string }> {
+  const token = newSecretToken();
+  const [row] = await db
+    .insert(sessions)
+    .values({
+      tokenHash: digestToken(token),
+      userId: input.userId,
+      actingCompanyId: input.companyId,
+      createdAt: input.now,
+      lastSeenAt: input.now,
+      expiresAt: new Date(input.now.getTime() + input.ttlMs),
+      clientAddress: input.clientAddress,
+      userAgent: input.userAgent?.slice(0, 300),
+    })
+    .returning({ id: sessions.id });
+  if (!row) throw new Error("session insert returned nothing");
+  return { token, sessionId: row.id };
+}
+
+interface SessionRow {
+  session_id: string;
+  user_id: string;
+  name: string;
+  email: string;
+  role: Role;
+  company_id: string;
+  company_name: string;
+  acting_company_id: string;
+  acting_company_name: string | null;
+  grant_id: string | null;
+}
+
+/**
+ * One query decides whether a cookie still means an active user in a live company, and whether
+ * they may still act in the company they switched into (grant, link, role). Nothing is cached,
+ * so a revoked grant or a deactivation refuses the very next request.
+ */
+export async function findActorBySessionToken(db: Executor, token: string, now: Date, clientAddress: string): Promise<Actor | null> {
+  const [row] = await queryRows<SessionRow>(db, sql`
+    select s.id as session_id, u.id as user_id, u.name, u.email, u.role, u.company_id, c.name as company_name,
+           s.acting_company_id, ac.name as acting_company_name, g.id as grant_id
+    from sessions s
+    join users u on u.id = s.user_id and u.status = 'active'
+    join companies c on c.id = u.company_id and c.deleted_at is null
+    left join companies ac on ac.id = s.acting_company_id and ac.deleted_at is null
+      and ac.parent_id = u.company_id and c.is_multi_company
+    left join management_grants g on g.company_id = ac.id and g.team_member_id = u.id
+    where s.token_hash = ${digestToken(token)} and s.revoked_at is null and s.expires_at > ${now}
+    limit 1`);
+  if (!row) return null;
+  const inOwnCompany = row.acting_company_id === row.company_id;
+  // The parent's administrator manages every linked company; a manager needs an explicit grant (decision 0008).
+  const mayActInLinked =
+    !inOwnCompany && row.acting_company_name !== null && (row.role === "administrator" || (row.role === "manager" && row.grant_id !== null));
+  // Lost the right to be in the linked company: fall back to the user's own company.
+  const acting = inOwnCompany || mayActInLinked
+    ? { id: row.acting_company_id, name: row.acting_company_name ?? row.company_name }
+    : { id: row.company_id, name: row.company_name };
+  return {
+    sessionId: row.session_id,
+    userId: row.user_id,
+    name: row.name,
+    email: row.email,
+    role: row.role,
+    companyId: row.company_id,
+    companyName: row.company_name,
+    actingCompanyId: acting.id,
+    actingCompanyName: inOwnCompany ? row.company_name : acting.name,
+    grantId: mayActInLinked ? row.grant_id : null,
+    implicitAccess: mayActInLinked && row.grant_id === null,
+    clientAddress,
+  };
+}
+
+export async function revokeSession(db: Executor, sessionId: string, now: Date): Promise<void> {
+  await db.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
+}
+
+/** Ends every session of a user, except the one given (the caller who changed their own password). */
+export async function revokeSessionsOfUser(db: Executor, userId: string, now: Date, exceptSessionId?: string): Promise<void> {
+  const conditions = [eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)];
+  if (exceptSessionId) conditions.push(sql`${sessions.id} <> ${exceptSessionId}`);
+  await db.update(sessions).set({ revokedAt: now }).where(and(...conditions));
+}

@@ -1,0 +1,33 @@
+import { eq } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import type { Executor } from "../../db/client.ts";
+import { companies } from "../../db/schema.ts";
+import { AppError } from "../../errors.ts";
+import { companyInScope, type ScopeActor } from "./company-scope.ts";
+
+const parent = alias(companies, "parent");
+
+/** The acting company's profile, or NOT_FOUND (deleted meanwhile). `lock` serialises concurrent edits. */
+export async function requireCompanyInScope(db: Executor, actor: ScopeActor, options: { lock?: boolean } = {}) {
+  const query = db
+    .select({
+      id: companies.id,
+      name: companies.name,
+      contactEmail: companies.contactEmail,
+      phone: companies.phone,
+      address: companies.address,
+      createdAt: companies.createdAt,
+      isMultiCompany: companies.isMultiCompany,
+      parentId: parent.id,
+      parentName: parent.name,
+    })
+    .from(companies)
+    .leftJoin(parent, eq(parent.id, companies.parentId))
+    .where(companyInScope(actor))
+    .limit(1);
+  const [row] = options.lock ? await query.for("update", { of: companies }) : await query;
+  if (!row) throw new AppError("NOT_FOUND");
+  return row;
+}
+
+export type CompanyProfile = Awaited<ReturnType<typeof requireCompanyInScope>>;

@@ -1,0 +1,70 @@
+import type { Deps } from "../../deps.ts";
+import { isUniqueViolation } from "../../db/errors.ts";
+import { companies, users } from "../../db/schema.ts";
+import { AppError, assertThat } from "../../errors.ts";
+import { recordAuditEvent } from "../audit/record-audit-event.ts";
+import { checkPasswordPolicy, hashPassword } from "../auth/passwords.ts";
+import { createSession } from "../auth/sessions.ts";
+import { normalizeEmail } from "../users/email-address.ts";
+import { nameSortKey } from "../users/user-name.ts";
+
+export interface RegisterCompanyInput {
+  companyName: string;
+  name: string;
+  email: string;
+  password: string;
+  clientAddress: string;
+  userAgent: string | undefined;
+}
+
+/** Creates a company and its first administrator, and signs them in. */
+export async function registerCompany(deps: Pick<Deps, "db" | "clock" | "config">, input: RegisterCompanyInput) {
+  assertThat(deps.config.signup, "SIGNUP_DISABLED");
+  checkPasswordPolicy(input.password, { minLength: deps.config.passwordMinLength, email: input.email, companyName: input.companyName });
+  const passwordHash = await hashPassword(input.password);
+  const now = deps.clock.now();
+  try {
+    return await deps.db.transaction(async (tx) => {
+      const [company] = await tx.insert(companies).values({ name: input.companyName, contactEmail: input.email, createdAt: now, updatedAt: now }).returning();
+      if (!company) throw new Error("company insert returned nothing");
+      const [user] = await tx
+        .insert(users)
+        .values({
+          companyId: company.id,
+          email: input.email,
+          emailNormalized: normalizeEmail(input.email),
+          name: input.name,
+          nameSort: nameSortKey(input.name),
+          role: "administrator",
+          passwordHash,
+          passwordChangedAt: now,
+          lastLoginAt: now,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning();
+      if (!user) throw new Error("user insert returned nothing");
+      const session = await createSession(tx, {
+        userId: user.id,
+        companyId: company.id,
+        now,
+        ttlMs: deps.config.sessionTtlMs,
+        clientAddress: input.clientAddress,
+        userAgent: input.userAgent,
+      });
+      await recordAuditEvent(tx, {
+        action: "company.registered",
+        actorUserId: user.id,
+        actorCompanyId: company.id,
+        targetUserId: user.id,
+        targetCompanyId: company.id,
+        clientAddress: input.clientAddress,
+        at: now,
+      });
+      return { company, user, sessionToken: session.token };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error, "users_email_normalized_key")) throw new AppError("EMAIL_TAKEN");
+    throw error;
+  }
+}

@@ -1,0 +1,33 @@
+import { eq } from "drizzle-orm";
+import type { Deps } from "../../deps.ts";
+import { users } from "../../db/schema.ts";
+import { assertMayChangeRole } from "../access/authorize.ts";
+import type { Role } from "../access/roles.ts";
+import { recordAuditEvent } from "../audit/record-audit-event.ts";
+import type { Actor } from "../auth/actor.ts";
+import { dropGrantsIfRoleCannotHold } from "../grants/drop-grants-of-member.ts";
+import { requireUserInScope } from "./users.queries.ts";
+
+/**
+ * Gives another user a new role, within PRODUCT.md section 2 (rules in access/). The session
+ * reads the role on every request, so a lowered role takes effect on the user's next request.
+ */
+export async function changeUserRole(deps: Pick<Deps, "db" | "clock">, actor: Actor, userId: string, role: Role) {
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const user = await requireUserInScope(tx, actor, userId, { lock: true });
+    assertMayChangeRole({ id: actor.userId, role: actor.role }, user, role);
+    if (user.role === role) return user;
+    await tx.update(users).set({ role, updatedAt: now }).where(eq(users.id, user.id));
+    const grantsDropped = await dropGrantsIfRoleCannotHold(tx, user, role, now);
+    await recordAuditEvent(tx, {
+      action: "user.role_changed",
+      actor,
+      targetUserId: user.id,
+      targetCompanyId: user.companyId,
+      details: { from: user.role, to: role, ...(grantsDropped ? { grantsDropped } : {}) },
+      at: now,
+    });
+    return { ...user, role };
+  });
+}

@@ -1,0 +1,38 @@
+import { eq } from "drizzle-orm";
+import type { Deps } from "../../deps.ts";
+import { users } from "../../db/schema.ts";
+import { assertThat } from "../../errors.ts";
+import { assertMayManageUser } from "../access/authorize.ts";
+import { recordAuditEvent } from "../audit/record-audit-event.ts";
+import type { Actor } from "../auth/actor.ts";
+import { revokeLiveLinks } from "../auth/link-tokens.ts";
+import { revokeSessionsOfUser } from "../auth/sessions.ts";
+import { revokeLinksOfLostAuthority } from "../grants/revoke-links-of-lost-authority.ts";
+import { requireUserInScope } from "./users.queries.ts";
+
+/**
+ * "Deleting" a user: the row stays (audit history, restore), but the user can no longer sign in,
+ * and their sessions and outstanding links die now, in the same transaction (decision 0005).
+ */
+export async function deactivateUser(deps: Pick<Deps, "db" | "clock">, actor: Actor, userId: string) {
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const user = await requireUserInScope(tx, actor, userId, { lock: true });
+    assertMayManageUser({ id: actor.userId, role: actor.role }, user, "users.deactivate");
+    assertThat(user.status === "active", "USER_ALREADY_DEACTIVATED");
+    await tx.update(users).set({ status: "deactivated", deactivatedAt: now, updatedAt: now }).where(eq(users.id, user.id));
+    await revokeSessionsOfUser(tx, user.id, now);
+    const linksRevoked = await revokeLiveLinks(tx, user.id, "deactivated", now);
+    // A deactivated team member's authority over linked companies ends, and so do the links it sent.
+    await revokeLinksOfLostAuthority(tx, { parentCompanyId: user.companyId, memberId: user.id, reason: "authority_lost", now });
+    await recordAuditEvent(tx, {
+      action: "user.deactivated",
+      actor,
+      targetUserId: user.id,
+      targetCompanyId: user.companyId,
+      details: { linksRevoked },
+      at: now,
+    });
+    return { ...user, status: "deactivated" as const, deactivatedAt: now };
+  });
+}

@@ -1,0 +1,39 @@
+import type { Deps } from "../../deps.ts";
+import { AppError, assertThat } from "../../errors.ts";
+import { assertMayTriggerReset } from "../access/authorize.ts";
+import { recordAuditEvent } from "../audit/record-audit-event.ts";
+import type { Actor } from "../auth/actor.ts";
+import { hitRateLimit, type RateRule } from "../rate-limit.ts";
+import { sendInvitation } from "./send-invitation.ts";
+import { requireUserInScope } from "./users.queries.ts";
+
+/** Enough for "it went to spam, send it again"; not enough to flood someone's mailbox. */
+export const INVITATION_LIMIT: RateRule = { limit: 5, windowMs: 3_600_000 };
+
+/**
+ * A fresh invitation for a user who has never chosen a password; the new link supersedes the old.
+ * Who may send it follows the reset rule (decision 0004): the link goes only to the user's own address.
+ * A user who once had a password (a restored user) gets a password reset instead.
+ */
+export async function resendInvitation(deps: Pick<Deps, "db" | "clock" | "config" | "jobs">, actor: Actor, userId: string) {
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const user = await requireUserInScope(tx, actor, userId, { lock: true });
+    assertMayTriggerReset({ id: actor.userId, role: actor.role }, user);
+    assertThat(user.status === "active", "USER_DEACTIVATED");
+    assertThat(!user.hasPassword && user.passwordChangedAt === null, "INVITATION_NOT_NEEDED");
+    // Counted in the transaction: a refused request rolls its hit back, so only sent invitations count.
+    const { allowed } = await hitRateLimit(tx, `invitation:target:${user.id}`, INVITATION_LIMIT, now);
+    if (!allowed) throw new AppError("RATE_LIMITED");
+    const sent = await sendInvitation(tx, deps, actor, user, now);
+    await recordAuditEvent(tx, {
+      action: "user.invitation_sent",
+      actor,
+      targetUserId: user.id,
+      targetCompanyId: user.companyId,
+      details: { linkId: sent.linkId },
+      at: now,
+    });
+    return sent;
+  });
+}

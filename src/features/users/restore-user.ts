@@ -1,0 +1,32 @@
+import { eq } from "drizzle-orm";
+import type { Deps } from "../../deps.ts";
+import { users } from "../../db/schema.ts";
+import { assertThat } from "../../errors.ts";
+import { assertMayManageUser } from "../access/authorize.ts";
+import { recordAuditEvent } from "../audit/record-audit-event.ts";
+import type { Actor } from "../auth/actor.ts";
+import { requireUserInScope } from "./users.queries.ts";
+
+/**
+ * Brings a deactivated user back without their old password: whoever knew it while the account
+ * was off (a former colleague, a leak) cannot use it. The user signs in again only after setting
+ * a new password through a reset (decision 0005). Sends nothing by itself.
+ */
+export async function restoreUser(deps: Pick<Deps, "db" | "clock">, actor: Actor, userId: string) {
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const user = await requireUserInScope(tx, actor, userId, { lock: true });
+    assertMayManageUser({ id: actor.userId, role: actor.role }, user, "users.restore");
+    assertThat(user.status === "deactivated", "USER_ALREADY_ACTIVE");
+    await tx.update(users).set({ status: "active", deactivatedAt: null, passwordHash: null, updatedAt: now }).where(eq(users.id, user.id));
+    await recordAuditEvent(tx, {
+      action: "user.restored",
+      actor,
+      targetUserId: user.id,
+      targetCompanyId: user.companyId,
+      details: { passwordCleared: user.hasPassword },
+      at: now,
+    });
+    return { ...user, status: "active" as const, deactivatedAt: null, hasPassword: false };
+  });
+}

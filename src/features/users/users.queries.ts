@@ -1,0 +1,127 @@
+import { and, asc, count, desc, eq, like, notLike, sql, type SQL } from "drizzle-orm";
+import { unionAll } from "drizzle-orm/pg-core";
+import type { Executor } from "../../db/client.ts";
+import { likePrefix } from "../../db/like-prefix.ts";
+import { companies, users } from "../../db/schema.ts";
+import { AppError } from "../../errors.ts";
+import { usersInScope, type ScopeActor } from "../companies/company-scope.ts";
+
+/** What a list row shows. `nameSort` travels along because the page cursor is built from it. */
+const summaryColumns = {
+  id: users.id,
+  name: users.name,
+  nameSort: users.nameSort,
+  email: users.email,
+  role: users.role,
+  status: users.status,
+  hasPassword: sql<boolean>`(${users.passwordHash} is not null)`,
+  lastLoginAt: users.lastLoginAt,
+  createdAt: users.createdAt,
+};
+
+const detailColumns = {
+  ...summaryColumns,
+  emailNormalized: users.emailNormalized,
+  companyId: users.companyId,
+  companyName: companies.name,
+  passwordChangedAt: users.passwordChangedAt,
+  deactivatedAt: users.deactivatedAt,
+};
+
+/**
+ * One user the actor may see, or null: out of scope and missing are the same answer. `lock`
+ * holds the row until the transaction ends, so two admins acting at once apply one after the other.
+ */
+export async function findUserInScope(db: Executor, actor: ScopeActor, userId: string, options: { lock?: boolean } = {}) {
+  const query = db
+    .select(detailColumns)
+    .from(users)
+    .innerJoin(companies, eq(companies.id, users.companyId))
+    .where(and(eq(users.id, userId), usersInScope(actor)))
+    .limit(1);
+  const [row] = options.lock ? await query.for("update", { of: users }) : await query;
+  return row ?? null;
+}
+
+export type UserDetail = NonNullable<Awaited<ReturnType<typeof findUserInScope>>>;
+export type UserSummary = Awaited<ReturnType<typeof selectUserPage>>[number];
+export type UserStatusFilter = "active" | "deactivated" | "all";
+
+export interface UserFilter {
+  /** Already normalised like the sort keys (NFC, lower case). */
+  prefix: string | undefined;
+  status: UserStatusFilter;
+}
+
+export interface PagePosition {
+  key: { nameSort: string; id: string } | null;
+  direction: "forward" | "backward";
+  limit: number;
+}
+
+/** Scope and status: every list and count starts here. */
+function scopeAndStatus(actor: ScopeActor, filter: UserFilter): SQL | undefined {
+  return and(usersInScope(actor), filter.status === "all" ? undefined : eq(users.status, filter.status));
+}
+
+/**
+ * A search matches a name prefix or an email prefix. Asked as one OR, PostgreSQL either reads every
+ * match or walks the company in name order until it has a page, so the cost grows with the company.
+ * Asked as two disjoint branches, the name branch reads users_company_name_status_idx from the prefix
+ * on, in page order, and the email branch reads only users_company_email_search_idx, keeping the
+ * entries whose name did not match already (name_sort and id ride in that index, so no row is
+ * visited to decide).
+ */
+function searchBranches(prefix: string): { byName: SQL; byEmailOnly: SQL | undefined } {
+  const pattern = likePrefix(prefix);
+  return { byName: like(users.nameSort, pattern), byEmailOnly: and(like(users.emailNormalized, pattern), notLike(users.nameSort, pattern)) };
+}
+
+/**
+ * One page in (name_sort, id) order, read from users_company_name_status_idx: the row comparison lets
+ * PostgreSQL start at the cursor instead of counting past earlier pages. Returns the builder so
+ * the plan can be checked with EXPLAIN.
+ */
+export function selectUserPage(db: Executor, actor: ScopeActor, filter: UserFilter, position: PagePosition) {
+  const { key, direction } = position;
+  const keyCondition = key
+    ? direction === "forward"
+      ? sql`(${users.nameSort}, ${users.id}) > (${key.nameSort}, ${key.id}::uuid)`
+      : sql`(${users.nameSort}, ${users.id}) < (${key.nameSort}, ${key.id}::uuid)`
+    : undefined;
+  const order = direction === "forward" ? [asc(users.nameSort), asc(users.id)] : [desc(users.nameSort), desc(users.id)];
+  const page = (search: SQL | undefined) => db.select(summaryColumns).from(users).where(search).orderBy(...order).limit(position.limit);
+  const inScope = and(scopeAndStatus(actor, filter), keyCondition);
+  if (!filter.prefix) return page(inScope);
+  const { byName, byEmailOnly } = searchBranches(filter.prefix);
+  // The email-only matches are usually few, but the planner cannot know that: asked for a page of
+  // them in name order it walks the name index looking for them. OFFSET 0 (which the query builder
+  // leaves out) makes the scan of the email index a step of its own, sorted afterwards.
+  const way = sql.raw(direction === "forward" ? "asc" : "desc");
+  const emailOnlyIds = sql`${users.id} in (select id from (select ${users.id}, ${users.nameSort} from ${users} where ${and(inScope, byEmailOnly)} offset 0) as email_only
+    order by name_sort ${way}, id ${way} limit ${position.limit})`;
+  return unionAll(page(and(inScope, byName)), page(emailOnlyIds))
+    .orderBy(...order)
+    .limit(position.limit);
+}
+
+/**
+ * A search counts its matches up to this many and then stops: past it the total is "more than", so
+ * a search costs what its page costs, not what the company's size makes it (Auth0 caps at 1,000 too).
+ */
+export const SEARCH_COUNT_CAP = 1_000;
+
+/** How many users the list holds; for a search, up to SEARCH_COUNT_CAP + 1 (more means "over the cap"). */
+export function countUsers(db: Executor, actor: ScopeActor, filter: UserFilter) {
+  if (!filter.prefix) return db.select({ total: count() }).from(users).where(scopeAndStatus(actor, filter));
+  const { byName, byEmailOnly } = searchBranches(filter.prefix);
+  const matches = (search: SQL | undefined) => db.select({ id: users.id }).from(users).where(and(scopeAndStatus(actor, filter), search));
+  return db.select({ total: count() }).from(unionAll(matches(byName), matches(byEmailOnly)).limit(SEARCH_COUNT_CAP + 1).as("matches"));
+}
+
+/** Like findUserInScope, for use cases: a user the actor cannot see is NOT_FOUND, before any other check. */
+export async function requireUserInScope(db: Executor, actor: ScopeActor, userId: string, options: { lock?: boolean } = {}): Promise<UserDetail> {
+  const user = await findUserInScope(db, actor, userId, options);
+  if (!user) throw new AppError("NOT_FOUND");
+  return user;
+}

@@ -1,0 +1,75 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { Deps } from "../../../deps.ts";
+import { login } from "../../../features/auth/login.ts";
+import { revokeSession } from "../../../features/auth/sessions.ts";
+import { registerCompany } from "../../../features/companies/register-company.ts";
+import { recordAuditEvent } from "../../../features/audit/record-audit-event.ts";
+import { actorOf, clearSessionCookie, requireActor, setSessionCookie } from "../../middleware/session.ts";
+import { CompanyName, Email, Ok, Password, PersonName, errors } from "./schemas.ts";
+
+export const RegisterBody = z.strictObject({ companyName: CompanyName, name: PersonName, email: Email, password: Password });
+export const LoginBody = z.strictObject({ email: Email, password: Password });
+const Me = z.object({
+  user: z.object({ id: z.string(), name: z.string(), email: z.string(), role: z.string(), companyId: z.string(), companyName: z.string() }),
+  actingCompany: z.object({ id: z.string(), name: z.string(), switched: z.boolean() }),
+});
+
+export function authRoutes(deps: Deps): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get("/csrf-token", { schema: { tags: ["auth"], summary: "A CSRF token for the X-CSRF-Token header", response: { 200: z.object({ token: z.string() }) } } }, async (_request, reply) => ({
+      token: reply.generateCsrf(),
+    }));
+
+    app.get("/config", { schema: { tags: ["auth"], summary: "What the sign-in pages need to know", response: { 200: z.object({ signup: z.boolean(), passwordMinLength: z.number(), devMailbox: z.boolean() }) } } }, async () => ({
+      signup: deps.config.signup,
+      passwordMinLength: deps.config.passwordMinLength,
+      devMailbox: deps.config.env !== "production" && !deps.config.smtpUrl,
+    }));
+
+    app.post(
+      "/auth/register",
+      { schema: { tags: ["auth"], summary: "Register a company and its administrator", body: RegisterBody, response: { 201: Ok, ...errors(400, 403, 409, 422) } } },
+      async (request, reply) => {
+        const result = await registerCompany(deps, { ...request.body, clientAddress: request.ip, userAgent: request.headers["user-agent"] });
+        setSessionCookie(deps, reply, result.sessionToken);
+        return reply.code(201).send({ ok: true as const });
+      },
+    );
+
+    app.post(
+      "/auth/login",
+      { schema: { tags: ["auth"], summary: "Sign in", body: LoginBody, response: { 200: Ok, ...errors(400, 401, 429) } } },
+      async (request, reply) => {
+        const result = await login(deps, { ...request.body, clientAddress: request.ip, userAgent: request.headers["user-agent"] });
+        setSessionCookie(deps, reply, result.sessionToken);
+        return { ok: true as const };
+      },
+    );
+
+    app.post(
+      "/auth/logout",
+      { preHandler: requireActor(deps), schema: { tags: ["auth"], summary: "Sign out", response: { 200: Ok, ...errors(401) } } },
+      async (request, reply) => {
+        const actor = actorOf(request);
+        const now = deps.clock.now();
+        await revokeSession(deps.db, actor.sessionId, now);
+        await recordAuditEvent(deps.db, { action: "logout", actor, targetUserId: actor.userId, targetCompanyId: actor.companyId, at: now });
+        clearSessionCookie(deps, reply);
+        return { ok: true as const };
+      },
+    );
+
+    app.get(
+      "/auth/me",
+      { preHandler: requireActor(deps), schema: { tags: ["auth"], summary: "The signed-in user and the company they act in", response: { 200: Me, ...errors(401) } } },
+      async (request) => {
+        const actor = actorOf(request);
+        return {
+          user: { id: actor.userId, name: actor.name, email: actor.email, role: actor.role, companyId: actor.companyId, companyName: actor.companyName },
+          actingCompany: { id: actor.actingCompanyId, name: actor.actingCompanyName, switched: actor.actingCompanyId !== actor.companyId },
+        };
+      },
+    );
+  };
+}

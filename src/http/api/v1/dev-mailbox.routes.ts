@@ -1,0 +1,67 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { Deps } from "../../../deps.ts";
+import { devMailboxEnabled } from "../../../features/dev-mailbox/dev-mailbox-enabled.ts";
+import { listMailboxEmails } from "../../../features/dev-mailbox/list-mailbox-emails.ts";
+import { readMailboxEmail } from "../../../features/dev-mailbox/read-mailbox-email.ts";
+import { sendError } from "../../error-handler.ts";
+import { IdParams, errors } from "./schemas.ts";
+
+const EmailStatus = z.enum(["queued", "sent", "retrying", "failed", "dropped"]);
+const MailboxEmail = z.object({
+  id: z.string(),
+  kind: z.string(),
+  to: z.string(),
+  subject: z.string(),
+  status: EmailStatus,
+  createdAt: z.string(),
+  sentAt: z.string().nullable(),
+});
+const MailboxEmailWithBody = MailboxEmail.extend({ text: z.string(), html: z.string() });
+export const MailboxQuery = z.strictObject({ to: z.string().max(254).optional() });
+
+function summary<T extends { createdAt: Date; sentAt: Date | null }>(email: T) {
+  return { ...email, createdAt: email.createdAt.toISOString(), sentAt: email.sentAt?.toISOString() ?? null };
+}
+
+/**
+ * A local development tool, so no session: see docs/decisions/0006-development-mailbox.md.
+ * Answers 404 in production and whenever SMTP is configured.
+ */
+export function devMailboxRoutes(deps: Deps): FastifyPluginAsyncZod {
+  return async (app) => {
+    // Before validation, so a disabled mailbox looks the same for every URL under it.
+    app.addHook("onRequest", async (_request, reply) => {
+      if (!devMailboxEnabled(deps.config)) return sendError(reply, "NOT_FOUND");
+    });
+
+    app.get(
+      "/dev/mailbox",
+      {
+        schema: {
+          tags: ["development"],
+          summary: "Emails held by the development mailbox, newest first (only without SMTP, never in production)",
+          querystring: MailboxQuery,
+          response: { 200: z.object({ emails: z.array(MailboxEmail) }), ...errors(400, 404) },
+        },
+      },
+      async (request) => {
+        const emails = await listMailboxEmails(deps, { to: request.query.to });
+        return { emails: emails.map(summary) };
+      },
+    );
+
+    app.get(
+      "/dev/mailbox/:id",
+      {
+        schema: {
+          tags: ["development"],
+          summary: "One email of the development mailbox, with its text and HTML",
+          params: IdParams,
+          response: { 200: z.object({ email: MailboxEmailWithBody }), ...errors(400, 404) },
+        },
+      },
+      async (request) => ({ email: summary(await readMailboxEmail(deps, request.params.id)) }),
+    );
+  };
+}

@@ -1,0 +1,39 @@
+import { z } from "zod";
+import { ROLES } from "../../../features/access/roles.ts";
+
+const noControlChars = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
+
+/**
+ * Internationalised addresses (RFC 6531) are welcome: PRODUCT.md compares them after NFC, so
+ * "josé@…" must get past the door in either Unicode form. Letters and marks of any script,
+ * the usual ASCII specials in the local part, dot-separated labels in the domain.
+ */
+const ADDRESS =
+  /^[\p{L}\p{M}\p{N}!#$%&'*+/=?^_`{|}~-]+(?:\.[\p{L}\p{M}\p{N}!#$%&'*+/=?^_`{|}~-]+)*@(?:[\p{L}\p{M}\p{N}](?:[\p{L}\p{M}\p{N}-]*[\p{L}\p{M}\p{N}])?\.)+[\p{L}\p{M}](?:[\p{L}\p{M}\p{N}-]*[\p{L}\p{M}\p{N}])?$/u;
+
+/** A single string, at most 254 characters, shaped like an address. Arrays and objects are refused (400). */
+export const Email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ pattern: ADDRESS, message: "Enter a valid email address." }))
+  .describe("Email address (the login)");
+
+export const PersonName = z.string().trim().min(1, "Enter a name.").max(200).refine(noControlChars, "Control characters are not allowed.");
+export const CompanyName = z.string().trim().min(1, "Enter a company name.").max(200).refine(noControlChars, "Control characters are not allowed.");
+/** Length rules are the password policy's; this only bounds the work a request can ask for. */
+export const Password = z.string().min(1, "Enter a password.").max(1024);
+export const Role = z.enum(ROLES);
+export const Uuid = z.uuid({ message: "Not a valid id." });
+export const IdParams = z.strictObject({ id: Uuid });
+
+export const ErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+});
+
+/** Error responses for the OpenAPI document: each route lists the statuses it can answer. */
+export function errors(...statuses: number[]) {
+  return Object.fromEntries(statuses.map((status) => [status, ErrorBody.describe("Error")])) as Record<number, typeof ErrorBody>;
+}
+
+export const Ok = z.object({ ok: z.literal(true) });

@@ -1,0 +1,164 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { Deps } from "../../../deps.ts";
+import { changeUserRole } from "../../../features/users/change-user-role.ts";
+import { createUser } from "../../../features/users/create-user.ts";
+import { deactivateUser } from "../../../features/users/deactivate-user.ts";
+import { getUser } from "../../../features/users/get-user.ts";
+import { listUsers } from "../../../features/users/list-users.ts";
+import { resendInvitation } from "../../../features/users/resend-invitation.ts";
+import { restoreUser } from "../../../features/users/restore-user.ts";
+import { updateUser } from "../../../features/users/update-user.ts";
+import type { UserDetail as UserDetailRow, UserSummary as UserSummaryRow } from "../../../features/users/users.queries.ts";
+import { actorOf, requireActor } from "../../middleware/session.ts";
+import { Email, IdParams, Ok, PersonName, Role, errors } from "./schemas.ts";
+
+const Cursor = z.string().min(1).max(1000);
+export const ListUsersQuery = z.strictObject({
+  q: z.string().max(200).optional(),
+  status: z.enum(["active", "deactivated", "all"]).default("all"),
+  after: Cursor.optional(),
+  before: Cursor.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+});
+export const CreateUserBody = z.strictObject({ name: PersonName, email: Email, role: Role.default("user") });
+export const UpdateUserBody = z
+  .strictObject({ name: PersonName.optional(), email: Email.optional() })
+  .refine((body) => body.name !== undefined || body.email !== undefined, "Give a name or an email.");
+export const ChangeRoleBody = z.strictObject({ role: Role });
+
+const UserSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  role: Role,
+  status: z.enum(["active", "deactivated"]),
+  hasPassword: z.boolean(),
+  lastLoginAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+const UserDetail = UserSummary.extend({
+  company: z.object({ id: z.string(), name: z.string() }),
+  passwordChangedAt: z.string().nullable(),
+  deactivatedAt: z.string().nullable(),
+});
+const UserPermissions = z.object({
+  edit: z.boolean(),
+  changeRole: z.boolean(),
+  assignableRoles: z.array(Role),
+  deactivate: z.boolean(),
+  restore: z.boolean(),
+  resetPassword: z.boolean(),
+});
+const OneUser = z.object({ user: UserDetail });
+
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+function summaryJson(user: UserSummaryRow): z.infer<typeof UserSummary> {
+  return {
+    id: user.id,
+    name: user.name,
+    email: user.email,
+    role: user.role,
+    status: user.status,
+    hasPassword: user.hasPassword,
+    lastLoginAt: iso(user.lastLoginAt),
+    createdAt: user.createdAt.toISOString(),
+  };
+}
+
+function detailJson(user: UserDetailRow): { user: z.infer<typeof UserDetail> } {
+  return {
+    user: {
+      ...summaryJson(user),
+      company: { id: user.companyId, name: user.companyName },
+      passwordChangedAt: iso(user.passwordChangedAt),
+      deactivatedAt: iso(user.deactivatedAt),
+    },
+  };
+}
+
+/** The acting company's users. Every lookup goes through the company scope: out of scope is 404. */
+export function userRoutes(deps: Deps): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.addHook("preHandler", requireActor(deps));
+    const tags = ["users"];
+
+    app.get(
+      "/users",
+      {
+        schema: {
+          tags,
+          summary: "List and search the company's users, by name, a page at a time",
+          querystring: ListUsersQuery,
+          response: {
+            200: z.object({ users: z.array(UserSummary), nextCursor: z.string().nullable(), prevCursor: z.string().nullable(), total: z.number(), totalCapped: z.boolean() }),
+            ...errors(400, 401, 403),
+          },
+        },
+      },
+      async (request) => {
+        const page = await listUsers(deps, actorOf(request), request.query);
+        return { ...page, users: page.users.map(summaryJson) };
+      },
+    );
+
+    app.post(
+      "/users",
+      { schema: { tags, summary: "Create a user and email them an invitation", body: CreateUserBody, response: { 201: OneUser, ...errors(400, 401, 403, 409) } } },
+      async (request, reply) => {
+        const user = await createUser(deps, actorOf(request), request.body);
+        return reply.code(201).send(detailJson(user));
+      },
+    );
+
+    app.get(
+      "/users/:id",
+      {
+        schema: {
+          tags,
+          summary: "A user, and what you may do to them",
+          params: IdParams,
+          response: { 200: z.object({ user: UserDetail, permissions: UserPermissions }), ...errors(400, 401, 404) },
+        },
+      },
+      async (request) => {
+        const { user, permissions } = await getUser(deps, actorOf(request), request.params.id);
+        return { ...detailJson(user), permissions };
+      },
+    );
+
+    app.patch(
+      "/users/:id",
+      { schema: { tags, summary: "Change another user's name or email", params: IdParams, body: UpdateUserBody, response: { 200: OneUser, ...errors(400, 401, 403, 404, 409) } } },
+      async (request) => detailJson(await updateUser(deps, actorOf(request), request.params.id, request.body)),
+    );
+
+    app.put(
+      "/users/:id/role",
+      { schema: { tags, summary: "Change another user's role", params: IdParams, body: ChangeRoleBody, response: { 200: OneUser, ...errors(400, 401, 403, 404) } } },
+      async (request) => detailJson(await changeUserRole(deps, actorOf(request), request.params.id, request.body.role)),
+    );
+
+    app.post(
+      "/users/:id/deactivate",
+      { schema: { tags, summary: "Deactivate (delete) a user: sessions and links end now", params: IdParams, response: { 200: OneUser, ...errors(400, 401, 403, 404, 409) } } },
+      async (request) => detailJson(await deactivateUser(deps, actorOf(request), request.params.id)),
+    );
+
+    app.post(
+      "/users/:id/restore",
+      { schema: { tags, summary: "Restore a deactivated user, without their old password", params: IdParams, response: { 200: OneUser, ...errors(400, 401, 403, 404, 409) } } },
+      async (request) => detailJson(await restoreUser(deps, actorOf(request), request.params.id)),
+    );
+
+    app.post(
+      "/users/:id/invitation",
+      { schema: { tags, summary: "Send a new invitation to a user who has never set a password", params: IdParams, response: { 202: Ok, ...errors(400, 401, 403, 404, 409, 429) } } },
+      async (request, reply) => {
+        await resendInvitation(deps, actorOf(request), request.params.id);
+        return reply.code(202).send({ ok: true as const });
+      },
+    );
+  };
+}

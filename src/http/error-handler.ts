@@ -1,0 +1,93 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { AppError, ERROR_MESSAGES, type ErrorCode } from "../errors.ts";
+
+/** The one table from error code to HTTP status. */
+export const ERROR_STATUS: Record<ErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  CSRF_INVALID: 403,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  RATE_LIMITED: 429,
+  SIGNUP_DISABLED: 403,
+  SERVICE_UNAVAILABLE: 503,
+  PAYLOAD_TOO_LARGE: 413,
+  INVALID_CREDENTIALS: 401,
+  CURRENT_PASSWORD_INCORRECT: 400,
+  PASSWORD_TOO_SHORT: 422,
+  PASSWORD_TOO_LONG: 422,
+  PASSWORD_TOO_COMMON: 422,
+  PASSWORD_CONTAINS_IDENTITY: 422,
+  PASSWORD_MISMATCH: 422,
+  EMAIL_TAKEN: 409,
+  ROLE_NOT_ALLOWED: 403,
+  CANNOT_CHANGE_OWN_ROLE: 403,
+  CANNOT_ACT_ON_SELF: 403,
+  USER_DEACTIVATED: 409,
+  USER_ALREADY_ACTIVE: 409,
+  USER_ALREADY_DEACTIVATED: 409,
+  INVITATION_NOT_NEEDED: 409,
+  COMPANY_NAME_MISMATCH: 422,
+  LAST_ADMINISTRATOR: 409,
+  GRANT_NOT_ALLOWED: 422,
+  LINKED_ALLOWANCE_EXHAUSTED: 409,
+  NOT_MULTI_COMPANY: 403,
+  LINK_INVALID: 410,
+  LINK_EXPIRED: 410,
+  LINK_USED: 410,
+  LINK_SUPERSEDED: 410,
+  LINK_REVOKED: 410,
+  LINK_NOT_PENDING: 409,
+};
+
+export function errorBody(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
+  return { error: { code, message: message ?? ERROR_MESSAGES[code], ...(details ? { details } : {}) } };
+}
+
+export function sendError(reply: FastifyReply, code: ErrorCode, message?: string, details?: Record<string, unknown>) {
+  return reply.code(ERROR_STATUS[code]).send(errorBody(code, message, details));
+}
+
+/** PostgreSQL unreachable (restart, network): answer 503 fast instead of a 500. */
+function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    const message = String((e as { message?: unknown }).message ?? "");
+    if (typeof code === "string" && (["ECONNREFUSED", "ECONNRESET", "57P01", "57P03", "08006", "08001", "08003"].includes(code))) return true;
+    if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)) return true;
+  }
+  return false;
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof AppError) return sendError(reply, error.code, error.message, error.details);
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const issues = error.validation.map((v) => ({
+        path: `${error.validationContext ?? "body"}${v.instancePath.replaceAll("/", ".")}`,
+        message: v.message,
+      }));
+      const first = issues[0];
+      const message = first ? `${first.path}: ${first.message}` : ERROR_MESSAGES.VALIDATION_FAILED;
+      return sendError(reply, "VALIDATION_FAILED", message, { issues });
+    }
+    const fastifyError = error as FastifyError;
+    if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE") return sendError(reply, "PAYLOAD_TOO_LARGE");
+    if (fastifyError.code === "FST_CSRF_INVALID_TOKEN" || fastifyError.code === "FST_CSRF_MISSING_SECRET") {
+      return sendError(reply, "CSRF_INVALID");
+    }
+    if (fastifyError.code === "FST_ERR_RATE_LIMITED" || fastifyError.statusCode === 429) return sendError(reply, "RATE_LIMITED");
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, "database unavailable");
+      return sendError(reply, "SERVICE_UNAVAILABLE");
+    }
+    const status = fastifyError.statusCode;
+    if (status && status >= 400 && status < 500) {
+      // Malformed JSON, wrong content type, bad URL encoding: the client's mistake, said plainly.
+      return reply.code(status).send({ error: { code: status === 413 ? "PAYLOAD_TOO_LARGE" : "VALIDATION_FAILED", message: fastifyError.message } });
+    }
+    request.log.error({ err: error }, "unhandled error");
+    return reply.code(500).send({ error: { code: "INTERNAL", message: "Something went wrong on our side. Try again." } });
+  });
+}

@@ -1,0 +1,40 @@
+import { buildApp } from "./app.ts";
+import { ConfigError, loadConfig } from "./config.ts";
+import { DataDirLockedError } from "./db/data-dir-lock.ts";
+import { buildDeps, closeDeps } from "./deps.ts";
+import { startEmailWorker } from "./email/delivery-worker.ts";
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const deps = await buildDeps(config);
+  const worker = await startEmailWorker(deps);
+  const app = await buildApp(deps);
+  await app.listen({ port: config.port, host: config.host });
+  deps.logger.info(
+    { url: config.publicUrl, database: deps.database.kind, mail: deps.mailTransport.kind },
+    `Latchkey is ready at ${config.publicUrl}`,
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    deps.logger.info({ signal }, "shutting down: finishing in-flight requests");
+    // Stop taking requests and let in-flight ones finish, then stop the worker, then the database.
+    await app.close();
+    await worker.stop();
+    await closeDeps(deps);
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,57 @@
+import { expect, type Page } from "@playwright/test";
+import type { TestSmtpServer } from "../../support/smtp-server.ts";
+
+export interface Registration {
+  company: string;
+  name: string;
+  email: string;
+  password: string;
+}
+
+/** Registers a company through the form, as its first administrator does. */
+export async function registerCompany(page: Page, who: Registration): Promise<void> {
+  await page.goto("/register");
+  await page.getByLabel("Company name").fill(who.company);
+  await page.getByLabel("Your name").fill(who.name);
+  await page.getByLabel("Email").fill(who.email);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/company$/);
+}
+
+export async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** A write through the API with the page's session, for setting the scene faster than the forms would. */
+export async function apiWrite<T>(page: Page, method: "POST" | "PATCH" | "PUT" | "DELETE", path: string, body?: unknown): Promise<T> {
+  const { token } = (await (await page.request.get("/api/v1/csrf-token")).json()) as { token: string };
+  const response = await page.request.fetch(`/api/v1${path}`, { method, headers: { "x-csrf-token": token }, ...(body === undefined ? {} : { data: body }) });
+  expect(response.ok(), `${method} ${path} answered ${response.status()}: ${await response.text()}`).toBe(true);
+  return (await response.json()) as T;
+}
+
+/** The first link to `path` in an email to `to` (subject matching, if given), as the person finds it in their inbox. */
+export async function linkFor(mailbox: TestSmtpServer, to: string, path: string, subject?: RegExp): Promise<string> {
+  const email = await mailbox.waitFor((m) => m.to.includes(to) && (!subject || subject.test(m.subject)) && mailbox.linksIn(m).some((url) => url.includes(path)), 30_000);
+  const link = mailbox.linksIn(email).find((url) => url.includes(path));
+  if (!link) throw new Error(`no ${path} link in:\n${email.text}`);
+  return link;
+}
+
+/** Invites a user through the API with the page's session and accepts the invitation, so that they can sign in. */
+export async function createUserWithPassword(page: Page, mailbox: TestSmtpServer, who: { name: string; email: string; password: string; role: string }): Promise<string> {
+  const { user } = await apiWrite<{ user: { id: string } }>(page, "POST", "/users", { name: who.name, email: who.email, role: who.role });
+  const invitation = await linkFor(mailbox, who.email, "/set-password#token=");
+  const token = new URL(invitation).hash.replace("#token=", "");
+  await apiWrite(page, "POST", "/links/set-password", { token, password: who.password, passwordConfirmation: who.password });
+  return user.id;
+}
+
+/** The signed-in user's own company id, for the operator's commands. */
+export async function ownCompanyId(page: Page): Promise<string> {
+  const me = (await (await page.request.get("/api/v1/auth/me")).json()) as { user: { companyId: string } };
+  return me.user.companyId;
+}

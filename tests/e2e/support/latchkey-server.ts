@@ -1,0 +1,161 @@
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { startSmtpServer, type TestSmtpServer } from "../../support/smtp-server.ts";
+
+export type DatabaseKind = "pglite" | "postgres";
+
+export interface LatchkeyServer {
+  url: string;
+  smtp: TestSmtpServer;
+  /** The server's recent output, for a failure message. */
+  output(): string;
+  /**
+   * Runs an operator command (`node src/cli/main.ts …`) on this installation's database and returns
+   * its output. On PGlite the CLI needs the data folder to itself, so the server is stopped for it
+   * and started again on the same port, as an operator would do; sessions live in the database
+   * and survive the restart.
+   */
+  operator(args: string[]): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const root = fileURLToPath(new URL("../../..", import.meta.url));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** A fresh database on TEST_DATABASE_URL's server, dropped again by the returned function. */
+async function createPostgresDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `latchkey_e2e_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
+
+async function waitUntilReady(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Latchkey exited with code ${child.exitCode} before it was ready:\n${output()}`);
+    const ready = await fetch(`${url}/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`Latchkey was not ready within ${timeoutMs} ms:\n${output()}`);
+}
+
+/**
+ * The real server as a separate process (`node src/main.ts`), as an operator runs it: its own
+ * port, a fresh database (PGlite in a temporary folder, or a new PostgreSQL database), and an
+ * in-process SMTP server that the test reads the emails from.
+ */
+export async function startLatchkey(database: DatabaseKind): Promise<LatchkeyServer> {
+  const smtp = await startSmtpServer();
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const dataDir = database === "pglite" ? await mkdtemp(join(tmpdir(), "latchkey-e2e-")) : null;
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (database === "postgres" && !serverUrl) throw new Error("The postgres project needs TEST_DATABASE_URL");
+  const postgres = database === "postgres" && serverUrl ? await createPostgresDatabase(serverUrl) : null;
+
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of ["DATABASE_URL", "DATA_DIR", "SMTP_URL", "PUBLIC_URL", "PORT", "HOST", "SIGNUP"]) delete env[key];
+  Object.assign(env, {
+    NODE_ENV: "test",
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    PUBLIC_URL: url,
+    SMTP_URL: smtp.url,
+    LOG_LEVEL: "warn",
+    GLOBAL_RATE_LIMIT_PER_MINUTE: "0",
+    ...(dataDir ? { DATA_DIR: dataDir } : {}),
+    ...(postgres ? { DATABASE_URL: postgres.url } : {}),
+  });
+
+  const lines: string[] = [];
+  const keep = (chunk: Buffer) => {
+    lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+    lines.splice(0, Math.max(0, lines.length - 200));
+  };
+  const output = () => lines.join("\n");
+
+  const launch = (): ChildProcess => {
+    const started = spawn(process.execPath, ["src/main.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    started.stdout?.on("data", keep);
+    started.stderr?.on("data", keep);
+    return started;
+  };
+  let child = launch();
+
+  const halt = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const stop = async () => {
+    await halt();
+    await smtp.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await postgres?.drop();
+  };
+
+  const cli = (args: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ["src/cli/main.ts", ...args], { cwd: root, env }, (error, stdout, stderr) => {
+        if (error) reject(new Error(`latchkey ${args.join(" ")} failed: ${stderr || error.message}`));
+        else resolve(stdout);
+      });
+    });
+
+  const operator = async (args: string[]) => {
+    if (!dataDir) return cli(args);
+    await halt();
+    try {
+      return await cli(args);
+    } finally {
+      child = launch();
+      await waitUntilReady(url, child, output, 90_000);
+    }
+  };
+
+  try {
+    await waitUntilReady(url, child, output, 90_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, smtp, output, operator, stop };
+}

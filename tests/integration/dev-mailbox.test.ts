@@ -1,0 +1,132 @@
+import { Writable } from "node:stream";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMailboxTransport } from "../../src/email/mailbox-transport.ts";
+import { MailDeliveryError } from "../../src/email/transport.ts";
+import { enqueueTestEmail, waitForEmailStatus } from "../support/outbox.ts";
+import { startTestApp, type TestApp } from "../support/test-app.ts";
+
+const PASSWORD = "correct horse battery staple 9";
+const NEW_PASSWORD = "a different long passphrase 42";
+
+function capturingLogger() {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: pino({ level: "info" }, stream), lines };
+}
+
+describe("the development mailbox", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ smtp: false });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("holds the email an action wrote, newest first, without a session", async () => {
+    const browser = t.client();
+    await browser.post("/api/v1/auth/register", { companyName: "Mailbox Co", name: "Max Mailbox", email: "Max@Mailbox.test", password: PASSWORD });
+    const change = await browser.post("/api/v1/account/password", { currentPassword: PASSWORD, newPassword: NEW_PASSWORD, newPasswordConfirmation: NEW_PASSWORD });
+    expect(change.status).toBe(200);
+    t.clock.advance(1_000);
+    const later = await enqueueTestEmail(t.deps, { to: "someone@else.test", subject: "The newest one" });
+    await waitForEmailStatus(t.deps, later, "sent");
+
+    const anonymous = t.client();
+    const list = await anonymous.get("/api/v1/dev/mailbox");
+    expect(list.status).toBe(200);
+    expect(list.body.emails[0]).toMatchObject({ id: later, to: "someone@else.test", subject: "The newest one", status: "sent" });
+    const changed = list.body.emails.find((e: { kind: string }) => e.kind === "password_changed");
+    expect(changed).toMatchObject({ to: "Max@Mailbox.test", subject: "Your Latchkey password was changed" });
+    expect(Object.keys(changed).sort()).toEqual(["createdAt", "id", "kind", "sentAt", "status", "subject", "to"]);
+
+    const one = await anonymous.get(`/api/v1/dev/mailbox/${changed.id}`);
+    expect(one.status).toBe(200);
+    expect(one.body.email.text).toMatch(/password/i);
+    expect(one.body.email.html).toMatch(/<p|<table|<html/i);
+  });
+
+  it("marks the mailbox's emails sent once the worker has announced them", async () => {
+    const id = await enqueueTestEmail(t.deps, { to: "announce@example.test" });
+    const row = await waitForEmailStatus(t.deps, id, "sent");
+    expect(row.attempts).toBe(1);
+    const one = await t.client().get(`/api/v1/dev/mailbox/${id}`);
+    expect(one.body.email).toMatchObject({ status: "sent", sentAt: row.sentAt?.toISOString() });
+  });
+
+  it("filters by recipient, whatever the case", async () => {
+    await enqueueTestEmail(t.deps, { to: "Filter.Me@Example.test" });
+    const list = await t.client().get("/api/v1/dev/mailbox?to=filter.me@example.TEST");
+    expect(list.status).toBe(200);
+    expect(list.body.emails.map((e: { to: string }) => e.to)).toEqual(["Filter.Me@Example.test"]);
+  });
+
+  it("answers 404 for an email that does not exist, and 400 for an id that is not one", async () => {
+    expect((await t.client().get("/api/v1/dev/mailbox/00000000-0000-4000-8000-000000000000")).status).toBe(404);
+    expect((await t.client().get("/api/v1/dev/mailbox/not-an-id")).status).toBe(400);
+  });
+});
+
+describe("the development mailbox elsewhere", () => {
+  it("does not exist when SMTP is configured", async () => {
+    const t = await startTestApp();
+    try {
+      const id = await enqueueTestEmail(t.deps, { to: "private@example.test" });
+      const list = await t.client().get("/api/v1/dev/mailbox");
+      expect(list.status).toBe(404);
+      expect(list.body.error.code).toBe("NOT_FOUND");
+      expect((await t.client().get(`/api/v1/dev/mailbox/${id}`)).status).toBe(404);
+      expect((await t.client().get("/api/v1/dev/mailbox/not-an-id")).status).toBe(404);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("does not exist in production, even without SMTP", async () => {
+    const t = await startTestApp({ smtp: false, worker: false, env: { NODE_ENV: "production" } });
+    try {
+      const id = await enqueueTestEmail(t.deps, { to: "private@example.test" });
+      expect((await t.client().get("/api/v1/dev/mailbox")).status).toBe(404);
+      expect((await t.client().get(`/api/v1/dev/mailbox/${id}`)).status).toBe(404);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe("the development mailbox transport", () => {
+  const message = {
+    emailId: "7c1b7c1e-9a8e-4d7a-8a53-0d6f5d0f2c11",
+    from: "Latchkey <no-reply@latchkey.test>",
+    to: "ada@acme.test",
+    subject: "Reset your Latchkey password",
+    text: "Choose a new password: https://latchkey.test/reset-password#token=abc_DEF-123\nOr sign in at https://latchkey.test/login.",
+    html: "<p>…</p>",
+  };
+
+  it("prints every link of the email to the log, with its subject and recipient", async () => {
+    const { logger, lines } = capturingLogger();
+    await createMailboxTransport({ production: false, logger }).send(message);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      to: "ada@acme.test",
+      subject: "Reset your Latchkey password",
+      links: ["https://latchkey.test/reset-password#token=abc_DEF-123", "https://latchkey.test/login"],
+    });
+  });
+
+  it("in production prints nothing and fails the email for good, so no link lands in a log", async () => {
+    const { logger, lines } = capturingLogger();
+    const sending = createMailboxTransport({ production: true, logger }).send(message);
+    await expect(sending).rejects.toBeInstanceOf(MailDeliveryError);
+    await expect(sending).rejects.toMatchObject({ permanent: true });
+    expect(lines).toHaveLength(0);
+  });
+});

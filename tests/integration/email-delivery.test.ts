@@ -1,0 +1,214 @@
+import { and, eq } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { emails } from "../../src/db/schema.ts";
+import { buildDeps } from "../../src/deps.ts";
+import { startEmailWorker } from "../../src/email/delivery-worker.ts";
+import { enqueueEmail } from "../../src/email/outbox.ts";
+import { issueLinkToken } from "../../src/features/auth/link-tokens.ts";
+import type { TestClient } from "../support/client.ts";
+import { deliveryJobStates, enqueueTestEmail, readEmail, waitForEmailStatus } from "../support/outbox.ts";
+import { startTestApp, type TestApp } from "../support/test-app.ts";
+
+const PASSWORD = "correct horse battery staple 9";
+const NEW_PASSWORD = "a different long passphrase 42";
+const MAIL_FROM = "Latchkey Test <mailer@latchkey.test>";
+
+let companies = 0;
+/** A signed-in administrator of a new company. */
+async function registerAdmin(t: TestApp): Promise<{ browser: TestClient; userId: string; email: string }> {
+  companies += 1;
+  const email = `admin${companies}@company${companies}.test`;
+  const browser = t.client();
+  const reg = await browser.post("/api/v1/auth/register", { companyName: `Company ${companies}`, name: `Admin ${companies}`, email, password: PASSWORD });
+  expect(reg.status).toBe(201);
+  const me = await browser.get("/api/v1/auth/me");
+  return { browser, userId: me.body.user.id as string, email };
+}
+
+async function changePassword(browser: TestClient) {
+  return browser.post("/api/v1/account/password", { currentPassword: PASSWORD, newPassword: NEW_PASSWORD, newPasswordConfirmation: NEW_PASSWORD });
+}
+
+async function passwordChangedEmailOf(t: TestApp, userId: string) {
+  const [row] = await t.deps.db.select().from(emails).where(and(eq(emails.userId, userId), eq(emails.kind, "password_changed")));
+  if (!row) throw new Error("the action wrote no email");
+  return row;
+}
+
+describe("email delivery over SMTP", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { MAIL_FROM } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  beforeEach(async () => {
+    t.smtp.setMode("accept");
+    await t.smtp.restart();
+  });
+
+  it("delivers the email an action wrote, in plain text and HTML, from MAIL_FROM, and records it as sent", async () => {
+    const { browser, userId, email } = await registerAdmin(t);
+    expect((await changePassword(browser)).status).toBe(200);
+
+    const message = await t.smtp.waitFor({ to: email, subject: "password was changed" });
+    expect(message.from).toContain("mailer@latchkey.test");
+    expect(message.text).toMatch(/password/i);
+    expect(message.html).toMatch(/<html|<p|<table/i);
+    expect(t.smtp.linksIn(message).every((link) => link.startsWith("https://latchkey.test/"))).toBe(true);
+
+    const row = await waitForEmailStatus(t.deps, (await passwordChangedEmailOf(t, userId)).id, "sent");
+    expect(row).toMatchObject({ status: "sent", attempts: 1, lastError: null });
+    expect(row.sentAt).toBeInstanceOf(Date);
+  });
+
+  it("shows a temporary refusal (451) as retrying, then sends the email once when the server accepts", async () => {
+    t.smtp.setMode("tempfail");
+    const id = await enqueueTestEmail(t.deps, { to: "tempfail@example.test" });
+
+    const retrying = await waitForEmailStatus(t.deps, id, "retrying");
+    expect(retrying.attempts).toBeGreaterThanOrEqual(1);
+    expect(retrying.lastError).toContain("451");
+    expect(t.smtp.messages.filter((m) => m.to.includes("tempfail@example.test"))).toHaveLength(0);
+
+    t.smtp.setMode("accept");
+    await t.smtp.waitFor({ to: "tempfail@example.test" });
+    const sent = await waitForEmailStatus(t.deps, id, "sent");
+    expect(sent.attempts).toBeGreaterThanOrEqual(2);
+    expect(t.smtp.messages.filter((m) => m.to.includes("tempfail@example.test"))).toHaveLength(1);
+  });
+
+  it("gives up at once on a permanent refusal (550), records why, and never retries", async () => {
+    t.smtp.setMode("permfail");
+    const id = await enqueueTestEmail(t.deps, { to: "nobody@example.test" });
+
+    const failed = await waitForEmailStatus(t.deps, id, "failed");
+    expect(failed.attempts).toBe(1);
+    expect(failed.lastError).toContain("550");
+    // A completed job is one pg-boss will never hand out again; a retry would be "retry" or "created".
+    expect(await deliveryJobStates(t.deps, id)).toEqual(["completed"]);
+  });
+
+  it("keeps answering while SMTP refuses connections, and delivers the email once SMTP is back", async () => {
+    const { browser, userId, email } = await registerAdmin(t);
+    await t.smtp.refuseConnections();
+
+    const reply = await changePassword(browser);
+    expect(reply.status).toBe(200);
+    const queued = await passwordChangedEmailOf(t, userId);
+    expect(queued.status).not.toBe("sent");
+
+    const retrying = await waitForEmailStatus(t.deps, queued.id, "retrying");
+    expect(retrying.lastError).toMatch(/ECONNREFUSED|ECONNECTION|ESOCKET/);
+    // Still serving requests while the email waits for SMTP.
+    expect((await browser.get("/api/v1/auth/me")).status).toBe(200);
+
+    await t.smtp.restart();
+    await t.smtp.waitFor({ to: email, subject: "password was changed" });
+    expect((await waitForEmailStatus(t.deps, queued.id, "sent")).status).toBe("sent");
+  });
+
+  it("drops an email whose link was superseded before delivery, and sends the one with the live link", async () => {
+    const { userId } = await registerAdmin(t);
+    const now = t.clock.now();
+    const { staleId, liveId } = await t.deps.db.transaction(async (tx) => {
+      const first = await issueLinkToken(tx, { userId, purpose: "reset", ttlMs: 3_600_000, now });
+      const second = await issueLinkToken(tx, { userId, purpose: "reset", ttlMs: 3_600_000, now });
+      const content = (n: string) => ({ kind: "password_reset", to: `links-${userId}@example.test`, subject: `Reset ${n}`, text: `Reset ${n}`, html: `<p>Reset ${n}</p>`, userId });
+      return {
+        staleId: await enqueueEmail(tx, t.deps.jobs, { ...content("first"), linkTokenId: first.id }, now),
+        liveId: await enqueueEmail(tx, t.deps.jobs, { ...content("second"), linkTokenId: second.id }, now),
+      };
+    });
+
+    await t.smtp.waitFor({ to: `links-${userId}@example.test`, subject: "Reset second" });
+    const stale = await waitForEmailStatus(t.deps, staleId, "dropped");
+    expect(stale.lastError).toContain("superseded");
+    expect(stale.attempts).toBe(0);
+    expect((await waitForEmailStatus(t.deps, liveId, "sent")).status).toBe("sent");
+    expect(t.smtp.messages.filter((m) => m.subject === "Reset first")).toHaveLength(0);
+  });
+
+  it("sends each email exactly once when two instances share the database", async () => {
+    const second = await buildDeps(t.config, { database: t.deps.database, clock: t.clock, logger: t.deps.logger });
+    const otherWorker = await startEmailWorker(second);
+    try {
+      const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => enqueueTestEmail(t.deps, { to: `crowd${i}@example.test` })));
+      await Promise.all(ids.map((id) => waitForEmailStatus(t.deps, id, "sent")));
+      for (let i = 0; i < 12; i++) {
+        expect(t.smtp.messages.filter((m) => m.to.includes(`crowd${i}@example.test`))).toHaveLength(1);
+      }
+    } finally {
+      await otherWorker.stop();
+      await second.jobs.stop();
+      await second.mailTransport.close();
+    }
+  });
+});
+
+describe("email delivery across worker restarts", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ worker: false, env: { EMAIL_RETRY_LIMIT: "1" } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("delivers emails queued while no worker ran, once a worker starts", async () => {
+    const ids = [await enqueueTestEmail(t.deps, { to: "early1@example.test" }), await enqueueTestEmail(t.deps, { to: "early2@example.test" })];
+    for (const id of ids) expect((await readEmail(t.deps, id)).status).toBe("queued");
+
+    const worker = await t.startWorker();
+    await t.smtp.waitFor({ to: "early1@example.test" });
+    await t.smtp.waitFor({ to: "early2@example.test" });
+    for (const id of ids) expect((await waitForEmailStatus(t.deps, id, "sent")).attempts).toBe(1);
+    await worker.stop();
+  });
+
+  it("does not send again an email already recorded as sent when its job comes back", async () => {
+    const id = await enqueueTestEmail(t.deps, { to: "already@example.test" });
+    // What a crash between "sent" and the job's completion leaves behind.
+    await t.deps.db.update(emails).set({ status: "sent", attempts: 1, sentAt: t.clock.now() }).where(eq(emails.id, id));
+
+    const worker = await t.startWorker();
+    await expect.poll(() => deliveryJobStates(t.deps, id), { timeout: 10_000 }).toEqual(["completed"]);
+    await worker.stop();
+    expect(t.smtp.messages.filter((m) => m.to.includes("already@example.test"))).toHaveLength(0);
+    expect((await readEmail(t.deps, id)).attempts).toBe(1);
+  });
+
+  it("marks an email failed when the last allowed retry is also refused", async () => {
+    const worker = await t.startWorker();
+    t.smtp.setMode("tempfail");
+    try {
+      const id = await enqueueTestEmail(t.deps, { to: "unlucky@example.test" });
+      await waitForEmailStatus(t.deps, id, "retrying");
+      const failed = await waitForEmailStatus(t.deps, id, "failed");
+      expect(failed.attempts).toBe(2);
+      expect(failed.lastError).toContain("451");
+    } finally {
+      t.smtp.setMode("accept");
+      await worker.stop();
+    }
+  });
+
+  it("finishes the email in hand when the worker is stopped, and takes no new ones", async () => {
+    const worker = await t.startWorker();
+    t.smtp.setMode("slow", { slowMs: 1_500 });
+    try {
+      const attemptsBefore = t.smtp.attempts;
+      const id = await enqueueTestEmail(t.deps, { to: "inflight@example.test" });
+      await expect.poll(() => t.smtp.attempts, { timeout: 10_000 }).toBeGreaterThan(attemptsBefore);
+      await worker.stop();
+      expect((await readEmail(t.deps, id)).status).toBe("sent");
+
+      const later = await enqueueTestEmail(t.deps, { to: "after-stop@example.test" });
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect((await readEmail(t.deps, later)).status).toBe("queued");
+    } finally {
+      t.smtp.setMode("accept");
+    }
+  });
+});

@@ -1,0 +1,78 @@
+import pino from "pino";
+import { buildApp, type App } from "../../src/app.ts";
+import { fixedClock } from "../../src/clock.ts";
+import { loadConfig, type Config } from "../../src/config.ts";
+import { buildDeps, closeDeps, type Deps } from "../../src/deps.ts";
+import { startEmailWorker, type EmailWorker } from "../../src/email/delivery-worker.ts";
+import { TestClient } from "./client.ts";
+import { startSmtpServer, type TestSmtpServer } from "./smtp-server.ts";
+import { createTestDatabase } from "./test-database.ts";
+
+export const TEST_PUBLIC_URL = "https://latchkey.test";
+
+export interface TestApp {
+  app: App;
+  deps: Deps;
+  config: Config;
+  clock: ReturnType<typeof fixedClock>;
+  /** The in-process SMTP server every email goes to. Throws when started with `{ smtp: false }`. */
+  readonly smtp: TestSmtpServer;
+  client(clientAddress?: string): TestClient;
+  /** Starts (another) email worker on this app's database, stopped again by `close`. */
+  startWorker(): Promise<EmailWorker>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** Start the email worker (on by default). */
+  worker?: boolean;
+  /** Deliver through an in-process SMTP server (on by default); `false` keeps the development mailbox. */
+  smtp?: boolean;
+}
+
+/** The real app on a fresh database with a clock the test controls, delivering email over real SMTP. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const smtp = options.smtp === false ? null : await startSmtpServer();
+  const config = loadConfig({
+    NODE_ENV: "test",
+    PUBLIC_URL: TEST_PUBLIC_URL,
+    LOG_LEVEL: "silent",
+    GLOBAL_RATE_LIMIT_PER_MINUTE: "0",
+    // Retries a second apart keep the outage tests short.
+    EMAIL_RETRY_DELAY: "1s",
+    ...(smtp ? { SMTP_URL: smtp.url } : {}),
+    ...options.env,
+  });
+  const testDb = await createTestDatabase();
+  const clock = fixedClock(new Date());
+  const deps = await buildDeps(config, { database: testDb.database, clock, logger: pino({ level: "silent" }) });
+  const workers: EmailWorker[] = [];
+  const startWorker = async () => {
+    const worker = await startEmailWorker(deps);
+    workers.push(worker);
+    return worker;
+  };
+  if (options.worker !== false) await startWorker();
+  const app = await buildApp(deps);
+  await app.ready();
+  return {
+    app,
+    deps,
+    config,
+    clock,
+    get smtp() {
+      if (!smtp) throw new Error("this test app was started with { smtp: false }: read the development mailbox instead");
+      return smtp;
+    },
+    client: (clientAddress) => new TestClient(app, clientAddress),
+    startWorker,
+    async close() {
+      await app.close();
+      await Promise.all(workers.map((worker) => worker.stop()));
+      await closeDeps(deps);
+      await smtp?.stop();
+      await testDb.drop();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, parseDuration } from "../../src/config.ts";
+
+describe("configuration", () => {
+  it("starts with no configuration at all, with the documented defaults", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      publicUrl: "http://localhost:3000",
+      dataDir: "./data",
+      databaseUrl: undefined,
+      smtpUrl: undefined,
+      resetLinkTtlMs: 24 * 3_600_000,
+      inviteLinkTtlMs: 7 * 86_400_000,
+      passwordMinLength: 15,
+      signup: true,
+    });
+  });
+
+  it.each([
+    ["PORT", "eighty"],
+    ["PUBLIC_URL", "not a url"],
+    ["PUBLIC_URL", "ftp://example.com"],
+    ["DATABASE_URL", "mysql://localhost/db"],
+    ["SMTP_URL", "http://mail.example.com"],
+    ["RESET_LINK_TTL", "a day"],
+    ["INVITE_LINK_TTL", "0h"],
+    ["PASSWORD_MIN_LENGTH", "6"],
+    ["SIGNUP", "maybe"],
+    ["NODE_ENV", "staging"],
+  ])("refuses %s=%s with a message naming the variable", (name, value) => {
+    let error: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(name);
+  });
+
+  it("reads durations and strips a trailing slash from PUBLIC_URL", () => {
+    expect(parseDuration("90s")).toBe(90_000);
+    expect(parseDuration("30m")).toBe(1_800_000);
+    expect(parseDuration("7d")).toBe(604_800_000);
+    expect(parseDuration("soon")).toBeNull();
+    expect(loadConfig({ PUBLIC_URL: "https://id.example.com/" }).publicUrl).toBe("https://id.example.com");
+    expect(loadConfig({ SIGNUP: "off" }).signup).toBe(false);
+  });
+});

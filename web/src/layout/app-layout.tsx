@@ -1,0 +1,146 @@
+import { useEffect, useRef, type MouseEvent, type ReactNode } from "react";
+import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router-dom";
+import type { Me } from "../api/types.ts";
+import { Notice } from "../components/notice.tsx";
+import { useFocusOnNavigate } from "../lib/use-focus-on-navigate.ts";
+import { useSession } from "../session/session.tsx";
+import { LogoMark } from "./logo.tsx";
+import { SwitchedBanner } from "./switch-back.tsx";
+import { UserMenu } from "./user-menu.tsx";
+
+function skipToMain(event: MouseEvent) {
+  event.preventDefault();
+  document.getElementById("main")?.focus();
+}
+
+const navClass = ({ isActive }: { isActive: boolean }) => (isActive ? "nav-link nav-link-active" : "nav-link");
+
+// The profile's other tabs (managed companies, team members with access) are still the company profile.
+const PROFILE_PATHS = ["/company", "/company/managed-companies", "/company/team-members"];
+
+/**
+ * While switched into a linked company, access can end at any moment (grant revoked, un-linked):
+ * the server then quietly acts for the member's own company. Each new page, a return to the tab,
+ * and any 404 ask which company the session acts for, so the header never shows the wrong one;
+ * if access ended, the member is taken to their own company's profile and told why.
+ */
+function useAccessWatch(me: Me | null) {
+  const { verifyActingCompany, accessLost, dismissAccessLost } = useSession();
+  const { pathname } = useLocation();
+  const navigate = useNavigate();
+  const shownAt = useRef<string | null>(null);
+  const switched = me?.actingCompany.switched ?? false;
+
+  useEffect(() => {
+    if (switched) void verifyActingCompany();
+  }, [pathname, switched, verifyActingCompany]);
+
+  useEffect(() => {
+    if (!switched) return;
+    const onFocus = () => void verifyActingCompany();
+    window.addEventListener("focus", onFocus);
+    return () => window.removeEventListener("focus", onFocus);
+  }, [switched, verifyActingCompany]);
+
+  useEffect(() => {
+    if (!accessLost) {
+      shownAt.current = null;
+      return;
+    }
+    if (shownAt.current === null) {
+      // Company pages showed the linked company's data: start again from the member's own profile.
+      const target = pathname.startsWith("/company") ? "/company" : pathname;
+      shownAt.current = target;
+      if (target !== pathname) navigate(target, { replace: true });
+      return;
+    }
+    if (pathname !== shownAt.current) dismissAccessLost();
+  }, [accessLost, pathname, navigate, dismissAccessLost]);
+
+  return accessLost;
+}
+
+/**
+ * The dashboard frame: product, acting company, user menu, navigation, and the page. Pages that
+ * need no session (the development mailbox) use it signed out too, with a "Sign in" link instead.
+ */
+export function AppLayout({ children }: { children?: ReactNode }) {
+  const { state, config } = useSession();
+  useFocusOnNavigate();
+  const me: Me | null = state.status === "signed-in" ? state.me : null;
+  const accessLost = useAccessWatch(me);
+  const { pathname } = useLocation();
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main" onClick={skipToMain}>
+        Skip to main content
+      </a>
+      <header className="topbar">
+        <Link to={me ? "/company" : "/login"} className="brand">
+          <LogoMark />
+          <span>Latchkey</span>
+        </Link>
+        {me ? (
+          <>
+            <div className="acting-company">
+              <span className="acting-company-label">Company</span>
+              <span className="acting-company-name">{me.actingCompany.name}</span>
+              {me.actingCompany.switched ? <span className="acting-company-note">for {me.user.companyName}</span> : null}
+            </div>
+            <UserMenu />
+          </>
+        ) : (
+          <Link to="/login" className="button topbar-button">
+            Sign in
+          </Link>
+        )}
+      </header>
+      {me?.actingCompany.switched ? <SwitchedBanner acting={me.actingCompany.name} own={me.user.companyName} /> : null}
+      <div className={me ? "shell" : "shell shell-public"}>
+        {me ? (
+          <nav aria-label="Main" className="sidenav">
+            <ul>
+              <li>
+                <NavLink to="/company" end className={() => navClass({ isActive: PROFILE_PATHS.includes(pathname.replace(/\/+$/, "")) })}>
+                  Company profile
+                </NavLink>
+              </li>
+              <li>
+                <NavLink to="/company/users" className={navClass}>
+                  Users
+                </NavLink>
+              </li>
+              {me.user.role === "administrator" ? (
+                <li>
+                  <NavLink to="/audit-log" className={navClass}>
+                    Audit log
+                  </NavLink>
+                </li>
+              ) : null}
+              {config.devMailbox ? (
+                <li className="sidenav-separated">
+                  <NavLink to="/dev/mailbox" className={navClass}>
+                    Development mailbox
+                  </NavLink>
+                </li>
+              ) : null}
+            </ul>
+          </nav>
+        ) : null}
+        <main id="main" tabIndex={-1} className="content">
+          {accessLost ? (
+            <Notice tone="warning" title={`You no longer have access to ${accessLost.companyName}`}>
+              Your access to it ended, so you are back in {accessLost.ownCompanyName}.
+            </Notice>
+          ) : null}
+          {children ?? <Outlet />}
+        </main>
+      </div>
+      <footer className="footer">
+        <span>Latchkey</span>
+        <a href="/api/docs">API documentation</a>
+      </footer>
+    </div>
+  );
+}

@@ -1,0 +1,95 @@
+import type { AuditEvent, Role } from "../../api/types.ts";
+import { ROLE_LABELS } from "../../lib/format.ts";
+
+/** Readable names for the server's audit actions, grouped as the action filter shows them. */
+export const ACTION_GROUPS: Array<{ label: string; actions: Array<[string, string]> }> = [
+  {
+    label: "Sign-in",
+    actions: [
+      ["login.succeeded", "Signed in"],
+      ["login.failed", "Sign-in failed"],
+      ["logout", "Signed out"],
+      ["rate_limit.hit", "Rate limit reached"],
+    ],
+  },
+  {
+    label: "Passwords and links",
+    actions: [
+      ["password_reset.requested", "Password reset requested"],
+      ["password_reset.completed", "Password reset completed"],
+      ["password_reset.revoked", "Reset link revoked"],
+      ["password.changed", "Password changed"],
+      ["link.rejected", "Link refused"],
+    ],
+  },
+  {
+    label: "Users",
+    actions: [
+      ["user.created", "User created"],
+      ["user.invitation_sent", "Invitation sent"],
+      ["user.invitation_accepted", "Invitation accepted"],
+      ["user.updated", "User updated"],
+      ["user.role_changed", "Role changed"],
+      ["user.deactivated", "User deactivated"],
+      ["user.restored", "User restored"],
+    ],
+  },
+  {
+    label: "Companies",
+    actions: [
+      ["company.registered", "Company registered"],
+      ["company.updated", "Company updated"],
+      ["company.deleted", "Company deleted"],
+      ["company.restored", "Company restored"],
+    ],
+  },
+  {
+    label: "Linked companies",
+    actions: [
+      ["company.linked", "Company linked"],
+      ["company.unlinked", "Company un-linked"],
+      ["company.created_linked", "Linked company created"],
+      ["grant.given", "Management grant given"],
+      ["grant.revoked", "Management grant revoked"],
+      ["company.switched_in", "Switched into company"],
+      ["company.switched_out", "Switched back to own company"],
+    ],
+  },
+];
+
+const LABELS = new Map(ACTION_GROUPS.flatMap((group) => group.actions));
+
+export function actionLabel(action: string): string {
+  return LABELS.get(action) ?? action;
+}
+
+export const OUTCOMES: Record<string, { label: string; tone: string }> = {
+  success: { label: "Success", tone: "success" },
+  failure: { label: "Failed", tone: "danger" },
+  refused: { label: "Refused", tone: "warning" },
+};
+
+const VIA: Record<string, string> = {
+  self: "asked by the user",
+  administrator: "by an administrator",
+  team_member: "by a team member",
+  forgot_password: "from the sign-in page",
+  cli: "by the operator",
+};
+
+const text = (value: unknown): string | null => (typeof value === "string" && value !== "" ? value : null);
+const roleName = (value: unknown): string => (typeof value === "string" && value in ROLE_LABELS ? ROLE_LABELS[value as Role] : String(value));
+
+/** One short line from an event's details, where they add something the columns do not say. */
+export function describeDetails(event: AuditEvent): string | null {
+  const d = event.details;
+  const parts: string[] = [];
+  if (event.action === "user.role_changed" && d.from && d.to) parts.push(`${roleName(d.from)} → ${roleName(d.to)}`);
+  if ((event.action === "grant.given" || event.action === "grant.revoked") && text(d.companyName)) parts.push(`for ${text(d.companyName)}`);
+  if (event.action === "link.rejected" && text(d.reason)) parts.push(`link ${text(d.reason)}`);
+  if (event.action === "rate_limit.hit" && text(d.flow)) parts.push(String(d.flow).replace(/_/g, " "));
+  const via = text(d.via);
+  if (via && VIA[via]) parts.push(VIA[via]);
+  if (event.grantId) parts.push("through a management grant");
+  return parts.length > 0 ? parts.join(", ") : null;
+}

@@ -1,0 +1,94 @@
+import { useEffect, useState, type FormEvent } from "react";
+import { api } from "../../api/endpoints.ts";
+import { Field } from "../../components/field.tsx";
+import { FormResult, type FormMessage } from "../../components/notice.tsx";
+import { focusFirstError, splitApiError, type FieldErrors } from "../../lib/form-errors.ts";
+
+const FIELDS = ["name", "adminName", "adminEmail"] as const;
+type LinkedField = (typeof FIELDS)[number];
+const fieldId = (field: LinkedField) => `linked-${field}`;
+
+interface Props {
+  parentName: string;
+  onCreated: (result: { companyName: string; adminEmail: string }) => void;
+  onCancel: () => void;
+}
+
+/** A new linked company and its first administrator, who is invited by email to choose a password. */
+export function CreateLinkedCompanyForm({ parentName, onCreated, onCancel }: Props) {
+  const [values, setValues] = useState({ name: "", adminName: "", adminEmail: "" });
+  const [errors, setErrors] = useState<FieldErrors<LinkedField>>({});
+  const [message, setMessage] = useState<FormMessage | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  // The form opens below the table: start there, so keyboard and screen-reader users know it opened.
+  useEffect(() => {
+    document.getElementById(fieldId("name"))?.focus();
+  }, []);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (busy) return;
+    const found: FieldErrors<LinkedField> = {};
+    if (!values.name.trim()) found.name = "Enter the company's name.";
+    if (!values.adminName.trim()) found.adminName = "Enter the administrator's name.";
+    if (!values.adminEmail.trim()) found.adminEmail = "Enter the administrator's email address.";
+    setErrors(found);
+    if (Object.keys(found).length > 0) {
+      setMessage(null);
+      focusFirstError(found, FIELDS, fieldId);
+      return;
+    }
+    setBusy(true);
+    setMessage(null);
+    try {
+      const adminEmail = values.adminEmail.trim();
+      const { company } = await api.createLinkedCompany({ name: values.name.trim(), adminName: values.adminName.trim(), adminEmail });
+      onCreated({ companyName: company.name, adminEmail });
+    } catch (error) {
+      const { fieldErrors, formError } = splitApiError(error, FIELDS, { EMAIL_TAKEN: "adminEmail" });
+      setErrors(fieldErrors);
+      setMessage(formError ? { tone: "error", text: formError } : null);
+      focusFirstError(fieldErrors, FIELDS, fieldId);
+      setBusy(false);
+    }
+  }
+
+  const set = (field: LinkedField) => (event: { target: { value: string } }) => setValues((v) => ({ ...v, [field]: event.target.value }));
+  return (
+    <section className="inline-form" aria-labelledby="create-linked-heading">
+      <h4 id="create-linked-heading">
+        Create linked company
+      </h4>
+      <p className="card-note">The new company is linked to {parentName}. Its administrator gets an email invitation with a link to choose a password.</p>
+      <form onSubmit={submit} noValidate className="form">
+        <div className="form-grid">
+          <div className="form-grid-wide">
+            <Field id={fieldId("name")} label="Company name" autoComplete="off" required value={values.name} onChange={set("name")} error={errors.name} />
+          </div>
+          <Field id={fieldId("adminName")} label="Administrator's name" autoComplete="off" required value={values.adminName} onChange={set("adminName")} error={errors.adminName} />
+          <Field
+            id={fieldId("adminEmail")}
+            label="Administrator's email"
+            type="email"
+            autoComplete="off"
+            required
+            hint="Their login; the invitation goes here."
+            value={values.adminEmail}
+            onChange={set("adminEmail")}
+            error={errors.adminEmail}
+          />
+        </div>
+        <FormResult message={message} />
+        <div className="form-actions">
+          <button type="submit" className="button button-primary" aria-disabled={busy || undefined}>
+            {busy ? "Creating…" : "Create linked company"}
+          </button>
+          <button type="button" className="button button-quiet" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

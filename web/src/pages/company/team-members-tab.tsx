@@ -1,0 +1,75 @@
+import { api } from "../../api/endpoints.ts";
+import type { TeamMemberAccess } from "../../api/types.ts";
+import { RoleLabel } from "../../components/badges.tsx";
+import { Notice } from "../../components/notice.tsx";
+import { EmptyState, ErrorState, LoadingState } from "../../components/states.tsx";
+import { plural } from "../../lib/format.ts";
+import { useResource } from "../../lib/use-resource.ts";
+import { useCompanyOutlet } from "./company-page.tsx";
+
+function Access({ member }: { member: TeamMemberAccess }) {
+  if (!member.hasAccess) return <span className="badge badge-neutral">No</span>;
+  return (
+    <span className="cell-nowrap">
+      <span className="badge badge-success">Yes</span> <span className="muted">{member.via === "administrator" ? "as administrator" : "by grant"}</span>
+    </span>
+  );
+}
+
+/** A linked company's profile: every team member of its parent, and whether they can act here now. */
+export function TeamMembersTab() {
+  const { company } = useCompanyOutlet();
+  const list = useResource(() => api.teamMembersWithAccess(), company.id);
+  const parentName = company.parent?.name ?? list.data?.parent?.name ?? "the parent company";
+
+  if (!company.parent) {
+    return <Notice tone="info">{company.name} is not linked to a multi-company profile, so no team members have access to it.</Notice>;
+  }
+  const data = list.data;
+  const withAccess = data?.members.filter((m) => m.hasAccess).length ?? 0;
+  return (
+    <div>
+      <h3 className="visually-hidden">Team members with access</h3>
+      <p className="card-note">
+        Team members of {parentName} who can switch into {company.name} and manage its users: its administrators always, its managers once given a management grant.
+      </p>
+      <p className="result-count" aria-live="polite">
+        {data ? `${plural(data.members.length, "team member")}, ${withAccess.toLocaleString()} with access` : ""}
+      </p>
+      {!data && list.loading ? <LoadingState label="Loading team members…" /> : null}
+      {list.error && !list.loading ? <ErrorState title="The team members could not be loaded" error={list.error} onRetry={list.reload} /> : null}
+      {data && data.members.length === 0 && !list.error ? <EmptyState title={`${parentName} has no team members`} /> : null}
+      {data && data.members.length > 0 && !list.error ? (
+        <div className="table-wrap" aria-busy={list.loading || undefined}>
+          <table className="table">
+            <caption className="visually-hidden">Team members of {parentName} and their access to {company.name}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Role</th>
+                <th scope="col">Access</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.members.map((member) => (
+                <tr key={member.id}>
+                  <th scope="row" className="cell-strong">
+                    {member.name}
+                  </th>
+                  <td className="cell-email">{member.email}</td>
+                  <td>
+                    <RoleLabel role={member.role} />
+                  </td>
+                  <td>
+                    <Access member={member} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,123 @@
+import { useState, type FormEvent } from "react";
+import { Link, useLocation, useNavigate, useSearchParams } from "react-router-dom";
+import { api } from "../api/endpoints.ts";
+import { Field } from "../components/field.tsx";
+import { FormResult, Notice, type FormMessage } from "../components/notice.tsx";
+import { focusFirstError, splitApiError, type FieldErrors } from "../lib/form-errors.ts";
+import { usePageTitle } from "../lib/use-page-title.ts";
+import { safeNext } from "../session/require-auth.tsx";
+import { useSession } from "../session/session.tsx";
+
+const FIELDS = ["email", "password"] as const;
+type LoginField = (typeof FIELDS)[number];
+const fieldId = (field: LoginField) => `login-${field}`;
+
+export function LoginPage() {
+  usePageTitle("Sign in");
+  const { state, config, refresh, signedOut } = useSession();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [params] = useSearchParams();
+  const next = safeNext(params.get("next"));
+  const arrival = location.state as { sessionEnded?: boolean; signedOut?: boolean; companyDeleted?: boolean } | null;
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [errors, setErrors] = useState<FieldErrors<LoginField>>({});
+  const [message, setMessage] = useState<FormMessage | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (busy) return;
+    const missing: FieldErrors<LoginField> = {};
+    if (!email.trim()) missing.email = "Enter your email address.";
+    if (!password) missing.password = "Enter your password.";
+    setErrors(missing);
+    if (Object.keys(missing).length > 0) {
+      setMessage(null);
+      focusFirstError(missing, FIELDS, fieldId);
+      return;
+    }
+    setBusy(true);
+    setMessage(null);
+    try {
+      await api.login({ email: email.trim(), password });
+      await refresh();
+      navigate(next, { replace: true });
+    } catch (error) {
+      const { fieldErrors, formError } = splitApiError(error, FIELDS);
+      setErrors(fieldErrors);
+      setMessage(formError ? { tone: "error", text: formError } : null);
+      setBusy(false);
+    }
+  }
+
+  if (state.status === "signed-in") {
+    return (
+      <>
+        <h1 tabIndex={-1}>You are signed in</h1>
+        <p>
+          You are signed in as <strong>{state.me.user.name}</strong> ({state.me.user.email}).
+        </p>
+        <div className="button-row">
+          <Link to={next} className="button button-primary">
+            Continue to the dashboard
+          </Link>
+          <button
+            type="button"
+            className="button"
+            onClick={async () => {
+              await api.logout().catch(() => undefined);
+              signedOut();
+            }}
+          >
+            Sign out
+          </button>
+        </div>
+      </>
+    );
+  }
+
+  return (
+    <>
+      <h1 tabIndex={-1}>Sign in to Latchkey</h1>
+      {arrival?.sessionEnded ? <Notice tone="info">Your session has ended. Sign in again to continue.</Notice> : null}
+      {arrival?.signedOut ? <Notice tone="success">You have signed out.</Notice> : null}
+      {arrival?.companyDeleted ? <Notice tone="success">The company was deleted and everyone in it was signed out.</Notice> : null}
+      <form onSubmit={submit} noValidate className="form">
+        <Field
+          id={fieldId("email")}
+          label="Email"
+          type="email"
+          autoComplete="username"
+          required
+          value={email}
+          onChange={(event) => setEmail(event.target.value)}
+          error={errors.email}
+        />
+        <Field
+          id={fieldId("password")}
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
+          error={errors.password}
+        />
+        <FormResult message={message} />
+        <button type="submit" className="button button-primary button-block" aria-disabled={busy || undefined}>
+          {busy ? "Signing in…" : "Sign in"}
+        </button>
+        <p className="form-footer">
+          <Link to="/forgot-password">Forgot password?</Link>
+        </p>
+      </form>
+      {config.signup ? (
+        <p className="auth-alternative">
+          New to Latchkey? <Link to="/register">Register your company</Link>
+        </p>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,172 @@
+import { useEffect, useState, type FormEvent } from "react";
+import { Link } from "react-router-dom";
+import { ApiError } from "../api/client.ts";
+import { api } from "../api/endpoints.ts";
+import type { LinkInfo, LinkReason } from "../api/types.ts";
+import { Field } from "../components/field.tsx";
+import { FormResult, type FormMessage } from "../components/notice.tsx";
+import { ErrorState, LoadingState } from "../components/states.tsx";
+import { focusFirstError, splitApiError, type FieldErrors } from "../lib/form-errors.ts";
+import { formatDateTime } from "../lib/format.ts";
+import { usePageTitle } from "../lib/use-page-title.ts";
+import { useResource } from "../lib/use-resource.ts";
+import { useSession } from "../session/session.tsx";
+import { LinkProblem } from "./link-problem.tsx";
+
+const FIELDS = ["password", "passwordConfirmation"] as const;
+type PasswordField = (typeof FIELDS)[number];
+const fieldId = (field: PasswordField) => `link-${field}`;
+
+const LINK_CODES: Record<string, LinkReason> = {
+  LINK_INVALID: "invalid",
+  LINK_EXPIRED: "expired",
+  LINK_USED: "used",
+  LINK_SUPERSEDED: "superseded",
+  LINK_REVOKED: "revoked",
+};
+
+function tokenFromFragment(): string {
+  return new URLSearchParams(window.location.hash.slice(1)).get("token") ?? "";
+}
+
+function forgetFragment(): void {
+  if (window.location.hash) window.history.replaceState(window.history.state, "", `${window.location.pathname}${window.location.search}`);
+}
+
+/**
+ * /set-password (invitations) and /reset-password (resets). The token travels in the fragment so
+ * it never reaches a server log; it is read once and removed from the address bar and history.
+ */
+export function SetPasswordPage() {
+  const [link, setLink] = useState(() => ({ token: tokenFromFragment(), opened: 0 }));
+  useEffect(() => {
+    forgetFragment();
+    // Opening a link again in the same tab changes only the fragment: the page stays, so start over.
+    const onHashChange = () => {
+      const token = tokenFromFragment();
+      forgetFragment();
+      if (token) setLink((current) => ({ token, opened: current.opened + 1 }));
+    };
+    window.addEventListener("hashchange", onHashChange);
+    return () => window.removeEventListener("hashchange", onHashChange);
+  }, []);
+  return <LinkFlow key={link.opened} token={link.token} />;
+}
+
+function LinkFlow({ token }: { token: string }) {
+  const link = useResource<LinkInfo>(
+    () => (token ? api.inspectLink(token) : Promise.resolve({ valid: false, reason: "invalid", purpose: null })),
+    token,
+  );
+  const [problem, setProblem] = useState<LinkReason | null>(null);
+  const [done, setDone] = useState(false);
+  usePageTitle(done ? "Password changed" : "Choose a new password");
+
+  if (link.loading) return <LoadingState label="Checking your link…" />;
+  if (link.error || !link.data) return <ErrorState title="We could not check this link" error={link.error} onRetry={link.reload} />;
+  const info = link.data;
+  if (!info.valid) return <LinkProblem reason={info.reason} purpose={info.purpose} />;
+  if (problem) return <LinkProblem reason={problem} purpose={info.purpose} />;
+  if (done) return <PasswordChanged invite={info.purpose === "invite"} />;
+  return <ChoosePasswordForm token={token} info={info} onDone={() => setDone(true)} onLinkProblem={setProblem} />;
+}
+
+function PasswordChanged({ invite }: { invite: boolean }) {
+  return (
+    <>
+      <h1 tabIndex={-1}>{invite ? "Your password is set" : "Your password was changed"}</h1>
+      <div className="notice notice-success" role="status">
+        <div className="notice-body">
+          <p>{invite ? "Your password is set. Sign in with your new password." : "Your password was changed. Sign in with your new password."}</p>
+        </div>
+      </div>
+      <Link to="/login" className="button button-primary button-block">
+        Sign in
+      </Link>
+    </>
+  );
+}
+
+interface FormProps {
+  token: string;
+  info: Extract<LinkInfo, { valid: true }>;
+  onDone: () => void;
+  onLinkProblem: (reason: LinkReason) => void;
+}
+
+function ChoosePasswordForm({ token, info, onDone, onLinkProblem }: FormProps) {
+  const { config } = useSession();
+  const [values, setValues] = useState<Record<PasswordField, string>>({ password: "", passwordConfirmation: "" });
+  const [errors, setErrors] = useState<FieldErrors<PasswordField>>({});
+  const [message, setMessage] = useState<FormMessage | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (busy) return;
+    const found: FieldErrors<PasswordField> = {};
+    if (values.password.length < config.passwordMinLength) found.password = `Use at least ${config.passwordMinLength} characters.`;
+    if (!found.password && values.passwordConfirmation !== values.password) found.passwordConfirmation = "The two passwords do not match.";
+    setErrors(found);
+    if (Object.keys(found).length > 0) {
+      setMessage(null);
+      focusFirstError(found, FIELDS, fieldId);
+      return;
+    }
+    setBusy(true);
+    setMessage(null);
+    try {
+      await api.setPasswordWithLink({ token, ...values });
+      onDone();
+    } catch (error) {
+      const reason = error instanceof ApiError ? LINK_CODES[error.code] : undefined;
+      if (reason) return onLinkProblem(reason);
+      const { fieldErrors, formError } = splitApiError(error, FIELDS, { PASSWORD: "password", PASSWORD_MISMATCH: "passwordConfirmation" });
+      setErrors(fieldErrors);
+      setMessage(formError ? { tone: "error", text: formError } : null);
+      focusFirstError(fieldErrors, FIELDS, fieldId);
+      setBusy(false);
+    }
+  }
+
+  const invite = info.purpose === "invite";
+  return (
+    <>
+      <h1 tabIndex={-1}>{invite ? "Choose your password" : "Choose a new password"}</h1>
+      <p className="lead">
+        {invite ? `Welcome, ${info.name}. ` : null}
+        Choose a password for the account <strong>{info.email}</strong>.
+      </p>
+      <form onSubmit={submit} noValidate className="form">
+        {/* Lets password managers file the new password under the right account. */}
+        <input type="email" name="username" autoComplete="username" value={info.email} readOnly hidden />
+        <Field
+          id={fieldId("password")}
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          required
+          hint={`At least ${config.passwordMinLength} characters. Avoid common words and passwords you use elsewhere.`}
+          value={values.password}
+          onChange={(event) => setValues((v) => ({ ...v, password: event.target.value }))}
+          error={errors.password}
+        />
+        <Field
+          id={fieldId("passwordConfirmation")}
+          label="Confirm new password"
+          type="password"
+          autoComplete="new-password"
+          required
+          value={values.passwordConfirmation}
+          onChange={(event) => setValues((v) => ({ ...v, passwordConfirmation: event.target.value }))}
+          error={errors.passwordConfirmation}
+        />
+        <FormResult message={message} />
+        <button type="submit" className="button button-primary button-block" aria-disabled={busy || undefined}>
+          {busy ? "Saving…" : invite ? "Set password" : "Change password"}
+        </button>
+        <p className="form-hint">This link works until {formatDateTime(info.expiresAt)}.</p>
+      </form>
+    </>
+  );
+}

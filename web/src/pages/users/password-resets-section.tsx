@@ -1,0 +1,145 @@
+import { useEffect, useRef, useState } from "react";
+import { api } from "../../api/endpoints.ts";
+import type { PasswordReset, UserDetail } from "../../api/types.ts";
+import { EmailStatusBadge, ResetStateBadge } from "../../components/badges.tsx";
+import { ConfirmDialog } from "../../components/confirm-dialog.tsx";
+import type { FormMessage } from "../../components/notice.tsx";
+import { DateTimeCell } from "../../components/date-time-cell.tsx";
+import { EmptyState, ErrorState, LoadingState } from "../../components/states.tsx";
+import { ROLE_LABELS, formatDateTime } from "../../lib/format.ts";
+import { useResource } from "../../lib/use-resource.ts";
+
+const POLL_INTERVAL_MS = 4_000;
+const POLL_LIMIT = 15;
+
+interface Props {
+  user: UserDetail;
+  /** Bumped by the page after anything that issues or kills a link. */
+  version: number;
+  canRevoke: boolean;
+  onMessage: (message: FormMessage) => void;
+}
+
+function RequestedBy({ reset }: { reset: PasswordReset }) {
+  const by = reset.requestedBy;
+  if (!by) return <span className="muted">{reset.purpose === "invite" ? "Invitation" : "—"}</span>;
+  if (by.kind === "self") return <span>Self</span>;
+  return (
+    <span>
+      {by.name}
+      <span className="cell-note">
+        {ROLE_LABELS[by.role]}, {by.companyName}
+        {by.kind === "team_member" ? " (team member)" : ""}
+      </span>
+    </span>
+  );
+}
+
+/** Every invitation and reset link of this user: who asked, when, what became of it and of its email. */
+export function PasswordResetsSection({ user, version, canRevoke, onMessage }: Props) {
+  const history = useResource(() => api.resets(user.id), `${user.id}|${version}`);
+  const [revoking, setRevoking] = useState<PasswordReset | null>(null);
+  const resets = history.data?.resets;
+  const polls = useRef(0);
+
+  // An email leaves a moment after the click: follow its delivery for a minute, then leave it to Refresh.
+  const inFlight = resets?.some((reset) => reset.emailStatus === "queued" || reset.emailStatus === "retrying") ?? false;
+  useEffect(() => {
+    if (!inFlight || history.loading || polls.current >= POLL_LIMIT) return;
+    const timer = window.setTimeout(() => {
+      polls.current += 1;
+      history.reload();
+    }, POLL_INTERVAL_MS);
+    return () => window.clearTimeout(timer);
+  }, [inFlight, history.loading, history.reload, history.data]);
+  useEffect(() => {
+    polls.current = 0;
+  }, [version]);
+
+  return (
+    <section className="card" aria-labelledby="resets-heading">
+      <div className="card-header">
+        <h2 id="resets-heading">Password resets</h2>
+        <button type="button" className="button button-quiet button-small" onClick={history.reload}>
+          Refresh
+        </button>
+      </div>
+      {!resets && history.loading ? <LoadingState label="Loading password resets…" /> : null}
+      {history.error && !history.loading ? <ErrorState title="The password resets could not be loaded" error={history.error} onRetry={history.reload} /> : null}
+      {resets && resets.length === 0 ? (
+        <EmptyState title="No password resets yet">
+          <p>Links sent to {user.name} (invitations and password resets) will be listed here.</p>
+        </EmptyState>
+      ) : null}
+      {resets && resets.length > 0 ? (
+        <div className="table-wrap">
+          <table className="table">
+            <caption className="visually-hidden">Password resets and invitations of {user.name}, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Link</th>
+                <th scope="col">Requested by</th>
+                <th scope="col">Requested at</th>
+                <th scope="col">Expires at</th>
+                <th scope="col">State</th>
+                <th scope="col">Email delivery</th>
+                {canRevoke ? (
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                ) : null}
+              </tr>
+            </thead>
+            <tbody>
+              {resets.map((reset) => (
+                <tr key={reset.id}>
+                  <td>{reset.purpose === "invite" ? "Invitation" : "Password reset"}</td>
+                  <td>
+                    <RequestedBy reset={reset} />
+                  </td>
+                  <td>
+                    <DateTimeCell value={reset.createdAt} />
+                  </td>
+                  <td>
+                    <DateTimeCell value={reset.expiresAt} />
+                  </td>
+                  <td>
+                    <ResetStateBadge state={reset.state} />
+                  </td>
+                  <td>
+                    <EmailStatusBadge status={reset.emailStatus} />
+                  </td>
+                  {canRevoke ? (
+                    <td className="cell-actions">
+                      {reset.state === "pending" ? (
+                        <button type="button" className="button button-small" onClick={() => setRevoking(reset)} aria-label={`Revoke the link requested ${formatDateTime(reset.createdAt)}`}>
+                          Revoke
+                        </button>
+                      ) : null}
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      <ConfirmDialog
+        open={revoking !== null}
+        title="Revoke this link?"
+        confirmLabel="Revoke link"
+        busyLabel="Revoking…"
+        danger
+        onClose={() => setRevoking(null)}
+        onConfirm={async () => {
+          if (!revoking) return;
+          await api.revokeReset(user.id, revoking.id);
+          onMessage({ tone: "success", text: `The link sent to ${user.email} was revoked. It no longer works.` });
+          history.reload();
+        }}
+      >
+        <p>The link in the email to {user.email} stops working at once. You can send a new one at any time.</p>
+      </ConfirmDialog>
+    </section>
+  );
+}

@@ -1,0 +1,124 @@
+import { useEffect, useState, type FormEvent } from "react";
+import { api } from "../../api/endpoints.ts";
+import type { UserDetail } from "../../api/types.ts";
+import { Field } from "../../components/field.tsx";
+import { FormResult, type FormMessage } from "../../components/notice.tsx";
+import { focusFirstError, splitApiError, type FieldErrors } from "../../lib/form-errors.ts";
+import { formatDateTime } from "../../lib/format.ts";
+import type { UserView } from "./user-page.tsx";
+
+const FIELDS = ["name", "email"] as const;
+type DetailField = (typeof FIELDS)[number];
+const fieldId = (field: DetailField) => `user-${field}`;
+
+interface Props {
+  view: UserView;
+  onUpdated: (user: UserDetail) => void;
+}
+
+export function UserDetailsSection({ view, onUpdated }: Props) {
+  const { user, permissions } = view;
+  return (
+    <section className="card" aria-labelledby="user-details-heading">
+      <div className="card-header">
+        <h2 id="user-details-heading">General details</h2>
+      </div>
+      {permissions.edit ? <DetailsForm view={view} onUpdated={onUpdated} /> : null}
+      <dl className="facts facts-compact">
+        {permissions.edit ? null : (
+          <>
+            <div className="fact">
+              <dt>Name</dt>
+              <dd>{user.name}</dd>
+            </div>
+            <div className="fact">
+              <dt>Email</dt>
+              <dd>{user.email}</dd>
+            </div>
+          </>
+        )}
+        <div className="fact">
+          <dt>Company</dt>
+          <dd>{user.company.name}</dd>
+        </div>
+        <div className="fact">
+          <dt>Created</dt>
+          <dd>{formatDateTime(user.createdAt)}</dd>
+        </div>
+        <div className="fact">
+          <dt>Last sign-in</dt>
+          <dd>{user.lastLoginAt ? formatDateTime(user.lastLoginAt) : "Never"}</dd>
+        </div>
+        <div className="fact">
+          <dt>Password last changed</dt>
+          <dd>{user.passwordChangedAt ? formatDateTime(user.passwordChangedAt) : "No password set yet"}</dd>
+        </div>
+      </dl>
+    </section>
+  );
+}
+
+function DetailsForm({ view, onUpdated }: Props) {
+  const { user } = view;
+  const [values, setValues] = useState({ name: user.name, email: user.email });
+  const [errors, setErrors] = useState<FieldErrors<DetailField>>({});
+  const [message, setMessage] = useState<FormMessage | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => setValues({ name: user.name, email: user.email }), [user.name, user.email]);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (busy) return;
+    const body: { name?: string; email?: string } = {};
+    if (values.name.trim() !== user.name) body.name = values.name.trim();
+    if (values.email.trim() !== user.email) body.email = values.email.trim();
+    const found: FieldErrors<DetailField> = {};
+    if (!values.name.trim()) found.name = "Enter a name.";
+    if (!values.email.trim()) found.email = "Enter an email address.";
+    setErrors(found);
+    if (Object.keys(found).length > 0) return focusFirstError(found, FIELDS, fieldId);
+    if (Object.keys(body).length === 0) return setMessage({ tone: "info", text: "Nothing to save: no details were changed." });
+    setBusy(true);
+    setMessage(null);
+    try {
+      const { user: next } = await api.updateUser(user.id, body);
+      onUpdated(next);
+      setMessage({
+        tone: "success",
+        text: body.email ? "Details saved. Any pending links to the old address stopped working." : "Details saved.",
+      });
+    } catch (error) {
+      const { fieldErrors, formError } = splitApiError(error, FIELDS, { EMAIL_TAKEN: "email" });
+      setErrors(fieldErrors);
+      setMessage(formError ? { tone: "error", text: formError } : null);
+      focusFirstError(fieldErrors, FIELDS, fieldId);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit} noValidate className="form form-grid">
+      <Field id={fieldId("name")} label="Name" autoComplete="off" required value={values.name} onChange={(e) => setValues((v) => ({ ...v, name: e.target.value }))} error={errors.name} />
+      <Field
+        id={fieldId("email")}
+        label="Email"
+        type="email"
+        autoComplete="off"
+        required
+        hint="Changing it cancels the user's pending links."
+        value={values.email}
+        onChange={(e) => setValues((v) => ({ ...v, email: e.target.value }))}
+        error={errors.email}
+      />
+      <div className="form-actions form-grid-wide">
+        <button type="submit" className="button button-primary" aria-disabled={busy || undefined}>
+          {busy ? "Saving…" : "Save details"}
+        </button>
+      </div>
+      <div className="form-grid-wide">
+        <FormResult message={message} />
+      </div>
+    </form>
+  );
+}
