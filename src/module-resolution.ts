@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { enableCompileCache, registerHooks } from "node:module";
+import * as nodeModule from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -29,7 +29,9 @@ function packageTypeOf(directory: string): "module" | "commonjs" | null {
   return type;
 }
 
-registerHooks({
+// registerHooks arrived in Node 22.15 and enableCompileCache in 22.1; on an older 22.x the
+// service simply starts without them.
+nodeModule.registerHooks?.({
   resolve(specifier, context, nextResolve) {
     const parent = context.parentURL;
     if (!parent?.startsWith("file:") || !parent.includes("/node_modules/") || !specifier.startsWith(".") || !specifier.endsWith(".js")) {
@@ -43,4 +45,4 @@ registerHooks({
 });
 
 // V8's compiled code for every module, kept on disk between starts (Node's own cache, in the temp folder).
-enableCompileCache();
+nodeModule.enableCompileCache?.();
