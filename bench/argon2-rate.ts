@@ -10,6 +10,7 @@ export interface Argon2Rate {
   /** The best of the concurrencies tried. */
   perSecond: number;
   byConcurrency: Record<string, number>;
+  cores: number;
 }
 
 async function rateAt(target: string, password: string, concurrency: number, seconds: number): Promise<number> {
@@ -34,5 +35,5 @@ export async function measureArgon2Rate(seconds: number): Promise<Argon2Rate> {
   const cores = availableParallelism();
   const byConcurrency: Record<string, number> = {};
   for (const concurrency of [cores, cores * 2]) byConcurrency[String(concurrency)] = await rateAt(target, password, concurrency, seconds);
-  return { perSecond: Math.max(...Object.values(byConcurrency)), byConcurrency };
+  return { perSecond: Math.max(...Object.values(byConcurrency)), byConcurrency, cores };
 }

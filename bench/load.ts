@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import autocannon from "autocannon";
+import { cpuPerRequest, cpuSnapshot, type CpuSnapshot } from "./cpu-time.ts";
 import { percentile } from "./support.ts";
 
 export interface RequestSpec {
@@ -32,6 +33,8 @@ export interface LoadOptions {
   /** The status every response should have; others are counted as unexpected and left out of the latencies. */
   expect: number;
   streams: Stream[];
+  /** Another scenario runs at the same time: the CPU of the processes cannot be split between them. */
+  sideBySide?: boolean;
 }
 
 export interface Latencies {
@@ -53,6 +56,8 @@ export interface LoadResult extends Latencies {
   errors: number;
   /** Peak resident set size of the server while the scenario ran. */
   rssMiB: number;
+  /** CPU milliseconds per answered request: server, local PostgreSQL, load generator (not for scenarios run side by side). */
+  cpuPerRequest?: CpuSnapshot;
   byLabel: Record<string, Latencies & { rps: number }>;
 }
 
@@ -92,6 +97,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     },
   }));
 
+  const cpuBefore = cpuSnapshot(options.pid);
   const started = performance.now();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
@@ -110,6 +116,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     });
   });
   const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = cpuSnapshot(options.pid);
   clearInterval(sampler);
 
   const all = [...samples.values()].flat();
@@ -125,6 +132,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     unexpected,
     errors: result.errors,
     rssMiB: Math.max(peakRss, residentMiB(options.pid)),
+    ...(options.sideBySide ? {} : { cpuPerRequest: cpuPerRequest(cpuBefore, cpuAfter, all.length) }),
     byLabel,
   };
 }

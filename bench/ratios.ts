@@ -7,6 +7,19 @@ import { SLOW_SMTP_MS, type ResetFigures } from "./scenarios/resets.ts";
 const ratio = (name: string, value: number, goal: string, pass: (v: number) => boolean, from: string): Ratio => ({ name, value, goal, pass: pass(value), from });
 const ms = (value: number | undefined, digits = 2) => `${(value ?? Number.NaN).toFixed(digits)} ms`;
 
+/**
+ * The login ratio's gap, in CPU: a bare verification costs cores ÷ rate milliseconds of CPU; the
+ * server's time beyond that, PostgreSQL's and the load generator's all come out of the same cores.
+ */
+function loginCpu(login: AuthFigures["login"], argon2PerSecond: number, cores: number): string {
+  if (!login.cpuPerRequest) return "not measured";
+  const { serverMs, postgresMs, loadGeneratorMs } = login.cpuPerRequest;
+  const hashMs = (cores * 1000) / argon2PerSecond;
+  const part = (v: number | null) => (v === null ? "unknown" : v.toFixed(2));
+  const total = (serverMs ?? 0) + (postgresMs ?? 0) + loadGeneratorMs;
+  return `${total.toFixed(2)} in all — a bare argon2id verification ${hashMs.toFixed(2)}, the server beyond it ${part(serverMs === null ? null : serverMs - hashMs)}, PostgreSQL ${part(postgresMs)}, the load generator ${loadGeneratorMs.toFixed(2)}`;
+}
+
 export function ratiosOf(figures: { pages?: PageFigures; auth?: AuthFigures; resets?: ResetFigures }): Pick<Report, "ratios" | "extra"> {
   const { pages, auth, resets } = figures;
   const ratios: Ratio[] = [];
@@ -24,6 +37,7 @@ export function ratiosOf(figures: { pages?: PageFigures; auth?: AuthFigures; res
     extra.push(
       { name: "bare argon2id verifications per second, by concurrency", value: Object.entries(argon2.byConcurrency).map(([c, v]) => `${c} at once: ${v.toFixed(1)}`).join(", ") },
       { name: "forgot password medians, existing / unknown address (alternating on every connection)", value: `${ms(existing, 3)} / ${ms(unknown, 3)}` },
+      { name: "where a login's CPU goes (ms per login)", value: loginCpu(login, argon2.perSecond, argon2.cores) },
     );
   }
   if (pages) {

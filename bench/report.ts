@@ -24,6 +24,9 @@ export interface Report {
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "–");
 const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : "–");
 
+const cpuCell = (cpu: LoadResult["cpuPerRequest"] | undefined) =>
+  cpu ? [cpu.serverMs, cpu.postgresMs, cpu.loadGeneratorMs].map((v) => (v === null || !Number.isFinite(v) ? "–" : v.toFixed(2))).join(" / ") : "–";
+
 export function markdown(report: Report): string {
   const lines = [
     `# Latchkey benchmark results`,
@@ -38,11 +41,13 @@ export function markdown(report: Report): string {
     "",
     "## Scenarios",
     "",
-    "| scenario | conn. | requests | req/s | p50 ms | p90 ms | p99 ms | server RSS MiB | other answers |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    "CPU ms per request: the server process (argon2's threads included) / the PostgreSQL processes / the load generator, on the same cores.",
+    "",
+    "| scenario | conn. | requests | req/s | p50 ms | p90 ms | p99 ms | CPU ms per request | server RSS MiB | other answers |",
+    "|---|---:|---:|---:|---:|---:|---:|---|---:|---|",
     ...report.scenarios.map((s) => {
       const odd = Object.entries(s.unexpected).map(([status, n]) => `${n}× ${status}`).concat(s.errors ? [`${s.errors} errors`] : []);
-      return `| ${s.name} | ${s.connections} | ${s.n} | ${f0(s.rps)} | ${f1(s.p50)} | ${f1(s.p90)} | ${f1(s.p99)} | ${f0(s.rssMiB)} | ${odd.join(", ") || "none"} |`;
+      return `| ${s.name} | ${s.connections} | ${s.n} | ${f0(s.rps)} | ${f1(s.p50)} | ${f1(s.p90)} | ${f1(s.p99)} | ${cpuCell(s.cpuPerRequest)} | ${f0(s.rssMiB)} | ${odd.join(", ") || "none"} |`;
     }),
     "",
     ...(report.extra.length ? ["## Other figures", "", ...report.extra.map((e) => `- ${e.name}: ${e.value}`), ""] : []),

@@ -65,8 +65,8 @@ export async function authScenarios(ctx: SuiteContext): Promise<AuthFigures> {
   await ctx.db.settle();
   const common = { base: ctx.base, pid: ctx.pid, seconds: pace.seconds };
   const [sessionDuringStorm, stormBesideSessions] = await Promise.all([
-    runLoad({ ...common, name: "session check during a login storm", connections: 10, expect: 200, streams: [me] }),
-    runLoad({ ...common, name: "login storm (beside the session checks)", connections: 10, expect: 200, streams: [loginStream(ctx, loginEmails)] }),
+    runLoad({ ...common, sideBySide: true, name: "session check during a login storm", connections: 10, expect: 200, streams: [me] }),
+    runLoad({ ...common, sideBySide: true, name: "login storm (beside the session checks)", connections: 10, expect: 200, streams: [loginStream(ctx, loginEmails)] }),
   ]);
   ctx.results.push(sessionDuringStorm, stormBesideSessions);
   console.log(describe(sessionDuringStorm));
