@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from "fastify";
 import pino from "pino";
+import { serializeError } from "./log-errors.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { migrateDatabase, openDatabase, type Database, type Db } from "./db/client.ts";
@@ -39,8 +40,13 @@ export const LOG_REDACT = [
   "*.token",
 ];
 
+/** JSON lines on stdout (or `destination`): secrets redacted, failed queries logged without their parameters. */
+export function createLogger(level: Config["logLevel"], destination?: pino.DestinationStream): FastifyBaseLogger {
+  return pino({ level, redact: LOG_REDACT, serializers: { err: serializeError } }, destination);
+}
+
 export async function buildDeps(config: Config, options: BuildDepsOptions = {}): Promise<Deps> {
-  const logger = options.logger ?? pino({ level: config.logLevel, redact: LOG_REDACT });
+  const logger = options.logger ?? createLogger(config.logLevel);
   await prepareHashing(config.hashConcurrency);
   const database =
     options.database ??

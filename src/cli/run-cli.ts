@@ -1,7 +1,7 @@
 import pino from "pino";
 import { ConfigError, loadConfig } from "../config.ts";
 import { DataDirLockedError } from "../db/data-dir-lock.ts";
-import { buildDeps, closeDeps, LOG_REDACT, type Deps } from "../deps.ts";
+import { buildDeps, closeDeps, createLogger, type Deps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { CliUsageError, type CliCommand, type CliIo } from "./command.ts";
 import { createCompanyCommand } from "./commands/create-company.ts";
@@ -72,7 +72,7 @@ export async function runCli(argv: string[], options: RunCliOptions = {}): Promi
     if (!deps) {
       const config = loadConfig(options.env);
       // Only warnings reach the operator's terminal, on stderr so that stdout stays the command's answer.
-      deps = await buildDeps(config, { logger: pino({ level: "warn", redact: LOG_REDACT }, pino.destination(2)) });
+      deps = await buildDeps(config, { logger: createLogger("warn", pino.destination(2)) });
     }
     await run(deps, io);
     return 0;
