@@ -51,6 +51,15 @@ describe("sign-in: what it writes, and its limits", () => {
     expect(await t.deps.db.select().from(sessions).where(eq(sessions.userId, members.user.id))).toEqual([]);
   });
 
+  it("signs in eight concurrent logins of one account from one client, none failing on the others' locks", async () => {
+    const { users: members } = await createCompanyWithUsers(t.deps);
+    const client = t.client("10.91.0.8");
+    await client.csrfToken();
+    const replies = await Promise.all(Array.from({ length: 8 }, () => client.post("/api/v1/auth/login", { email: members.user.email, password: FACTORY_PASSWORD })));
+    expect(replies.filter((r) => r.status !== 200).map((r) => JSON.stringify(r.body))).toEqual([]);
+    expect(await t.deps.db.select().from(sessions).where(eq(sessions.userId, members.user.id))).toHaveLength(8);
+  });
+
   it("refuses deactivated users and users of a deleted company like a wrong password", async () => {
     const company = await createCompany(t.deps);
     const gone = await createUser(t.deps, company, { status: "deactivated" });

@@ -30,7 +30,7 @@ interface Attempt {
 }
 
 /**
- * A login is an argon2 verification and two statements: the only expensive work is the hash
+ * A login is an argon2 verification and three statements: the only expensive work is the hash
  * (issue 6 measures the rest against bare argon2). Both statements keep the rules of
  * rate-limit.ts, sessions.ts and record-audit-event.ts; login.test.ts checks the rows they write.
  */
@@ -83,14 +83,17 @@ export async function login(deps: Pick<Deps, "db" | "clock" | "config">, input: 
     throw new AppError("INVALID_CREDENTIALS");
   }
 
-  // 2. Success, in one statement (so atomic without a transaction): forget the account's failures,
-  // give back the client's count, note the login, open the session (only its digest is stored)
-  // and audit it. PostgreSQL runs every data-modifying WITH part exactly once.
+  // 2. Success: forget the account's failures — on its own, so that no statement here ever holds one
+  // rate-limit row while waiting for the other (step 1 locks account then client; a statement
+  // locking both here in PostgreSQL's own order of WITH parts deadlocked with it under concurrent
+  // logins). Then, in one statement (atomic without a transaction): give back the client's count,
+  // note the login, open the session (only its digest is stored) and audit it. PostgreSQL runs
+  // every data-modifying WITH part exactly once.
+  await deps.db.execute(sql`delete from rate_limits where key = ${accountKey}`);
   const sessionToken = newSecretToken();
   const expiresAt = new Date(now.getTime() + deps.config.sessionTtlMs);
   await deps.db.execute(sql`
     with touched as (update users set last_login_at = ${now} where id = ${attempt.id}),
-         cleared as (delete from rate_limits where key = ${accountKey}),
          refunded as (update rate_limits set count = greatest(count - 1, 0) where key = ${clientKey}),
          audited as (
            insert into audit_events (at, action, outcome, actor_user_id, actor_company_id, target_user_id, target_company_id, client_address, details)
