@@ -3,7 +3,7 @@ import type { Deps } from "../../deps.ts";
 import { queryRows } from "../../db/client.ts";
 import { AppError } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import type { RateRule } from "../rate-limit.ts";
+import { clearRateLimit, type RateRule } from "../rate-limit.ts";
 import { normalizeEmail } from "../users/email-address.ts";
 import { dummyVerify, verifyPassword } from "./passwords.ts";
 import { digestToken, newSecretToken } from "./tokens.ts";
@@ -31,7 +31,7 @@ interface Attempt {
 
 /**
  * A login is an argon2 verification and three statements: the only expensive work is the hash
- * (issue 6 measures the rest against bare argon2). Both statements keep the rules of
+ * (issue 6 measures the rest against bare argon2). The statements keep the rules of
  * rate-limit.ts, sessions.ts and record-audit-event.ts; login.test.ts checks the rows they write.
  */
 export async function login(deps: Pick<Deps, "db" | "clock" | "config">, input: LoginInput) {
@@ -89,7 +89,7 @@ export async function login(deps: Pick<Deps, "db" | "clock" | "config">, input: 
   // logins). Then, in one statement (atomic without a transaction): give back the client's count,
   // note the login, open the session (only its digest is stored) and audit it. PostgreSQL runs
   // every data-modifying WITH part exactly once.
-  await deps.db.execute(sql`delete from rate_limits where key = ${accountKey}`);
+  await clearRateLimit(deps.db, accountKey);
   const sessionToken = newSecretToken();
   const expiresAt = new Date(now.getTime() + deps.config.sessionTtlMs);
   await deps.db.execute(sql`
