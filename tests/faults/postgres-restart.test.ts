@@ -9,7 +9,8 @@ import { findPostgresBinaries, startThrowawayPostgres, type ThrowawayPostgres } 
 
 type Phase = "up" | "stopping" | "down" | "recovering" | "after";
 interface Sample {
-  phase: Phase;
+  /** The phase the request was sent and answered in, or "between" when those differ. */
+  phase: Phase | "between";
   what: string;
   status: number;
   ms: number;
@@ -60,13 +61,14 @@ describe.skipIf(skipReason !== null)(skipReason ? `PostgreSQL restarted under tr
     ];
     const traffic = requests.map(async ([what, send]) => {
       while (running) {
-        const at = phase;
+        const sentIn = phase;
         const started = performance.now();
+        const answeredIn = () => (phase === sentIn ? sentIn : "between");
         try {
           const reply = await send();
-          samples.push({ phase: at, what, status: reply.status, ms: reply.ms });
+          samples.push({ phase: answeredIn(), what, status: reply.status, ms: reply.ms });
         } catch (error) {
-          samples.push({ phase: at, what, status: -1, ms: performance.now() - started, error: String(error) });
+          samples.push({ phase: answeredIn(), what, status: -1, ms: performance.now() - started, error: String(error) });
         }
         await sleep(50);
       }
@@ -74,13 +76,13 @@ describe.skipIf(skipReason !== null)(skipReason ? `PostgreSQL restarted under tr
     const pid = service.pid;
 
     await sleep(1_500);
-    // Requests started while the server shuts down may get either answer: they belong to no phase.
+    // Requests sent or answered while the server shuts down or starts may get either answer.
     phase = "stopping";
-    postgres.stop("fast");
+    await postgres.stop("fast");
     phase = "down";
     await sleep(4_000);
     phase = "recovering";
-    postgres.start();
+    await postgres.start();
     await eventually("the users list answers 200 again", async () => (await admin.get("/api/v1/users")).status === 200, 30_000);
     phase = "after";
     await sleep(1_000);

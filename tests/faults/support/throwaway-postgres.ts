@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -12,9 +12,13 @@ import { freePort } from "../../support/process.ts";
 export interface ThrowawayPostgres {
   port: number;
   url: string;
-  start(): void;
+  /**
+   * Asynchronous, so the test's own event loop keeps running while pg_ctl works: a blocked test
+   * process would send requests it had begun before the block only after it, in another phase.
+   */
+  start(): Promise<void>;
   /** `fast` ends every connection at once, as a restart or failover does. */
-  stop(mode?: "fast" | "immediate"): void;
+  stop(mode?: "fast" | "immediate"): Promise<void>;
   destroy(): void;
 }
 
@@ -28,14 +32,23 @@ export function findPostgresBinaries(): string | null {
   return versions[0] ? join(root, versions[0], "bin") : null;
 }
 
+/** The command line to run, as the `postgres` user when the tests run as root. */
+function commandLine(command: string, args: string[]): [string, string[]] {
+  if (userInfo().uid !== 0) return [command, args];
+  const quoted = [command, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+  return ["su", ["postgres", "-s", "/bin/sh", "-c", quoted]];
+}
+
 function run(command: string, args: string[]): void {
-  const asRoot = userInfo().uid === 0;
-  if (asRoot) {
-    const quoted = [command, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
-    execFileSync("su", ["postgres", "-s", "/bin/sh", "-c", quoted], { stdio: "pipe" });
-  } else {
-    execFileSync(command, args, { stdio: "pipe" });
-  }
+  const [file, argv] = commandLine(command, args);
+  execFileSync(file, argv, { stdio: "pipe" });
+}
+
+function runAsync(command: string, args: string[]): Promise<void> {
+  const [file, argv] = commandLine(command, args);
+  return new Promise((resolve, reject) => {
+    execFile(file, argv, (error, _stdout, stderr) => (error ? reject(new Error(`${command} failed: ${stderr || error.message}`)) : resolve()));
+  });
 }
 
 export async function startThrowawayPostgres(bin: string): Promise<ThrowawayPostgres> {
@@ -45,24 +58,22 @@ export async function startThrowawayPostgres(bin: string): Promise<ThrowawayPost
   const port = await freePort();
   run(join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "--no-instructions"]);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
+  const startArgs = ["-D", data, "-o", options, "-l", join(dir, "log"), "-w", "-t", "60", "start"];
+  const stopArgs = (mode: string) => ["-D", data, "-m", mode, "-w", "-t", "60", "stop"];
   const server: ThrowawayPostgres = {
     port,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    start() {
-      run(join(bin, "pg_ctl"), ["-D", data, "-o", options, "-l", join(dir, "log"), "-w", "-t", "60", "start"]);
-    },
-    stop(mode = "fast") {
-      run(join(bin, "pg_ctl"), ["-D", data, "-m", mode, "-w", "-t", "60", "stop"]);
-    },
+    start: () => runAsync(join(bin, "pg_ctl"), startArgs),
+    stop: (mode = "fast") => runAsync(join(bin, "pg_ctl"), stopArgs(mode)),
     destroy() {
       try {
-        server.stop("immediate");
+        run(join(bin, "pg_ctl"), stopArgs("immediate"));
       } catch {
         // already stopped
       }
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  server.start();
+  await server.start();
   return server;
 }
