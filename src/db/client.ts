@@ -114,3 +114,21 @@ export async function queryRows<T>(db: Executor, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] };
   return result.rows;
 }
+
+interface DrizzleInternals {
+  dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } };
+  session: { prepareQuery(query: { sql: string; params: unknown[] }, fields: undefined, name: string, arrayMode: boolean): { execute(): Promise<unknown> } };
+}
+
+/**
+ * Raw SQL of a hot path as a named prepared statement: on PostgreSQL each pooled connection parses
+ * and plans it once instead of on every call (a login's first statement: 0.54 → 0.22 ms of
+ * backend CPU). `name` must belong to this one text (node-postgres refuses a name reused for
+ * another); PGlite ignores it. Behind PgBouncer in transaction mode this needs PgBouncer ≥ 1.21
+ * with max_prepared_statements set (decision 0010).
+ */
+export async function queryRowsPrepared<T>(db: Executor, name: string, query: SQL): Promise<T[]> {
+  const { dialect, session } = db as unknown as DrizzleInternals;
+  const result = (await session.prepareQuery(dialect.sqlToQuery(query), undefined, name, false).execute()) as { rows: T[] };
+  return result.rows;
+}

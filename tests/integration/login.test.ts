@@ -98,7 +98,11 @@ describe("sign-in: what it writes, and its limits", () => {
     for (let i = 0; i < 3; i++) await client.post("/api/v1/auth/login", { email: members.user.email, password: WRONG });
     expect([await counter(accountKey), await counter(clientKey)]).toEqual([3, 3]);
     expect((await client.post("/api/v1/auth/login", { email: members.user.email, password: FACTORY_PASSWORD })).status).toBe(200);
-    expect([await counter(accountKey), await counter(clientKey)]).toEqual([null, 3]);
+    expect([await counter(accountKey), await counter(clientKey)]).toEqual([0, 3]);
+    // A fresh allowance, as if the account had never failed: ten more failures, then the limit.
+    for (let i = 0; i < LOGIN_LIMITS.accountClient.limit; i++) expect((await client.post("/api/v1/auth/login", { email: members.user.email, password: WRONG })).status).toBe(401);
+    expect([await counter(accountKey), await counter(clientKey)]).toEqual([LOGIN_LIMITS.accountClient.limit, 3 + LOGIN_LIMITS.accountClient.limit]);
+    expect((await client.post("/api/v1/auth/login", { email: members.user.email, password: FACTORY_PASSWORD })).status).toBe(429);
   });
 
   it(`caps one client at ${LOGIN_LIMITS.clientDaily.limit} failed attempts a day, whatever the accounts`, async () => {

@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { Deps } from "../../deps.ts";
-import { queryRows } from "../../db/client.ts";
+import { queryRowsPrepared } from "../../db/client.ts";
 import { AppError } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import { clearRateLimit, type RateRule } from "../rate-limit.ts";
+import type { RateRule } from "../rate-limit.ts";
 import { normalizeEmail } from "../users/email-address.ts";
 import { dummyVerify, verifyPassword } from "./passwords.ts";
 import { digestToken, newSecretToken } from "./tokens.ts";
@@ -30,9 +30,10 @@ interface Attempt {
 }
 
 /**
- * A login is an argon2 verification and three statements: the only expensive work is the hash
- * (issue 6 measures the rest against bare argon2). The statements keep the rules of
- * rate-limit.ts, sessions.ts and record-audit-event.ts; login.test.ts checks the rows they write.
+ * A login is an argon2 verification and two statements, both prepared once per connection: the
+ * only expensive work is the hash (issue 6 measures the rest against bare argon2). The statements
+ * keep the rules of rate-limit.ts, sessions.ts and record-audit-event.ts; login.test.ts checks the
+ * rows they write.
  */
 export async function login(deps: Pick<Deps, "db" | "clock" | "config">, input: LoginInput) {
   const now = deps.clock.now();
@@ -45,7 +46,7 @@ export async function login(deps: Pick<Deps, "db" | "clock" | "config">, input: 
   // 1. Count the attempt on both limits before the password is checked (checking first and counting
   // after a failure let twenty parallel guesses all pass a limit of ten; a success gives its count
   // back), and find the account — one round trip. Rows lock in one order, account key first.
-  const [attempt] = await queryRows<Attempt>(deps.db, sql`
+  const [attempt] = await queryRowsPrepared<Attempt>(deps.db, "login_attempt", sql`
     with hits as (
       insert into rate_limits as r (key, window_start, count) values (${accountKey}, ${now}, 1), (${clientKey}, ${now}, 1)
       on conflict (key) do update set
@@ -83,18 +84,27 @@ export async function login(deps: Pick<Deps, "db" | "clock" | "config">, input: 
     throw new AppError("INVALID_CREDENTIALS");
   }
 
-  // 2. Success: forget the account's failures — on its own, so that no statement here ever holds one
-  // rate-limit row while waiting for the other (step 1 locks account then client; a statement
-  // locking both here in PostgreSQL's own order of WITH parts deadlocked with it under concurrent
-  // logins). Then, in one statement (atomic without a transaction): give back the client's count,
-  // note the login, open the session (only its digest is stored) and audit it. PostgreSQL runs
-  // every data-modifying WITH part exactly once.
-  await clearRateLimit(deps.db, accountKey);
+  // 2. Success, in one statement (atomic without a transaction): forget the account's failures
+  // (its window is moved back to 1970, so the next failure starts a new one — as if the row were
+  // gone), give back the client's count, note the login, open the session (only its digest is
+  // stored) and audit it. The rate-limit rows are locked first, in step 1's order (account, then
+  // client): two WITH parts each locking one row ran in PostgreSQL's own order and deadlocked with
+  // step 1 under concurrent logins. PostgreSQL runs every data-modifying WITH part exactly once.
   const sessionToken = newSecretToken();
   const expiresAt = new Date(now.getTime() + deps.config.sessionTtlMs);
-  await deps.db.execute(sql`
-    with touched as (update users set last_login_at = ${now} where id = ${attempt.id}),
-         refunded as (update rate_limits set count = greatest(count - 1, 0) where key = ${clientKey}),
+  await queryRowsPrepared(deps.db, "login_succeeded", sql`
+    with locked as (
+           select key from rate_limits where key in (${accountKey}, ${clientKey})
+           order by key = ${accountKey} desc
+           for update
+         ),
+         settled as (
+           update rate_limits set
+             count = case when key = ${accountKey} then 0 else greatest(count - 1, 0) end,
+             window_start = case when key = ${accountKey} then 'epoch'::timestamptz else window_start end
+           where key in (select key from locked)
+         ),
+         touched as (update users set last_login_at = ${now} where id = ${attempt.id}),
          audited as (
            insert into audit_events (at, action, outcome, actor_user_id, actor_company_id, target_user_id, target_company_id, client_address, details)
            values (${now}, 'login.succeeded', 'success', ${attempt.id}, ${attempt.company_id}, ${attempt.id}, ${attempt.company_id}, ${input.clientAddress}, '{}'::jsonb)

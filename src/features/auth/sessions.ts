@@ -1,5 +1,5 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
-import { queryRows, type Executor } from "../../db/client.ts";
+import { queryRowsPrepared, type Executor } from "../../db/client.ts";
 import { sessions } from "../../db/schema.ts";
 import type { Role } from "../access/roles.ts";
 import type { Actor } from "./actor.ts";
@@ -50,10 +50,11 @@ interface SessionRow {
 /**
  * One query decides whether a cookie still means an active user in a live company, and whether
  * they may still act in the company they switched into (grant, link, role). Nothing is cached,
- * so a revoked grant or a deactivation refuses the very next request.
+ * so a revoked grant or a deactivation refuses the very next request. Every signed-in request
+ * runs it: it is prepared once per connection.
  */
 export async function findActorBySessionToken(db: Executor, token: string, now: Date, clientAddress: string): Promise<Actor | null> {
-  const [row] = await queryRows<SessionRow>(db, sql`
+  const [row] = await queryRowsPrepared<SessionRow>(db, "actor_by_session", sql`
     select s.id as session_id, u.id as user_id, u.name, u.email, u.role, u.company_id, c.name as company_name,
            s.acting_company_id, ac.name as acting_company_name, g.id as grant_id
     from sessions s
