@@ -3,11 +3,13 @@ import { ConfigError, loadConfig } from "./config.ts";
 import { DataDirLockedError } from "./db/data-dir-lock.ts";
 import { buildDeps, closeDeps } from "./deps.ts";
 import { startEmailWorker } from "./email/delivery-worker.ts";
+import { startHousekeeping } from "./features/housekeeping/housekeeping.ts";
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const deps = await buildDeps(config);
   const worker = await startEmailWorker(deps);
+  const housekeeping = startHousekeeping(deps);
   const app = await buildApp(deps);
   await app.listen({ port: config.port, host: config.host });
   deps.logger.info(
@@ -20,8 +22,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     deps.logger.info({ signal }, "shutting down: finishing in-flight requests");
-    // Stop taking requests and let in-flight ones finish, then stop the worker, then the database.
+    // Stop taking requests and let in-flight ones finish, then the background work, then the database.
     await app.close();
+    await housekeeping.stop();
     await worker.stop();
     await closeDeps(deps);
     process.exit(0);

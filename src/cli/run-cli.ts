@@ -9,6 +9,7 @@ import { demoCommand } from "./commands/demo.ts";
 import { linkCompanyCommand, markMultiCompanyCommand, unlinkCompanyCommand } from "./commands/linking.ts";
 import { listCompaniesCommand } from "./commands/list-companies.ts";
 import { migrateCommand } from "./commands/migrate.ts";
+import { pruneCommand } from "./commands/prune.ts";
 import { restoreCompanyCommand } from "./commands/restore-company.ts";
 import { setRoleCommand } from "./commands/set-role.ts";
 
@@ -22,6 +23,7 @@ export const COMMANDS: CliCommand[] = [
   linkCompanyCommand,
   unlinkCompanyCommand,
   demoCommand,
+  pruneCommand,
 ];
 
 export const consoleIo: CliIo = { out: (line) => console.log(line), err: (line) => console.error(line) };

@@ -1,0 +1,22 @@
+import { pruneExpired, RETENTION } from "../../features/housekeeping/prune-expired.ts";
+import { parseOptions, type CliCommand } from "../command.ts";
+
+const hours = (ms: number) => Math.round(ms / 3_600_000);
+
+export const pruneCommand: CliCommand = {
+  name: "prune",
+  summary: "delete expired rate-limit windows and long-dead sessions now",
+  help: `Usage: latchkey prune
+
+Deletes rate-limit windows that ended more than ${hours(RETENTION.rateLimitWindowMs)} hours ago and sessions
+that expired or were revoked more than ${hours(RETENTION.deadSessionMs) / 24} days ago. A running server does
+this by itself every hour; the command is for a database whose server is stopped,
+or to see what a pass removes.`,
+  prepare(argv) {
+    parseOptions("prune", argv, {});
+    return async (deps, io) => {
+      const pruned = await pruneExpired(deps);
+      io.out(`Deleted ${pruned.rateLimits} expired rate-limit windows and ${pruned.sessions} dead sessions.`);
+    };
+  },
+};

@@ -1,0 +1,88 @@
+import { inArray } from "drizzle-orm";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/run-cli.ts";
+import { rateLimits, sessions } from "../../src/db/schema.ts";
+import { startHousekeeping } from "../../src/features/housekeeping/housekeeping.ts";
+import { RETENTION } from "../../src/features/housekeeping/prune-expired.ts";
+import { createCompanyWithUsers, FACTORY_PASSWORD } from "../support/factories.ts";
+import { eventually } from "../support/process.ts";
+import { startTestApp, type TestApp } from "../support/test-app.ts";
+
+const HOUR = 3_600_000;
+
+describe("housekeeping: expired rate-limit windows and dead sessions are pruned", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ worker: false, smtp: false });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const ago = (ms: number) => new Date(t.clock.now().getTime() - ms);
+
+  async function seed(prefix: string) {
+    const { users: members, company } = await createCompanyWithUsers(t.deps);
+    const windows = {
+      [`${prefix}:old`]: ago(RETENTION.rateLimitWindowMs + HOUR),
+      [`${prefix}:forgotten`]: new Date(0),
+      [`${prefix}:day-old`]: ago(RETENTION.rateLimitWindowMs - HOUR),
+      [`${prefix}:fresh`]: ago(60_000),
+    };
+    await t.deps.db.insert(rateLimits).values(Object.entries(windows).map(([key, windowStart]) => ({ key, windowStart, count: 3 })));
+    const session = (tokenHash: string, expiresAt: Date, revokedAt: Date | null = null) => ({
+      tokenHash: `${prefix}:${tokenHash}`,
+      userId: members.user.id,
+      actingCompanyId: company.id,
+      createdAt: ago(30 * 24 * HOUR),
+      expiresAt,
+      revokedAt,
+    });
+    await t.deps.db.insert(sessions).values([
+      session("expired-long-ago", ago(RETENTION.deadSessionMs + HOUR)),
+      session("revoked-long-ago", new Date(t.clock.now().getTime() + 24 * HOUR), ago(RETENTION.deadSessionMs + HOUR)),
+      session("expired-yesterday", ago(24 * HOUR)),
+      session("revoked-yesterday", new Date(t.clock.now().getTime() + 24 * HOUR), ago(24 * HOUR)),
+      session("live", new Date(t.clock.now().getTime() + 24 * HOUR)),
+    ]);
+    const keysLeft = async () =>
+      (await t.deps.db.select({ key: rateLimits.key }).from(rateLimits).where(inArray(rateLimits.key, Object.keys(windows)))).map((r) => r.key).sort();
+    const sessionsLeft = async () =>
+      (await t.deps.db.select({ tokenHash: sessions.tokenHash }).from(sessions).where(inArray(sessions.userId, [members.user.id]))).map((r) => r.tokenHash).sort();
+    return { keysLeft, sessionsLeft };
+  }
+
+  it("`latchkey prune` deletes only windows past every rule and sessions dead for more than a week, and says how many", async () => {
+    const { keysLeft, sessionsLeft } = await seed("cli");
+    const out: string[] = [];
+    const code = await runCli(["prune"], { deps: t.deps, io: { out: (line) => out.push(line), err: (line) => out.push(line) } });
+    expect(code).toBe(0);
+    expect(out.join("\n")).toMatch(/Deleted [1-9]\d* expired rate-limit windows and [1-9]\d* dead sessions\./);
+    expect(await keysLeft()).toEqual(["cli:day-old", "cli:fresh"]);
+    expect(await sessionsLeft()).toEqual(["cli:expired-yesterday", "cli:live", "cli:revoked-yesterday"]);
+  });
+
+  it("a running server prunes by itself, and sign-in still counts from a clean slate afterwards", async () => {
+    const { keysLeft, sessionsLeft } = await seed("timer");
+    const housekeeping = startHousekeeping({ ...t.deps, logger: pino({ level: "silent" }) }, 50);
+    try {
+      await eventually("the housekeeping pass ran", async () => (await keysLeft()).length === 2, 10_000, 50);
+      expect(await keysLeft()).toEqual(["timer:day-old", "timer:fresh"]);
+      await eventually("dead sessions are gone", async () => (await sessionsLeft()).length === 3, 10_000, 50);
+    } finally {
+      await housekeeping.stop();
+    }
+    // A success leaves the account's window in the past; pruning removes it; sign-in is unaffected.
+    const { users: members } = await createCompanyWithUsers(t.deps);
+    const client = t.client("10.92.0.1");
+    expect((await client.post("/api/v1/auth/login", { email: members.user.email, password: FACTORY_PASSWORD })).status).toBe(200);
+    t.clock.advance(RETENTION.rateLimitWindowMs + HOUR);
+    const out: string[] = [];
+    await runCli(["prune"], { deps: t.deps, io: { out: (line) => out.push(line), err: (line) => out.push(line) } });
+    const accountKey = `login:account-client:${members.user.email.toLowerCase()}:10.92.0.1`;
+    expect(await t.deps.db.select().from(rateLimits).where(inArray(rateLimits.key, [accountKey, "login:client-daily:10.92.0.1"]))).toEqual([]);
+    expect((await client.post("/api/v1/auth/login", { email: members.user.email, password: "wrong password entirely" })).status).toBe(401);
+    expect((await client.post("/api/v1/auth/login", { email: members.user.email, password: FACTORY_PASSWORD })).status).toBe(200);
+  });
+});
