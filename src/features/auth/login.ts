@@ -93,7 +93,7 @@ export async function login(deps: Pick<Deps, "db" | "clock" | "config">, input: 
   const sessionToken = newSecretToken();
   const expiresAt = new Date(now.getTime() + deps.config.sessionTtlMs);
   await queryRowsPrepared(deps.db, "login_succeeded", sql`
-    with locked as (
+    with locked as materialized (
            select key from rate_limits where key in (${accountKey}, ${clientKey})
            order by key = ${accountKey} desc
            for update
