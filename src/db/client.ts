@@ -53,6 +53,13 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on("error", () => {});
+  // Nor may a checked-out one: pg-pool listens for errors only while a client is idle, and a client
+  // between two statements of a transaction gets PostgreSQL's "terminating connection" with no query
+  // to hand it to — an unhandled 'error' event. With this listener the transaction's next statement
+  // fails instead (→ 503, rolled back), and the pool discards the client when it is released.
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+  });
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {
     kind: "postgres",

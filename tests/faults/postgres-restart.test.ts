@@ -83,7 +83,10 @@ describe.skipIf(skipReason !== null)(skipReason ? `PostgreSQL restarted under tr
     await sleep(4_000);
     phase = "recovering";
     await postgres.start();
-    await eventually("the users list answers 200 again", async () => (await admin.get("/api/v1/users")).status === 200, 30_000);
+    await eventually("the users list answers 200 again", async () => (await admin.get("/api/v1/users")).status === 200, 30_000).catch((error: unknown) => {
+      // A service that died (it once did, on an unhandled pg 'error' event) says why in its output.
+      throw new Error(`${String(error)}\nservice ${service.alive ? "alive" : "exited"}; its last output:\n${service.output().slice(-4000)}`);
+    });
     phase = "after";
     await sleep(1_000);
     running = false;
