@@ -14,6 +14,14 @@ import type { Deps } from "./deps.ts";
 import { errorBody, installErrorHandler, sendError } from "./http/error-handler.ts";
 import { registerApiRoutes } from "./http/api/v1/index.ts";
 import { healthRoutes } from "./http/health.routes.ts";
+import { InFlightRequests, trackInFlight } from "./http/in-flight.ts";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Requests whose work may still touch the database; shutdown waits for them (in-flight.ts). */
+    inFlight: InFlightRequests;
+  }
+}
 
 const webDist = fileURLToPath(new URL("../web/dist", import.meta.url));
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -39,6 +47,9 @@ export async function buildApp(deps: Deps): Promise<App> {
     },
   }).withTypeProvider<ZodTypeProvider>();
 
+  const inFlight = new InFlightRequests();
+  app.decorate("inFlight", inFlight);
+  trackInFlight(app as unknown as FastifyInstance, inFlight);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);

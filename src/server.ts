@@ -24,6 +24,8 @@ async function main(): Promise<void> {
     deps.logger.info({ signal }, "shutting down: finishing in-flight requests");
     // Stop taking requests and let in-flight ones finish, then the background work, then the database.
     await app.close();
+    // Requests whose client went away are not held by a connection: let them finish too.
+    if (!(await app.inFlight.drained(10_000))) deps.logger.warn({ requests: app.inFlight.count }, "shutting down with requests still running");
     await housekeeping.stop();
     await worker.stop();
     await closeDeps(deps);

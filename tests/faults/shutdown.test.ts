@@ -1,6 +1,6 @@
-import { inArray } from "drizzle-orm";
+import { and, eq, gte, inArray, like, sum } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emails } from "../../src/db/schema.ts";
+import { auditEvents, emails, rateLimits } from "../../src/db/schema.ts";
 import { FACTORY_PASSWORD, type SeedUser } from "../support/factories.ts";
 import { eventually, sleep, startService, type ServiceClient, type ServiceProcess } from "../support/process.ts";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp-server.ts";
@@ -63,5 +63,37 @@ describe.skipIf(!postgresServerUrl)(postgresServerUrl ? "graceful shutdown on SI
     );
     const counts = deliveriesById(smtp);
     expect(rows.map((r) => counts.get(r.id))).toEqual(rows.map(() => 1));
+  });
+
+  it("lets requests whose client already went away finish before it closes the database", async () => {
+    if (!service.alive) await service.start();
+    const since = new Date();
+    const outputBefore = service.output().length;
+    // A sign-in counts itself on its client's daily limit first and gives the count back when it
+    // succeeds: what is left over after shutdown is sign-ins that began and never finished.
+    const begunNotFinished = async () =>
+      Number((await database.db.select({ n: sum(rateLimits.count) }).from(rateLimits).where(like(rateLimits.key, "login:client-daily:%")))[0]?.n ?? 0);
+    const leftBefore = await begunNotFinished();
+    const browser = service.client();
+    const token = await browser.csrfToken();
+    // One hash at a time: most of these sign-ins are still queued when their clients give up.
+    const accounts = users.slice(1, 5).flatMap((user) => Array.from({ length: 9 }, () => user));
+    const abandoned = accounts.map((user) =>
+      browser.request("POST", "/api/v1/auth/login", { email: user.email, password: FACTORY_PASSWORD }, { "x-csrf-token": token }, 40).catch(() => "aborted"),
+    );
+    expect((await Promise.all(abandoned)).filter((a) => a === "aborted").length).toBeGreaterThan(0);
+    const exit = await service.terminate();
+    expect(exit).toEqual({ code: 0, signal: null });
+    // Those the server had begun ran to the end: none failed on a closed pool (an "unhandled error").
+    const output = service.output().slice(outputBefore);
+    expect(output.split("\n").filter((line) => /"level":(50|60)/.test(line))).toEqual([]);
+    expect(output).not.toContain("shutting down with requests still running");
+    expect(await begunNotFinished()).toBe(leftBefore);
+    const succeeded = await database.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "login.succeeded"), gte(auditEvents.at, since), inArray(auditEvents.targetUserId, accounts.map((u) => u.id))));
+    expect(succeeded.length).toBeGreaterThan(0);
+    console.info(`${succeeded.length} of ${accounts.length} abandoned sign-ins had reached the server; every one of those finished`);
   });
 });
