@@ -21,11 +21,3 @@ export async function hitRateLimit(db: Executor, key: string, rule: RateRule, no
   const count = Number(row?.count ?? 1);
   return { allowed: count <= rule.limit, count };
 }
-
-export async function refundRateLimitHit(db: Executor, key: string): Promise<void> {
-  await db.execute(sql`update rate_limits set count = greatest(count - 1, 0) where key = ${key}`);
-}
-
-export async function clearRateLimit(db: Executor, key: string): Promise<void> {
-  await db.execute(sql`delete from rate_limits where key = ${key}`);
-}

@@ -63,6 +63,16 @@ describe("housekeeping: expired rate-limit windows and dead sessions are pruned"
     expect(await sessionsLeft()).toEqual(["cli:expired-yesterday", "cli:live", "cli:revoked-yesterday"]);
   });
 
+  it("`latchkey prune` with an unknown option says so, exits 1 and deletes nothing", async () => {
+    const { keysLeft, sessionsLeft } = await seed("typo");
+    const err: string[] = [];
+    const code = await runCli(["prune", "--all"], { deps: t.deps, io: { out: () => {}, err: (line) => err.push(line) } });
+    expect(code).toBe(1);
+    expect(err.join("\n")).toContain("prune: unknown option --all");
+    expect(await keysLeft()).toHaveLength(4);
+    expect(await sessionsLeft()).toHaveLength(5);
+  });
+
   it("a running server prunes by itself, and sign-in still counts from a clean slate afterwards", async () => {
     const { keysLeft, sessionsLeft } = await seed("timer");
     const housekeeping = startHousekeeping({ ...t.deps, logger: pino({ level: "silent" }) }, 50);

@@ -9,7 +9,7 @@ const DAY = 24 * HOUR;
  * How long rows that no longer mean anything are kept. A rate-limit window is dead once its rule's
  * window has passed (the longest is a day), so a row is gone an hour after the longest could end.
  * Sessions that expired or were revoked stay a week: long enough to answer "was I signed in from
- * there?" from the rows, short enough that old cookies' digests do not pile up.
+ * there?" from the rows, short enough that old cookies' digests do not pile up (decision 0011).
  */
 export const RETENTION = {
   rateLimitWindowMs: 25 * HOUR,
