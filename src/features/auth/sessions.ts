@@ -1,5 +1,5 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
-import { queryRowsPrepared, type Executor } from "../../db/client.ts";
+import { preparedStatement, type Executor } from "../../db/client.ts";
 import { sessions } from "../../db/schema.ts";
 import type { Role } from "../access/roles.ts";
 import type { Actor } from "./actor.ts";
@@ -51,10 +51,9 @@ interface SessionRow {
  * One query decides whether a cookie still means an active user in a live company, and whether
  * they may still act in the company they switched into (grant, link, role). Nothing is cached,
  * so a revoked grant or a deactivation refuses the very next request. Every signed-in request
- * runs it: it is prepared once per connection.
+ * runs it: it is built once and prepared once per connection.
  */
-export async function findActorBySessionToken(db: Executor, token: string, now: Date, clientAddress: string): Promise<Actor | null> {
-  const [row] = await queryRowsPrepared<SessionRow>(db, "actor_by_session", sql`
+const actorBySession = preparedStatement<SessionRow, { tokenHash: string; now: Date }>("actor_by_session", sql`
     select s.id as session_id, u.id as user_id, u.name, u.email, u.role, u.company_id, c.name as company_name,
            s.acting_company_id, ac.name as acting_company_name, g.id as grant_id
     from sessions s
@@ -63,8 +62,11 @@ export async function findActorBySessionToken(db: Executor, token: string, now: 
     left join companies ac on ac.id = s.acting_company_id and ac.deleted_at is null
       and ac.parent_id = u.company_id and c.is_multi_company
     left join management_grants g on g.company_id = ac.id and g.team_member_id = u.id
-    where s.token_hash = ${digestToken(token)} and s.revoked_at is null and s.expires_at > ${now}
+    where s.token_hash = ${sql.placeholder("tokenHash")} and s.revoked_at is null and s.expires_at > ${sql.placeholder("now")}
     limit 1`);
+
+export async function findActorBySessionToken(db: Executor, token: string, now: Date, clientAddress: string): Promise<Actor | null> {
+  const [row] = await actorBySession(db, { tokenHash: digestToken(token), now });
   if (!row) return null;
   const inOwnCompany = row.acting_company_id === row.company_id;
   // The parent's administrator manages every linked company; a manager needs an explicit grant (decision 0008).
