@@ -45,9 +45,19 @@ export class InFlightRequests {
 
 /** Installs the hooks; call before any route is added. */
 export function trackInFlight(app: FastifyInstance, inFlight: InFlightRequests): void {
-  app.addHook("onRequest", async (request) => inFlight.start(request));
-  app.addHook("onError", async (request) => inFlight.end(request));
-  app.addHook("onResponse", async (request) => inFlight.end(request));
+  // Callback hooks: every request runs them, and an async hook costs a promise and a microtask each.
+  app.addHook("onRequest", (request, _reply, done) => {
+    inFlight.start(request);
+    done();
+  });
+  app.addHook("onError", (request, _reply, _error, done) => {
+    inFlight.end(request);
+    done();
+  });
+  app.addHook("onResponse", (request, _reply, done) => {
+    inFlight.end(request);
+    done();
+  });
   app.addHook("onRoute", (route) => {
     const handler = route.handler;
     route.handler = function (this: FastifyInstance, request, reply) {
