@@ -211,7 +211,7 @@ export const auditEvents = pgTable(
   ],
 );
 
-/** Fixed-window counters shared by every instance through the database. */
+/** Fixed-window counters shared by every instance through the database. UNLOGGED (migration 0003, decision 0012). */
 export const rateLimits = pgTable("rate_limits", {
   key: text("key").primaryKey(),
   windowStart: ts("window_start").notNull(),
