@@ -36,6 +36,10 @@ export async function startJobQueue(
     monitorIntervalSeconds: 10,
     // Workers read each queue's backlog from this cache to decide whether to fetch without pausing.
     queueCacheIntervalSeconds: 5,
+    // No instance registry: nothing here reads it, and registering starts pg-boss's vitals monitor,
+    // which samples event-loop delay on a 20 ms timer — fifty wake-ups a second, idle or not, each
+    // one taking the core from a hash in a login storm.
+    registerInstance: false,
   });
   boss.on("error", onError);
   await boss.start();
