@@ -1,10 +1,14 @@
 /**
  * The ceiling for logins: bare argon2id verifications per second with the service's parameters,
- * in this process (the same cores the server uses), nothing else running.
+ * nothing else running — in this process, or in a child pinned to the server's cores
+ * (`startArgon2Meter`, for the login ratio on the server's own cores).
  */
+import { fork } from "node:child_process";
+import { once } from "node:events";
 import { availableParallelism } from "node:os";
 import { hash, verify } from "@node-rs/argon2";
 import { ARGON2_PARAMS } from "../src/features/auth/passwords.ts";
+import { pinProcess } from "./cpu-affinity.ts";
 
 export interface Argon2Rate {
   /** The best of the concurrencies tried. */
@@ -36,4 +40,27 @@ export async function measureArgon2Rate(seconds: number): Promise<Argon2Rate> {
   const byConcurrency: Record<string, number> = {};
   for (const concurrency of [cores, cores * 2]) byConcurrency[String(concurrency)] = await rateAt(target, password, concurrency, seconds);
   return { perSecond: Math.max(...Object.values(byConcurrency)), byConcurrency, cores };
+}
+
+export interface Argon2Meter {
+  /** Verifications per second on the meter's cores, each concurrency tried for `seconds`. */
+  measure(seconds: number): Promise<Argon2Rate>;
+  stop(): void;
+}
+
+/** A child process pinned to `cpus` that measures bare verifications there whenever asked. */
+export async function startArgon2Meter(cpus: string): Promise<Argon2Meter> {
+  const child = fork(new URL("./argon2-meter.ts", import.meta.url), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  await once(child, "message");
+  // Before its first hash: libuv's thread pool starts then, and its threads inherit the pinning.
+  if (child.pid) pinProcess(child.pid, cpus);
+  return {
+    async measure(seconds) {
+      const answer = once(child, "message");
+      child.send(seconds);
+      const [rate] = (await answer) as [Argon2Rate];
+      return rate;
+    },
+    stop: () => void child.kill(),
+  };
 }

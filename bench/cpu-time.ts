@@ -17,24 +17,34 @@ export interface CpuSnapshot {
   loadGeneratorMs: number;
 }
 
-function ticksOf(pid: string | number): number | null {
+function statFields(path: string): string[] | null {
   try {
-    // Fields after the command name: state is field 3, utime 14 and stime 15 (1-based).
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    return Number(fields[11]) + Number(fields[12]);
+    // Fields after the command name: state is field 3 (index 0 here), ppid 4, utime 14, stime 15,
+    // cutime 16 and cstime 17 (1-based, as in proc(5)).
+    return readFileSync(`${path}/stat`, "utf8").split(") ")[1]?.split(" ") ?? null;
   } catch {
     return null;
   }
 }
 
+function ticksOf(path: string): number | null {
+  const fields = statFields(path);
+  return fields ? Number(fields[11]) + Number(fields[12]) : null;
+}
+
+/**
+ * Every PostgreSQL process's CPU, and for the postmaster also what its ended children used (a
+ * backend whose connection closed during a run, an autovacuum worker): without that, a run in which
+ * backends came and went would read low.
+ */
 function postgresTicks(): number | null {
-  let total: number | null = null;
   let entries: string[];
   try {
     entries = readdirSync("/proc");
   } catch {
     return null;
   }
+  const postgres = new Map<string, string[]>();
   for (const pid of entries) {
     if (!/^\d+$/u.test(pid)) continue;
     try {
@@ -42,8 +52,14 @@ function postgresTicks(): number | null {
     } catch {
       continue;
     }
-    const ticks = ticksOf(pid);
-    if (ticks !== null) total = (total ?? 0) + ticks;
+    const fields = statFields(`/proc/${pid}`);
+    if (fields) postgres.set(pid, fields);
+  }
+  if (postgres.size === 0) return null;
+  let total = 0;
+  for (const fields of postgres.values()) {
+    total += Number(fields[11]) + Number(fields[12]);
+    if (!postgres.has(fields[1] ?? "")) total += Number(fields[13]) + Number(fields[14]);
   }
   return total;
 }
@@ -62,7 +78,7 @@ function poolThreadTicks(pid: number): number | null {
     } catch {
       continue;
     }
-    const ticks = ticksOf(`${pid}/task/${task}`);
+    const ticks = ticksOf(`/proc/${pid}/task/${task}`);
     if (ticks !== null) total = (total ?? 0) + ticks;
   }
   return total;
@@ -73,7 +89,7 @@ const toMs = (ticks: number | null) => (ticks === null ? null : ticks * TICK_MS)
 export function cpuSnapshot(serverPid: number): CpuSnapshot {
   const own = process.cpuUsage();
   return {
-    serverMs: toMs(ticksOf(serverPid)),
+    serverMs: toMs(ticksOf(`/proc/${serverPid}`)),
     serverPoolMs: toMs(poolThreadTicks(serverPid)),
     postgresMs: toMs(postgresTicks()),
     loadGeneratorMs: (own.user + own.system) / 1000,

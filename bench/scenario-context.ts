@@ -19,6 +19,8 @@ export const FULL_PACE: Pace = { quick: false, seconds: 8, forgotEach: 2_000, tr
 export const QUICK_PACE: Pace = { quick: true, seconds: 3, forgotEach: 2_000, triggerResets: 400, slowSmtpResets: 100, resetSubmits: 150 };
 
 export interface SuiteContext {
+  /** The environment the suite's server was started with: a scenario that needs a server of its own starts it the same way. */
+  serverEnv: NodeJS.ProcessEnv;
   base: string;
   pid: number;
   csrf: Csrf;
@@ -30,7 +32,7 @@ export interface SuiteContext {
    * Runs one scenario from a clean slate (rate-limit counters cleared, outbox and job queue empty),
    * records and prints its result.
    */
-  run(options: Omit<LoadOptions, "base" | "pid" | "seconds"> & { seconds?: number; warmUp?: boolean }): Promise<LoadResult>;
+  run(options: Omit<LoadOptions, "base" | "pid" | "seconds"> & { seconds?: number; warmUp?: true | { seconds: number } }): Promise<LoadResult>;
 }
 
 export function describe(result: LoadResult): string {
@@ -52,9 +54,14 @@ export function makeContext(fields: Omit<SuiteContext, "run" | "results">): Suit
       if (seconds > 1 || left > 0) console.log(`  (waited ${seconds.toFixed(0)} s for earlier mail and jobs${left ? `; ${left} still pending` : ""})`);
       fields.smtp.messages.length = 0;
       const target = { base: fields.base, pid: fields.pid };
-      // Reads only (a write would use up addresses, links or limits): a second of the same requests,
-      // not counted, so JIT and caches are warm when the clock starts.
-      if (options.warmUp) await runLoad({ ...options, ...target, name: "warm-up", seconds: 1, amount: 300 });
+      // A second of the same requests, not counted, so JIT and caches are warm when the clock starts:
+      // reads, and sign-ins (whose limits are cleared again after); other writes would use up
+      // addresses, links or limits.
+      if (options.warmUp === true) await runLoad({ ...options, ...target, name: "warm-up", seconds: 1, amount: 300 });
+      else if (options.warmUp) {
+        await runLoad({ ...options, ...target, name: "warm-up", seconds: options.warmUp.seconds });
+        await fields.db.clearRateLimits();
+      }
       const result = await runLoad({ ...options, ...target, seconds: options.seconds ?? fields.pace.seconds });
       results.push(result);
       console.log(describe(result));

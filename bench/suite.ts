@@ -43,7 +43,8 @@ if (!process.argv.includes("--no-startup") && !process.argv.includes("--only")) 
 const db = openBenchDb(databaseUrl);
 await db.startClean();
 const smtp = await startSmtpServer();
-const server = await startServer({ ...process.env, DATABASE_URL: databaseUrl, SMTP_URL: smtp.url, TRUST_PROXY: "on", NODE_ENV: "production" });
+const serverEnv = { ...process.env, DATABASE_URL: databaseUrl, SMTP_URL: smtp.url, TRUST_PROXY: "on", NODE_ENV: "production" };
+const server = await startServer(serverEnv);
 meta.users = await db.countOf("users");
 meta.companies = await db.countOf("companies");
 console.log(`\nserver ${server.url} (pid ${server.pid}) on ${meta.database}: ${meta.users} users, ${meta.companies} companies\n`);
@@ -53,7 +54,7 @@ const wanted = (group: string) => only === undefined || only === group;
 let figures: Parameters<typeof ratiosOf>[0] = {};
 let results: Report["scenarios"] = [];
 try {
-  const ctx = makeContext({ base: server.url, pid: server.pid, csrf: await fetchCsrf(server.url), db, smtp, pace });
+  const ctx = makeContext({ serverEnv, base: server.url, pid: server.pid, csrf: await fetchCsrf(server.url), db, smtp, pace });
   // Reads first, while no mail is being delivered in the background; the mail-heavy flows last.
   if (wanted("pages")) figures = { ...figures, pages: await pageScenarios(ctx) };
   if (wanted("auth")) figures = { ...figures, auth: await authScenarios(ctx) };

@@ -2,16 +2,19 @@
  * Sign-in and forgot password: the argon2-bound path, the session check beside it, and the
  * forgot-password timing that must not tell an existing address from an unknown one.
  */
-import { signIn, writeHeaders } from "../api-client.ts";
+import { signIn, writeHeaders, type Csrf } from "../api-client.ts";
 import { measureArgon2Rate, type Argon2Rate } from "../argon2-rate.ts";
 import { runLoad, addressSequence, cycle, type LoadResult, type Stream } from "../load.ts";
 import { describe, type SuiteContext } from "../scenario-context.ts";
 import { BENCH_ADMIN_EMAIL, BENCH_ADMIN_PASSWORD } from "../support.ts";
+import { loginRatioOnOwnCores, type LoginRatioFigures } from "./login-ratio.ts";
 
 const BENCH_CO = "Bench Co";
 
 export interface AuthFigures {
   argon2: Argon2Rate;
+  /** The login ratio with the server on cores of its own (null where the cores cannot be split). */
+  ownCores: LoginRatioFigures | null;
   login: LoadResult;
   session: LoadResult;
   sessionDuringStorm: LoadResult;
@@ -19,7 +22,8 @@ export interface AuthFigures {
   forgotMixed: LoadResult;
 }
 
-function loginStream(ctx: SuiteContext, emails: string[]): Stream {
+/** Sign-ins cycling through `emails`, each from a client address of its own (per-client limits never bite). */
+export function loginStream(csrf: Csrf, emails: string[]): Stream {
   const email = cycle(emails);
   const address = addressSequence(1_000_000);
   return {
@@ -27,7 +31,7 @@ function loginStream(ctx: SuiteContext, emails: string[]): Stream {
     next: () => ({
       method: "POST",
       path: "/api/v1/auth/login",
-      headers: { ...writeHeaders(ctx.csrf), "x-forwarded-for": address() },
+      headers: { ...writeHeaders(csrf), "x-forwarded-for": address() },
       body: JSON.stringify({ email: email(), password: BENCH_ADMIN_PASSWORD }),
     }),
   };
@@ -57,7 +61,14 @@ export async function authScenarios(ctx: SuiteContext): Promise<AuthFigures> {
   const argon2 = await measureArgon2Rate(pace.quick ? 2 : 4);
   console.log(`${"bare argon2id verifications (same parameters)".padEnd(52)} ${argon2.perSecond.toFixed(1).padStart(6)} /s  by concurrency ${JSON.stringify(argon2.byConcurrency, (_k, v: unknown) => (typeof v === "number" ? Number(v.toFixed(1)) : v))}`);
 
-  const login = await ctx.run({ name: "login", connections: 10, expect: 200, streams: [loginStream(ctx, loginEmails)] });
+  // The issue's ratio: the server on cores of its own, PostgreSQL and this process on the others.
+  const ownCores = await loginRatioOnOwnCores(ctx, loginEmails);
+  if (ownCores) {
+    const { split, loginsPerSecond, argon2: bare } = ownCores;
+    console.log(`${`login, the server on core ${split.server} alone`.padEnd(52)} ${loginsPerSecond.toFixed(1).padStart(6)} /s  bare argon2id there ${bare.perSecond.toFixed(1)} /s  ratio ${(loginsPerSecond / bare.perSecond).toFixed(3)}`);
+  }
+  // And everything sharing every core: the server, PostgreSQL and the load generator.
+  const login = await ctx.run({ name: "login (server, PostgreSQL and load generator on all cores)", connections: 10, expect: 200, warmUp: { seconds: 2 }, streams: [loginStream(ctx.csrf, loginEmails)] });
   const sessionAlone = await ctx.run({ name: "session check (GET /auth/me)", connections: 10, expect: 200, warmUp: true, streams: [me] });
 
   // Both at once, started together: session checks while logins keep every hashing slot busy.
@@ -66,7 +77,7 @@ export async function authScenarios(ctx: SuiteContext): Promise<AuthFigures> {
   const common = { base: ctx.base, pid: ctx.pid, seconds: pace.seconds };
   const [sessionDuringStorm, stormBesideSessions] = await Promise.all([
     runLoad({ ...common, sideBySide: true, name: "session check during a login storm", connections: 10, expect: 200, streams: [me] }),
-    runLoad({ ...common, sideBySide: true, name: "login storm (beside the session checks)", connections: 10, expect: 200, streams: [loginStream(ctx, loginEmails)] }),
+    runLoad({ ...common, sideBySide: true, name: "login storm (beside the session checks)", connections: 10, expect: 200, streams: [loginStream(ctx.csrf, loginEmails)] }),
   ]);
   ctx.results.push(sessionDuringStorm, stormBesideSessions);
   console.log(describe(sessionDuringStorm));
@@ -90,5 +101,5 @@ export async function authScenarios(ctx: SuiteContext): Promise<AuthFigures> {
     amount: pace.forgotEach * 2,
     streams: [existingStream, unknownStream],
   });
-  return { argon2, login, session: sessionAlone, sessionDuringStorm, stormBesideSessions, forgotMixed };
+  return { argon2, ownCores, login, session: sessionAlone, sessionDuringStorm, stormBesideSessions, forgotMixed };
 }
