@@ -84,6 +84,11 @@ export const users = pgTable(
     index("users_company_name_status_idx").on(t.companyId, t.nameSort, t.id, t.status),
     // Email searches; name_sort, status and id ride along for the same reason.
     index("users_company_email_search_idx").on(t.companyId, sql`${t.emailNormalized} text_pattern_ops`, t.nameSort, t.status, t.id),
+    // The same, for users whose email and name start differently: the only ones a search of up to
+    // three characters can find by email and not by name (users.queries.ts, searchBranches).
+    index("users_company_email_only_idx")
+      .on(t.companyId, sql`${t.emailNormalized} text_pattern_ops`, t.nameSort, t.status, t.id)
+      .where(sql`left(email_normalized, 3) collate "C" <> left(name_sort, 3)`),
     // A company's last sign-in (managed companies page) without reading its users.
     index("users_company_last_login_idx").on(t.companyId, t.lastLoginAt),
   ],

@@ -91,6 +91,17 @@ describe(`the user list with ${BIG.toLocaleString("en")} users in one company`, 
     }
   });
 
+  it("reads a short search's email-only matches from the index of users whose email and name start differently", async () => {
+    // Here every name is a digest, so every user is in that index: only the plan tells it was chosen.
+    for (const prefix of ["a", "ab", "abc"]) {
+      const filter: UserFilter = { prefix, status: "all" };
+      expect(await plan(selectUserPage(t.deps.db, actor, filter, { key: null, direction: "forward", limit: 26 }))).toMatch(/users_company_email_only_idx/);
+      expect(await plan(countUsers(t.deps.db, actor, filter))).toMatch(/users_company_email_only_idx/);
+    }
+    // Longer searches may match users whose email and name agree on three characters: the whole email index.
+    expect(await plan(selectUserPage(t.deps.db, actor, { prefix: "memb", status: "all" }, { key: null, direction: "forward", limit: 26 }))).not.toMatch(/users_company_email_only_idx/);
+  });
+
   it("answers the API with the right total and pages", async () => {
     const first = await client.get("/api/v1/users?limit=100");
     expect(first.status).toBe(200);

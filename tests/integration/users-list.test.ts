@@ -115,6 +115,41 @@ describe("the user list", () => {
   });
 });
 
+describe("searching by email", () => {
+  let reader: TestClient;
+  beforeAll(async () => {
+    const company = await createCompany(t.deps, { name: "Email Search Co" });
+    const me = await createUser(t.deps, company, { role: "read_only", name: "Yves Reader", email: "yves@email-search.test" });
+    for (const [name, email] of [
+      // Found by email only, and the email starts nothing like the name.
+      ["Bob Builder", "mar.bob@email-search.test"],
+      // Found by email only for "mari": the first three characters of email and name agree.
+      ["Marc Dupont", "marie.dupont@email-search.test"],
+      ["Maria Rossi", "maria.rossi@email-search.test"],
+      ["Zoe Martin", "zm@email-search.test"],
+    ]) {
+      await createUser(t.deps, company, { name, email });
+    }
+    reader = await signIn(t, me);
+  });
+
+  it("finds users whose email starts with the search and whose name does not, in name order, for any length of search", async () => {
+    for (const [q, expected] of [
+      ["m", ["Bob Builder", "Marc Dupont", "Maria Rossi"]],
+      ["ma", ["Bob Builder", "Marc Dupont", "Maria Rossi"]],
+      ["mar", ["Bob Builder", "Marc Dupont", "Maria Rossi"]],
+      ["mari", ["Marc Dupont", "Maria Rossi"]],
+      ["marie.", ["Marc Dupont"]],
+      ["mar.b", ["Bob Builder"]],
+      ["zm", ["Zoe Martin"]],
+    ] as const) {
+      const reply = await reader.get(`/api/v1/users?q=${encodeURIComponent(q)}`);
+      expect(names(reply), q).toEqual(expected);
+      expect(reply.body.total, q).toBe(expected.length);
+    }
+  });
+});
+
 describe("pagination", () => {
   let client: TestClient;
   let allIds: string[];

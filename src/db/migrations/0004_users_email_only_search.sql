@@ -1,0 +1,1 @@
+CREATE INDEX "users_company_email_only_idx" ON "users" USING btree ("company_id","email_normalized" text_pattern_ops,"name_sort","status","id") WHERE left(email_normalized, 3) collate "C" <> left(name_sort, 3);
