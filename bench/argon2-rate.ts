@@ -15,9 +15,13 @@ export interface Argon2Rate {
   perSecond: number;
   byConcurrency: Record<string, number>;
   cores: number;
+  /** CPU of the measuring process (every thread) per verification, at each concurrency. */
+  cpuMsByConcurrency: Record<string, number>;
+  /** The same at the better concurrency. */
+  cpuMsPerVerification: number;
 }
 
-async function rateAt(target: string, password: string, concurrency: number, seconds: number): Promise<number> {
+async function countAt(target: string, password: string, concurrency: number, seconds: number): Promise<{ done: number; seconds: number }> {
   let done = 0;
   const deadline = performance.now() + seconds * 1000;
   const started = performance.now();
@@ -29,7 +33,7 @@ async function rateAt(target: string, password: string, concurrency: number, sec
       }
     }),
   );
-  return done / ((performance.now() - started) / 1000);
+  return { done, seconds: (performance.now() - started) / 1000 };
 }
 
 /** Tries one verification per core and two per core; the denominator is the better of the two. */
@@ -38,8 +42,27 @@ export async function measureArgon2Rate(seconds: number): Promise<Argon2Rate> {
   const target = await hash(password, ARGON2_PARAMS);
   const cores = availableParallelism();
   const byConcurrency: Record<string, number> = {};
-  for (const concurrency of [cores, cores * 2]) byConcurrency[String(concurrency)] = await rateAt(target, password, concurrency, seconds);
-  return { perSecond: Math.max(...Object.values(byConcurrency)), byConcurrency, cores };
+  const cpuMsByConcurrency: Record<string, number> = {};
+  for (const concurrency of [cores, cores * 2]) {
+    const cpuBefore = process.cpuUsage();
+    const run = await countAt(target, password, concurrency, seconds);
+    const cpu = process.cpuUsage(cpuBefore);
+    byConcurrency[String(concurrency)] = run.done / run.seconds;
+    cpuMsByConcurrency[String(concurrency)] = (cpu.user + cpu.system) / 1000 / run.done;
+  }
+  return summarizeArgon2Rate(byConcurrency, cpuMsByConcurrency, cores);
+}
+
+/** The better concurrency's rate, and its CPU per verification. */
+export function summarizeArgon2Rate(byConcurrency: Record<string, number>, cpuMsByConcurrency: Record<string, number>, cores: number): Argon2Rate {
+  const [best] = Object.entries(byConcurrency).sort((a, b) => b[1] - a[1]);
+  return {
+    perSecond: best?.[1] ?? Number.NaN,
+    byConcurrency,
+    cores,
+    cpuMsByConcurrency,
+    cpuMsPerVerification: best ? (cpuMsByConcurrency[best[0]] ?? Number.NaN) : Number.NaN,
+  };
 }
 
 export interface Argon2Meter {

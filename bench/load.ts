@@ -35,6 +35,8 @@ export interface LoadOptions {
   streams: Stream[];
   /** Another scenario runs at the same time: the CPU of the processes cannot be split between them. */
   sideBySide?: boolean;
+  /** Return every accepted latency too, to merge slices of one scenario (`mergeSlices`). */
+  keepSamples?: boolean;
 }
 
 export interface Latencies {
@@ -59,6 +61,7 @@ export interface LoadResult extends Latencies {
   /** CPU milliseconds per answered request: server, local PostgreSQL, load generator (not for scenarios run side by side). */
   cpuPerRequest?: CpuSnapshot;
   byLabel: Record<string, Latencies & { rps: number }>;
+  samples?: number[];
 }
 
 export function latencies(samples: number[]): Latencies {
@@ -134,6 +137,35 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     rssMiB: Math.max(peakRss, residentMiB(options.pid)),
     ...(options.sideBySide ? {} : { cpuPerRequest: cpuPerRequest(cpuBefore, cpuAfter, all.length) }),
     byLabel,
+    ...(options.keepSamples ? { samples: all } : {}),
+  };
+}
+
+/** One scenario measured in slices (kept samples), as if it had run once: counts and CPU added up, latencies over every request. */
+export function mergeSlices(name: string, slices: LoadResult[]): LoadResult {
+  const sum = (pick: (r: LoadResult) => number) => slices.reduce((total, r) => total + pick(r), 0);
+  const all = slices.flatMap((r) => r.samples ?? []);
+  const seconds = sum((r) => r.seconds);
+  const perRequest = (pick: (c: CpuSnapshot) => number | null) =>
+    slices.some((r) => !r.cpuPerRequest || pick(r.cpuPerRequest) === null) ? null : sum((r) => (r.cpuPerRequest ? (pick(r.cpuPerRequest) ?? 0) : 0) * r.n) / all.length;
+  const unexpected: Record<string, number> = {};
+  for (const r of slices) for (const [status, count] of Object.entries(r.unexpected)) unexpected[status] = (unexpected[status] ?? 0) + count;
+  return {
+    name,
+    connections: slices[0]?.connections ?? 0,
+    seconds,
+    rps: all.length / seconds,
+    ...latencies(all),
+    unexpected,
+    errors: sum((r) => r.errors),
+    rssMiB: Math.max(...slices.map((r) => r.rssMiB)),
+    cpuPerRequest: {
+      serverMs: perRequest((c) => c.serverMs),
+      serverPoolMs: perRequest((c) => c.serverPoolMs),
+      postgresMs: perRequest((c) => c.postgresMs),
+      loadGeneratorMs: perRequest((c) => c.loadGeneratorMs) ?? Number.NaN,
+    },
+    byLabel: {},
   };
 }
 

@@ -108,3 +108,17 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, timeoutM
     },
   };
 }
+
+/**
+ * Runs `work` with the given processes stopped (SIGSTOP … SIGCONT): a server that has just served a
+ * load still collects garbage and compiles for a while, and must not take the cores from a
+ * measurement of bare verifications. Their connections wait; nothing is lost.
+ */
+export async function withProcessesStopped<T>(pids: number[], work: () => Promise<T>): Promise<T> {
+  for (const pid of pids) process.kill(pid, "SIGSTOP");
+  try {
+    return await work();
+  } finally {
+    for (const pid of pids) process.kill(pid, "SIGCONT");
+  }
+}

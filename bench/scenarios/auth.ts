@@ -3,19 +3,18 @@
  * forgot-password timing that must not tell an existing address from an unknown one.
  */
 import { signIn, writeHeaders, type Csrf } from "../api-client.ts";
-import { measureArgon2Rate, type Argon2Rate } from "../argon2-rate.ts";
 import { runLoad, addressSequence, cycle, type LoadResult, type Stream } from "../load.ts";
 import { describe, type SuiteContext } from "../scenario-context.ts";
 import { BENCH_ADMIN_EMAIL, BENCH_ADMIN_PASSWORD } from "../support.ts";
-import { loginRatioOnOwnCores, type LoginRatioFigures } from "./login-ratio.ts";
+import { loginRatioOnAllCores, loginRatioOnOwnCores, type LoginRatioFigures, type OwnCoresFigures } from "./login-ratio.ts";
 
 const BENCH_CO = "Bench Co";
 
 export interface AuthFigures {
-  argon2: Argon2Rate;
-  /** The login ratio with the server on cores of its own (null where the cores cannot be split). */
-  ownCores: LoginRatioFigures | null;
-  login: LoadResult;
+  /** Logins against bare verifications, everything on every core: the issue's ratio. */
+  allCores: LoginRatioFigures;
+  /** The same with the server on cores of its own (null where the cores cannot be split). */
+  ownCores: OwnCoresFigures | null;
   session: LoadResult;
   sessionDuringStorm: LoadResult;
   stormBesideSessions: LoadResult;
@@ -50,25 +49,24 @@ function forgotStream(ctx: SuiteContext, label: string, email: () => string, fir
   };
 }
 
+function report({ login, argon2 }: LoginRatioFigures): void {
+  console.log(describe(login));
+  const byConcurrency = Object.entries(argon2.byConcurrency).map(([c, rate]) => `${c} at once ${rate.toFixed(1)}`).join(", ");
+  console.log(`${"  bare argon2id verifications on the same cores".padEnd(52)} ${argon2.perSecond.toFixed(1).padStart(6)} /s  (${byConcurrency})  ratio ${(login.rps / argon2.perSecond).toFixed(3)}`);
+}
+
 export async function authScenarios(ctx: SuiteContext): Promise<AuthFigures> {
   const { pace } = ctx;
   const loginEmails = await ctx.db.activeUsers(BENCH_CO, "user", "email_normalized", 2_000);
   const session = await signIn(ctx.base, ctx.csrf, BENCH_ADMIN_EMAIL);
   const me: Stream = { label: "me", next: () => ({ path: "/api/v1/auth/me", headers: { cookie: session } }) };
 
-  // The denominator first, while the server idles: what the cores can verify with nothing else to do.
-  await ctx.db.settle();
-  const argon2 = await measureArgon2Rate(pace.quick ? 2 : 4);
-  console.log(`${"bare argon2id verifications (same parameters)".padEnd(52)} ${argon2.perSecond.toFixed(1).padStart(6)} /s  by concurrency ${JSON.stringify(argon2.byConcurrency, (_k, v: unknown) => (typeof v === "number" ? Number(v.toFixed(1)) : v))}`);
-
-  // The issue's ratio: the server on cores of its own, PostgreSQL and this process on the others.
+  // The issue's ratio, then the same with the server on cores of its own (decision 0012).
+  const allCores = await loginRatioOnAllCores(ctx, loginEmails);
+  report(allCores);
   const ownCores = await loginRatioOnOwnCores(ctx, loginEmails);
-  if (ownCores) {
-    const { split, loginsPerSecond, argon2: bare } = ownCores;
-    console.log(`${`login, the server on core ${split.server} alone`.padEnd(52)} ${loginsPerSecond.toFixed(1).padStart(6)} /s  bare argon2id there ${bare.perSecond.toFixed(1)} /s  ratio ${(loginsPerSecond / bare.perSecond).toFixed(3)}`);
-  }
-  // And everything sharing every core: the server, PostgreSQL and the load generator.
-  const login = await ctx.run({ name: "login (server, PostgreSQL and load generator on all cores)", connections: 10, expect: 200, warmUp: { seconds: 2 }, streams: [loginStream(ctx.csrf, loginEmails)] });
+  if (ownCores) report(ownCores);
+  ctx.results.push(allCores.login, ...(ownCores ? [ownCores.login] : []));
   const sessionAlone = await ctx.run({ name: "session check (GET /auth/me)", connections: 10, expect: 200, warmUp: true, streams: [me] });
 
   // Both at once, started together: session checks while logins keep every hashing slot busy.
@@ -101,5 +99,5 @@ export async function authScenarios(ctx: SuiteContext): Promise<AuthFigures> {
     amount: pace.forgotEach * 2,
     streams: [existingStream, unknownStream],
   });
-  return { argon2, ownCores, login, session: sessionAlone, sessionDuringStorm, stormBesideSessions, forgotMixed };
+  return { allCores, ownCores, session: sessionAlone, sessionDuringStorm, stormBesideSessions, forgotMixed };
 }
