@@ -57,7 +57,7 @@ export async function buildApp(deps: Deps): Promise<App> {
 
   const https = deps.config.publicUrl.startsWith("https://");
   // Security headers on every answer. Built once: @fastify/helmet builds helmet's middleware anew
-  // on every request (in two async hooks), a measurable part of a login's own CPU (decision 0012).
+  // on every request (in two async hooks), a measurable part of a login's own CPU (decision 0014).
   const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {

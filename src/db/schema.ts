@@ -216,7 +216,7 @@ export const auditEvents = pgTable(
   ],
 );
 
-/** Fixed-window counters shared by every instance through the database. UNLOGGED (migration 0003, decision 0012). */
+/** Fixed-window counters shared by every instance through the database. UNLOGGED (migration 0003, decision 0013). */
 export const rateLimits = pgTable("rate_limits", {
   key: text("key").primaryKey(),
   windowStart: ts("window_start").notNull(),

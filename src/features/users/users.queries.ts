@@ -77,15 +77,16 @@ const EMAIL_ONLY_INDEXED_PREFIX = 3;
  */
 function searchBranches(prefix: string): { byName: SQL; byEmailOnly: SQL | undefined } {
   const pattern = likePrefix(prefix);
+  const byName = like(users.nameSort, pattern);
   const byEmailOnly = and(like(users.emailNormalized, pattern), notLike(users.nameSort, pattern));
-  if ([...prefix].length > EMAIL_ONLY_INDEXED_PREFIX) return { byName: like(users.nameSort, pattern), byEmailOnly };
+  if ([...prefix].length > EMAIL_ONLY_INDEXED_PREFIX) return { byName, byEmailOnly };
   // Most addresses start like their owner's name, so a short prefix ("mar") matches thousands of
   // emails in a large company, nearly all of them name matches too. A user found by such a prefix in
   // the email and not in the name has an email and a name that start differently; saying so lets
   // PostgreSQL read users_company_email_only_idx, which holds only those users, instead of every
   // email with the prefix. The condition must read exactly as the index's.
   const startsDifferently = sql`left(${users.emailNormalized}, 3) collate "C" <> left(${users.nameSort}, 3)`;
-  return { byName: like(users.nameSort, pattern), byEmailOnly: and(byEmailOnly, startsDifferently) };
+  return { byName, byEmailOnly: and(byEmailOnly, startsDifferently) };
 }
 
 /**
