@@ -2,11 +2,11 @@
  * Sign-in and forgot password: the argon2-bound path, the session check beside it, and the
  * forgot-password timing that must not tell an existing address from an unknown one.
  */
-import { signIn, writeHeaders, type Csrf } from "../api-client.ts";
+import { signIn, writeHeaders } from "../api-client.ts";
 import { runLoad, addressSequence, cycle, type LoadResult, type Stream } from "../load.ts";
 import { describe, type SuiteContext } from "../scenario-context.ts";
-import { BENCH_ADMIN_EMAIL, BENCH_ADMIN_PASSWORD } from "../support.ts";
-import { loginRatioOnAllCores, loginRatioOnOwnCores, type LoginRatioFigures, type OwnCoresFigures } from "./login-ratio.ts";
+import { BENCH_ADMIN_EMAIL } from "../support.ts";
+import { loginRatioOnAllCores, loginRatioOnOwnCores, loginStream, type LoginRatioFigures, type OwnCoresFigures } from "./login-ratio.ts";
 
 const BENCH_CO = "Bench Co";
 
@@ -19,21 +19,6 @@ export interface AuthFigures {
   sessionDuringStorm: LoadResult;
   stormBesideSessions: LoadResult;
   forgotMixed: LoadResult;
-}
-
-/** Sign-ins cycling through `emails`, each from a client address of its own (per-client limits never bite). */
-export function loginStream(csrf: Csrf, emails: string[]): Stream {
-  const email = cycle(emails);
-  const address = addressSequence(1_000_000);
-  return {
-    label: "login",
-    next: () => ({
-      method: "POST",
-      path: "/api/v1/auth/login",
-      headers: { ...writeHeaders(csrf), "x-forwarded-for": address() },
-      body: JSON.stringify({ email: email(), password: BENCH_ADMIN_PASSWORD }),
-    }),
-  };
 }
 
 function forgotStream(ctx: SuiteContext, label: string, email: () => string, firstAddress: number): Stream {

@@ -9,13 +9,12 @@
  * the cores with the verifications pinned there too, PostgreSQL and the load generator on the other
  * half (decision 0012).
  */
-import { fetchCsrf } from "../api-client.ts";
+import { fetchCsrf, writeHeaders, type Csrf } from "../api-client.ts";
 import { measureArgon2Rate, startArgon2Meter, summarizeArgon2Rate, type Argon2Rate } from "../argon2-rate.ts";
 import { pinProcess, splitCores, type CoreSplit } from "../cpu-affinity.ts";
-import { mergeSlices, runLoad, type LoadResult } from "../load.ts";
+import { addressSequence, cycle, mergeSlices, runLoad, type LoadResult, type Stream } from "../load.ts";
 import type { SuiteContext } from "../scenario-context.ts";
-import { startServer, withProcessesStopped } from "../support.ts";
-import { loginStream } from "./auth.ts";
+import { BENCH_ADMIN_PASSWORD, startServer, withProcessesStopped } from "../support.ts";
 
 export interface LoginRatioFigures {
   /** Every slice of logins, as one scenario. */
@@ -27,6 +26,21 @@ export interface LoginRatioFigures {
 
 export interface OwnCoresFigures extends LoginRatioFigures {
   split: CoreSplit;
+}
+
+/** Sign-ins cycling through `emails`, each from a client address of its own (per-client limits never bite). */
+export function loginStream(csrf: Csrf, emails: string[]): Stream {
+  const email = cycle(emails);
+  const address = addressSequence(1_000_000);
+  return {
+    label: "login",
+    next: () => ({
+      method: "POST",
+      path: "/api/v1/auth/login",
+      headers: { ...writeHeaders(csrf), "x-forwarded-for": address() },
+      body: JSON.stringify({ email: email(), password: BENCH_ADMIN_PASSWORD }),
+    }),
+  };
 }
 
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
