@@ -116,7 +116,11 @@ await database.db.transaction(async (db) => {
     await insertNamedUser(id, admin, `${company.name} Administrator`, "administrator");
     await insertUsers(generated(id, company.domain, company.users - 1));
   }
-
+  // Each company's last sign-in, as sign-ins keep it (login.ts).
+  await db.execute(sql`
+    update companies c set last_login_at = m.at
+    from (select company_id, max(last_login_at) as at from users where last_login_at is not null group by company_id) as m
+    where m.company_id = c.id`);
 });
 // What autovacuum does on a live installation: statistics, and the visibility map index-only scans rely on.
 await database.db.execute(sql`vacuum analyze`);

@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, companies, rateLimits, sessions, users } from "../../src/db/schema.ts";
-import { LOGIN_LIMITS } from "../../src/features/auth/login.ts";
+import { COMPANY_LOGIN_PRECISION_MS, LOGIN_LIMITS } from "../../src/features/auth/login.ts";
 import { createCompany, createCompanyWithUsers, createUser, FACTORY_PASSWORD, readUser } from "../support/factories.ts";
 import { sha256 } from "../support/password-reset.ts";
 import { queryRows } from "../../src/db/client.ts";
@@ -38,6 +38,36 @@ describe("sign-in: what it writes, and its limits", () => {
     const audit = await auditFrom("10.91.0.1");
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ action: "login.succeeded", outcome: "success", actorUserId: members.manager.id, actorCompanyId: company.id, targetUserId: members.manager.id, targetCompanyId: company.id });
+  });
+
+  it("notes the company's last sign-in, moving it at most once a minute", async () => {
+    const { users: members, company } = await createCompanyWithUsers(t.deps);
+    const companyLogin = async () => (await t.deps.db.select({ at: companies.lastLoginAt }).from(companies).where(eq(companies.id, company.id)))[0]?.at?.getTime();
+    const login = async (email: string) => expect((await t.client("10.91.0.3").post("/api/v1/auth/login", { email, password: FACTORY_PASSWORD })).status).toBe(200);
+    expect(await companyLogin()).toBeUndefined();
+
+    const first = t.clock.now().getTime();
+    await login(members.manager.email);
+    expect(await companyLogin()).toBe(first);
+    // Within the minute the company's row is left alone; the user's own last sign-in still moves.
+    t.clock.advance(COMPANY_LOGIN_PRECISION_MS - 1);
+    await login(members.user.email);
+    expect(await companyLogin()).toBe(first);
+    expect((await readUser(t.deps, members.user.id)).lastLoginAt?.getTime()).toBe(t.clock.now().getTime());
+    t.clock.advance(1);
+    await login(members.user.email);
+    expect(await companyLogin()).toBe(t.clock.now().getTime());
+  });
+
+  it("keeps users.last_login_at out of every index, with room on the table's pages, so a sign-in's update of users is HOT", async () => {
+    const indexed = await queryRows<{ indexname: string }>(t.deps.db, sql`
+      select i.relname as indexname from pg_index x join pg_class i on i.oid = x.indexrelid
+      join pg_attribute a on a.attrelid = x.indrelid and a.attname = 'last_login_at'
+      where x.indrelid = 'users'::regclass
+        and (a.attnum = any (x.indkey::int2[]) or pg_get_indexdef(x.indexrelid) like '%last_login_at%')`);
+    expect(indexed).toEqual([]);
+    const [table] = await queryRows<{ reloptions: string[] | null }>(t.deps.db, sql`select reloptions from pg_class where oid = 'users'::regclass`);
+    expect(table?.reloptions).toContain("fillfactor=90");
   });
 
   it("audits a failure with the account it was aimed at, or none for an unknown address, and opens no session", async () => {

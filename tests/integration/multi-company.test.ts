@@ -166,6 +166,21 @@ describe("managed companies page", () => {
     expect((await admin.get("/api/v1/managed-companies?limit=100")).body.companies.every((c: { canManage: boolean }) => c.canManage)).toBe(true);
   });
 
+  it("shows each linked company's last sign-in, none before anyone signed in", async () => {
+    const [client05] = await t.deps.db.select().from(companies).where(eq(companies.name, "Client 05"));
+    if (!client05) throw new Error("no Client 05");
+    const row = async () => ((await admin.get("/api/v1/managed-companies?limit=100")).body.companies as { name: string; lastLoginAt: string | null }[]).find((c) => c.name === "Client 05");
+    expect((await row())?.lastLoginAt).toBeNull();
+    const user = await createUser(t.deps, client05, { role: "user" });
+    await signIn(t, user);
+    const first = t.clock.now().toISOString();
+    expect((await row())?.lastLoginAt).toBe(first);
+    // To the minute (decision 0015): a sign-in 30 s later leaves the page as it was.
+    t.clock.advance(30_000);
+    await signIn(t, user);
+    expect((await row())?.lastLoginAt).toBe(first);
+  });
+
   it("downloads a CSV with id, name, parent, created at, users and last login", async () => {
     const csv = await admin.get("/api/v1/managed-companies/export.csv");
     expect(csv.status).toBe(200);

@@ -14,6 +14,9 @@ export const LOGIN_LIMITS = {
   clientDaily: { limit: 300, windowMs: 24 * 3_600_000 } satisfies RateRule,
 };
 
+/** companies.last_login_at moves at most this often: a company's last sign-in is shown to the minute. */
+export const COMPANY_LOGIN_PRECISION_MS = 60_000;
+
 export interface LoginInput {
   email: string;
   password: string;
@@ -58,12 +61,13 @@ const countAttempt = preparedStatement<Attempt, { accountKey: string; clientKey:
 /**
  * Success, in one statement (atomic without a transaction): forget the account's failures (its
  * window is moved back to 1970, so the next failure starts a new one — as if the row were gone),
- * give back the client's count, note the login, open the session (only its digest is stored) and
- * audit it. The rate-limit rows are locked first, in countAttempt's order (account, then client):
+ * give back the client's count, note the login (on the user; on the company at most once a minute,
+ * so a sign-in storm in one company does not queue on its row — decision 0015), open the session
+ * (only its digest is stored) and audit it. The rate-limit rows are locked first, in countAttempt's order (account, then client):
  * two WITH parts each locking one row ran in PostgreSQL's own order and deadlocked with countAttempt
  * under concurrent logins. PostgreSQL runs every data-modifying WITH part exactly once.
  */
-const recordSuccess = preparedStatement<never, { accountKey: string; clientKey: string; now: Date; userId: string; companyId: string; clientAddress: string; tokenHash: string; expiresAt: Date; userAgent: string | null }>("login_succeeded", sql`
+const recordSuccess = preparedStatement<never, { accountKey: string; clientKey: string; now: Date; companyLoginFloor: Date; userId: string; companyId: string; clientAddress: string; tokenHash: string; expiresAt: Date; userAgent: string | null }>("login_succeeded", sql`
     with locked as materialized (
            select key from rate_limits where key in (${param("accountKey")}, ${param("clientKey")})
            order by key = ${param("accountKey")} desc
@@ -76,6 +80,10 @@ const recordSuccess = preparedStatement<never, { accountKey: string; clientKey: 
            where key in (select key from locked)
          ),
          touched as (update users set last_login_at = ${param("now")} where id = ${param("userId")}),
+         company_touched as (
+           update companies set last_login_at = ${param("now")}
+           where id = ${param("companyId")} and (last_login_at is null or last_login_at <= ${param("companyLoginFloor")}::timestamptz)
+         ),
          audited as (
            insert into audit_events (at, action, outcome, actor_user_id, actor_company_id, target_user_id, target_company_id, client_address, details)
            values (${param("now")}, 'login.succeeded', 'success', ${param("userId")}, ${param("companyId")}, ${param("userId")}, ${param("companyId")}, ${param("clientAddress")}, '{}'::jsonb)
@@ -127,6 +135,7 @@ export async function login(deps: Pick<Deps, "db" | "clock" | "config">, input: 
     accountKey,
     clientKey,
     now,
+    companyLoginFloor: new Date(now.getTime() - COMPANY_LOGIN_PRECISION_MS),
     userId: attempt.id,
     companyId: attempt.company_id,
     clientAddress: input.clientAddress,

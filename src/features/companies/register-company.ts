@@ -25,7 +25,7 @@ export async function registerCompany(deps: Pick<Deps, "db" | "clock" | "config"
   const now = deps.clock.now();
   try {
     return await deps.db.transaction(async (tx) => {
-      const [company] = await tx.insert(companies).values({ name: input.companyName, contactEmail: input.email, createdAt: now, updatedAt: now }).returning();
+      const [company] = await tx.insert(companies).values({ name: input.companyName, contactEmail: input.email, lastLoginAt: now, createdAt: now, updatedAt: now }).returning();
       if (!company) throw new Error("company insert returned nothing");
       const [user] = await tx
         .insert(users)

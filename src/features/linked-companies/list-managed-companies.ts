@@ -33,7 +33,8 @@ const nameKey = sql`lower(c.name) collate "C"`;
 
 /**
  * The parent's managed companies page: every linked company, whether this member may manage it
- * (the switch icon), native user count and last login. Keyset pagination on (lower(name), id).
+ * (the switch icon), native user count and last sign-in (to the minute: decision 0015). Keyset
+ * pagination on (lower(name), id).
  */
 export async function listManagedCompanies(db: Executor, member: Member, options: { q?: string | undefined; after?: string | undefined; limit: number | null }) {
   const conditions = [sql`c.parent_id = ${member.companyId}`, sql`c.deleted_at is null`];
@@ -49,7 +50,7 @@ export async function listManagedCompanies(db: Executor, member: Member, options
     db,
     sql`select c.id, c.name, lower(c.name) as name_sort, p.name as parent_name, c.created_at,
           (select count(*) from users u where u.company_id = c.id) as user_count,
-          (select max(u.last_login_at) from users u where u.company_id = c.id) as last_login_at,
+          c.last_login_at,
           ${manageableBy(member)} as can_manage
         from companies c join companies p on p.id = c.parent_id
         where ${sql.join(page, sql` and `)}
