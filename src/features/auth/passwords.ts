@@ -1,6 +1,6 @@
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { hash, verify } from "@node-rs/argon2";
-import { dictionary } from "@zxcvbn-ts/language-common";
 import { AppError } from "../../errors.ts";
 import { lowerHashingThreadPriority } from "./hashing-threads.ts";
 
@@ -9,7 +9,18 @@ import { lowerHashingThreadPriority } from "./hashing-threads.ts";
 export const ARGON2_PARAMS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 export const PASSWORD_MAX_LENGTH = 128;
 
-const commonPasswords = new Set(dictionary["passwords-common"].map((p) => p.toLowerCase()));
+/**
+ * The common-password list, decompressed on the first password set rather than at start-up (about
+ * 60 ms of the time to readiness). Loaded with require so the policy check stays synchronous.
+ */
+let commonPasswordSet: Set<string> | undefined;
+function commonPasswords(): Set<string> {
+  if (!commonPasswordSet) {
+    const { dictionary } = createRequire(import.meta.url)("@zxcvbn-ts/language-common") as typeof import("@zxcvbn-ts/language-common");
+    commonPasswordSet = new Set(dictionary["passwords-common"].map((p) => p.toLowerCase()));
+  }
+  return commonPasswordSet;
+}
 
 /**
  * Bounds how many hashes run at once. argon2 runs on libuv's thread pool, off the event loop;
@@ -79,16 +90,17 @@ export interface PasswordContext {
 }
 
 function isCommon(lower: string): boolean {
-  if (commonPasswords.has(lower)) return true;
+  const common = commonPasswords();
+  if (common.has(lower)) return true;
   // One character repeated, or a common password repeated ("passwordpassword").
   for (let size = 1; size <= lower.length / 2; size++) {
     if (lower.length % size === 0 && lower.slice(0, size).repeat(lower.length / size) === lower) {
-      return size === 1 || commonPasswords.has(lower.slice(0, size)) || size < 4;
+      return size === 1 || common.has(lower.slice(0, size)) || size < 4;
     }
   }
   // A common password padded with digits or punctuation ("password12345678!").
   const core = lower.replace(/^[\d\W_]+|[\d\W_]+$/gu, "");
-  return core.length >= 4 && core !== lower && commonPasswords.has(core);
+  return core.length >= 4 && core !== lower && common.has(core);
 }
 
 /**
