@@ -59,18 +59,23 @@ await database.db.transaction(async (db) => {
    */
   async function insertUsers(source: SQL) {
     await db.execute(sql`
-      insert into users (company_id, email, email_normalized, name, name_sort, role, status, password_hash, deactivated_at, last_login_at, created_at, updated_at)
+      with added as (
+      insert into users (company_id, email, email_normalized, name, name_sort, role, status, password_hash, deactivated_at, created_at, updated_at)
       select r.company_id, p.email, p.email, p.name, lower(p.name),
              (case when r.is_admin then 'administrator' when r.i % 50 = 7 then 'manager' when r.i % 10 = 1 then 'read_only' else 'user' end)::role,
              (case when r.i % 25 = 3 and not r.is_admin then 'deactivated' else 'active' end)::user_status,
              case when r.i % 8 = 0 and not r.is_admin then null else ${passwordHash}::text end,
              case when r.i % 25 = 3 and not r.is_admin then now() end,
-             case when r.i % 3 = 0 then now() - make_interval(mins => (r.i * 37 + ${seed}::int) % 50000) end,
              now() - make_interval(secs => r.i), now()
       from (${source}) as r,
       lateral (select f || ' ' || l as name, lower(replace(f || '.' || l, '-', '')) || '.' || r.i || '@' || r.domain as email
                from (select (${firsts})[1 + ((r.i * 7919 + ${seed}::int * 7877) % ${FIRST_NAMES.length})] as f,
-                            (${lasts})[1 + ((r.i * 6271 + ${seed}::int * 7907) % ${LAST_NAMES.length})] as l) as pick) as p`);
+                            (${lasts})[1 + ((r.i * 6271 + ${seed}::int * 7907) % ${LAST_NAMES.length})] as l) as pick) as p
+      returning id, created_at)
+      -- A third signed in at some point (created_at holds i: now() - i seconds).
+      insert into user_logins (user_id, last_login_at)
+      select id, now() - make_interval(mins => (extract(epoch from now() - created_at)::int * 37 + ${seed}::int) % 50000)
+      from added where extract(epoch from now() - created_at)::int % 3 = 0`);
   }
 
   const generated = (companyId: string, domain: string, count: number) =>
@@ -119,7 +124,7 @@ await database.db.transaction(async (db) => {
   // Each company's last sign-in, as sign-ins keep it (login.ts).
   await db.execute(sql`
     update companies c set last_login_at = m.at
-    from (select company_id, max(last_login_at) as at from users where last_login_at is not null group by company_id) as m
+    from (select u.company_id, max(l.last_login_at) as at from user_logins l join users u on u.id = l.user_id group by u.company_id) as m
     where m.company_id = c.id`);
 });
 // What autovacuum does on a live installation: statistics, and the visibility map index-only scans rely on.

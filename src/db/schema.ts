@@ -44,8 +44,7 @@ export const companies = pgTable(
     parentId: uuid("parent_id").references((): AnyPgColumn => companies.id),
     /**
      * The latest sign-in of any of its users, to the minute (login.ts moves it at most once a
-     * minute): the managed companies page reads it here, so users.last_login_at needs no index and
-     * a sign-in's update of users stays HOT (decision 0015).
+     * minute), for the managed companies page (decision 0015).
      */
     lastLoginAt: ts("last_login_at"),
     createdAt: createdAt(),
@@ -79,7 +78,6 @@ export const users = pgTable(
     /** Null until the user sets a password (invitation), and again after a restore. */
     passwordHash: text("password_hash"),
     passwordChangedAt: ts("password_changed_at"),
-    lastLoginAt: ts("last_login_at"),
     deactivatedAt: ts("deactivated_at"),
     createdAt: createdAt(),
     updatedAt: ts("updated_at").notNull().defaultNow(),
@@ -95,10 +93,20 @@ export const users = pgTable(
     index("users_company_email_only_idx")
       .on(t.companyId, sql`${t.emailNormalized} text_pattern_ops`, t.nameSort, t.status, t.id)
       .where(sql`left(email_normalized, 3) collate "C" <> left(name_sort, 3)`),
-    // No index holds last_login_at: a sign-in's update of it is HOT, with room left on every page
-    // (fillfactor 90, migration 0005; decision 0015). A company's last sign-in is companies.last_login_at.
   ],
 );
+
+/**
+ * Each user's latest sign-in, kept apart from users (decision 0015): a sign-in writes this narrow row
+ * and never a new version of the user's, so the users pages stay all-visible for the list's
+ * index-only scans and no users index is written.
+ */
+export const userLogins = pgTable("user_logins", {
+  userId: uuid("user_id")
+    .primaryKey()
+    .references(() => users.id),
+  lastLoginAt: ts("last_login_at").notNull(),
+});
 
 export const sessions = pgTable(
   "sessions",

@@ -61,11 +61,12 @@ const countAttempt = preparedStatement<Attempt, { accountKey: string; clientKey:
 /**
  * Success, in one statement (atomic without a transaction): forget the account's failures (its
  * window is moved back to 1970, so the next failure starts a new one — as if the row were gone),
- * give back the client's count, note the login (on the user; on the company at most once a minute,
- * so a sign-in storm in one company does not queue on its row — decision 0015), open the session
- * (only its digest is stored) and audit it. The rate-limit rows are locked first, in countAttempt's order (account, then client):
- * two WITH parts each locking one row ran in PostgreSQL's own order and deadlocked with countAttempt
- * under concurrent logins. PostgreSQL runs every data-modifying WITH part exactly once.
+ * give back the client's count, note the login (in user_logins, never a new version of the user's
+ * row; on the company at most once a minute, so a sign-in storm in one company does not queue on
+ * its row — decision 0015), open the session (only its digest is stored) and audit it. The
+ * rate-limit rows are locked first, in countAttempt's order (account, then client): two WITH parts
+ * each locking one row ran in PostgreSQL's own order and deadlocked with countAttempt under
+ * concurrent logins. PostgreSQL runs every data-modifying WITH part exactly once.
  */
 const recordSuccess = preparedStatement<never, { accountKey: string; clientKey: string; now: Date; companyLoginFloor: Date; userId: string; companyId: string; clientAddress: string; tokenHash: string; expiresAt: Date; userAgent: string | null }>("login_succeeded", sql`
     with locked as materialized (
@@ -79,7 +80,10 @@ const recordSuccess = preparedStatement<never, { accountKey: string; clientKey: 
              window_start = case when key = ${param("accountKey")} then 'epoch'::timestamptz else window_start end
            where key in (select key from locked)
          ),
-         touched as (update users set last_login_at = ${param("now")} where id = ${param("userId")}),
+         touched as (
+           insert into user_logins (user_id, last_login_at) values (${param("userId")}, ${param("now")})
+           on conflict (user_id) do update set last_login_at = excluded.last_login_at
+         ),
          company_touched as (
            update companies set last_login_at = ${param("now")}
            where id = ${param("companyId")} and (last_login_at is null or last_login_at <= ${param("companyLoginFloor")}::timestamptz)

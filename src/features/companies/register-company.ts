@@ -1,6 +1,6 @@
 import type { Deps } from "../../deps.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
-import { companies, users } from "../../db/schema.ts";
+import { companies, userLogins, users } from "../../db/schema.ts";
 import { AppError, assertThat } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import { checkPasswordPolicy, hashPassword } from "../auth/passwords.ts";
@@ -38,12 +38,12 @@ export async function registerCompany(deps: Pick<Deps, "db" | "clock" | "config"
           role: "administrator",
           passwordHash,
           passwordChangedAt: now,
-          lastLoginAt: now,
           createdAt: now,
           updatedAt: now,
         })
         .returning();
       if (!user) throw new Error("user insert returned nothing");
+      await tx.insert(userLogins).values({ userId: user.id, lastLoginAt: now });
       const session = await createSession(tx, {
         userId: user.id,
         companyId: company.id,

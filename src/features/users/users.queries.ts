@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, like, notLike, sql, type SQL } from "drizzle
 import { unionAll } from "drizzle-orm/pg-core";
 import type { Executor } from "../../db/client.ts";
 import { likePrefix } from "../../db/like-prefix.ts";
-import { companies, users } from "../../db/schema.ts";
+import { companies, userLogins, users } from "../../db/schema.ts";
 import { AppError } from "../../errors.ts";
 import { usersInScope, type ScopeActor } from "../companies/company-scope.ts";
 
@@ -15,7 +15,8 @@ const summaryColumns = {
   role: users.role,
   status: users.status,
   hasPassword: sql<boolean>`(${users.passwordHash} is not null)`,
-  lastLoginAt: users.lastLoginAt,
+  // Kept apart from users (decision 0015); read for the rows of the page only.
+  lastLoginAt: sql<Date | null>`(select ${userLogins.lastLoginAt} from ${userLogins} where ${userLogins.userId} = ${users.id})`.mapWith(userLogins.lastLoginAt),
   createdAt: users.createdAt,
 };
 
