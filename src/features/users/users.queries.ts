@@ -15,8 +15,10 @@ const summaryColumns = {
   role: users.role,
   status: users.status,
   hasPassword: sql<boolean>`(${users.passwordHash} is not null)`,
-  // Kept apart from users (decision 0015); read for the rows of the page only.
-  lastLoginAt: sql<Date | null>`(select ${userLogins.lastLoginAt} from ${userLogins} where ${userLogins.userId} = ${users.id})`.mapWith(userLogins.lastLoginAt),
+  // Kept apart from users (decision 0015); read for the rows of the page only. Qualified by hand:
+  // in a one-table select the builder writes bare column names, and "id" would mean whichever
+  // table of the subquery had one.
+  lastLoginAt: sql<Date | null>`(select l.last_login_at from ${userLogins} l where l.user_id = "users"."id")`.mapWith(userLogins.lastLoginAt),
   createdAt: users.createdAt,
 };
 
