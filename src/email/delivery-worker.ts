@@ -1,6 +1,7 @@
 import type { WorkOptions } from "pg-boss";
 import type { Deps } from "../deps.ts";
 import { QUEUES } from "../jobs/job-queue.ts";
+import { settleBatch } from "../jobs/settle-batch.ts";
 import { deliverEmail } from "./deliver-email.ts";
 
 export interface EmailWorker {
@@ -12,52 +13,58 @@ interface DeliverEmailJob {
   emailId?: unknown;
 }
 
+/** Emails of one fetched batch sent at once: the SMTP transport's pool has five connections. */
+const BATCH_SIZE = 5;
+
 const WORK_OPTIONS = {
   includeMetadata: true,
-  batchSize: 1,
+  // One fetch and one settlement statement for several emails, each email settled on its own (a
+  // temporary failure retries that email alone).
+  batchSize: BATCH_SIZE,
+  perJobResults: true,
   localConcurrency: 2,
   // NOTIFY wakes the worker for new emails; this poll picks up retries whose delay has passed.
   pollingIntervalSeconds: 1,
   notifyPollingIntervalSeconds: 1,
-  // With a backlog, fetch again as soon as an email is sent instead of once a second per worker.
+  // With a backlog, fetch again as soon as a batch is done instead of once a second per worker.
   burstWhenReadyExceeds: 1,
 } as const satisfies WorkOptions;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Delivers the outbox. pg-boss claims each job with SKIP LOCKED, so any number of instances on one
- * PostgreSQL share the work and each email is attempted by one of them at a time. A thrown error
- * hands the job back to pg-boss, which retries it with back-off.
+ * Delivers the outbox. pg-boss claims jobs with SKIP LOCKED, so any number of instances on one
+ * PostgreSQL share the work and each email is attempted by one of them at a time. An email that
+ * failed for now goes back to pg-boss, which retries it with back-off.
  */
 export async function startEmailWorker(deps: Pick<Deps, "db" | "clock" | "config" | "mailTransport" | "jobs" | "logger">): Promise<EmailWorker> {
   const logger = deps.logger.child({ component: "email-worker" });
   const workId = await deps.jobs.boss.work<DeliverEmailJob, void, typeof WORK_OPTIONS>(
     QUEUES.deliverEmail,
     WORK_OPTIONS,
-    async ([job]) => {
-      if (!job) return;
-      const emailId = job.data.emailId;
-      if (typeof emailId !== "string" || !UUID.test(emailId)) {
-        logger.error({ jobId: job.id }, "email job without a valid emailId; discarded");
-        return;
-      }
-      const attempt = job.retryCount + 1;
-      const outcome = await deliverEmail(deps, emailId, job.retryCount >= job.retryLimit);
-      switch (outcome.status) {
-        case "retrying":
-          logger.warn({ emailId, attempt, error: outcome.error.message }, "email delivery failed; will retry");
-          throw outcome.error;
-        case "failed":
-          logger.error({ emailId, attempt }, "email delivery failed for good");
+    (jobs) =>
+      settleBatch(jobs, BATCH_SIZE, async (job) => {
+        const emailId = job.data.emailId;
+        if (typeof emailId !== "string" || !UUID.test(emailId)) {
+          logger.error({ jobId: job.id }, "email job without a valid emailId; discarded");
           return;
-        case "missing":
-          logger.warn({ emailId }, "email job for a row that no longer exists");
-          return;
-        default:
-          logger.info({ emailId, attempt, outcome: outcome.status }, "email delivery settled");
-      }
-    },
+        }
+        const attempt = job.retryCount + 1;
+        const outcome = await deliverEmail(deps, emailId, job.retryCount >= job.retryLimit);
+        switch (outcome.status) {
+          case "retrying":
+            logger.warn({ emailId, attempt, error: outcome.error.message }, "email delivery failed; will retry");
+            throw outcome.error;
+          case "failed":
+            logger.error({ emailId, attempt }, "email delivery failed for good");
+            return;
+          case "missing":
+            logger.warn({ emailId }, "email job for a row that no longer exists");
+            return;
+          default:
+            logger.info({ emailId, attempt, outcome: outcome.status }, "email delivery settled");
+        }
+      }),
   );
   return {
     async stop() {

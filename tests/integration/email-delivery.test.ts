@@ -5,6 +5,7 @@ import { buildDeps } from "../../src/deps.ts";
 import { startEmailWorker } from "../../src/email/delivery-worker.ts";
 import { enqueueEmail } from "../../src/email/outbox.ts";
 import { issueLinkToken } from "../../src/features/auth/link-tokens.ts";
+import { QUEUES } from "../../src/jobs/job-queue.ts";
 import type { TestClient } from "../support/client.ts";
 import { deliveryJobStates, enqueueTestEmail, readEmail, waitForEmailStatus } from "../support/outbox.ts";
 import { startTestApp, type TestApp } from "../support/test-app.ts";
@@ -147,6 +148,11 @@ describe("email delivery over SMTP", () => {
   });
 });
 
+async function deliveryJobAttempts(t: Pick<TestApp["deps"], "jobs">, emailId: string) {
+  const jobs = await t.jobs.boss.findJobs(QUEUES.deliverEmail, { data: { emailId } });
+  return jobs.map((job) => ({ state: job.state, retryCount: job.retryCount }));
+}
+
 describe("email delivery across worker restarts", () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -165,6 +171,32 @@ describe("email delivery across worker restarts", () => {
     await t.smtp.waitFor({ to: "early2@example.test" });
     for (const id of ids) expect((await waitForEmailStatus(t.deps, id, "sent")).attempts).toBe(1);
     await worker.stop();
+  });
+
+  it("settles each email of a batch on its own: one refused for now is retried alone, the others go once", async () => {
+    const addresses = ["batch1@example.test", "batch2@example.test", "batch3@example.test", "batch4@example.test", "batch5@example.test"];
+    // Queued while no worker runs, so the worker's first fetch takes all five together.
+    const ids = [];
+    for (const to of addresses) ids.push(await enqueueTestEmail(t.deps, { to }));
+    t.smtp.tempfailFor(["batch3@example.test"]);
+    const worker = await t.startWorker();
+    try {
+      const refused = await waitForEmailStatus(t.deps, ids[2] ?? "", "retrying");
+      expect(refused.lastError).toContain("451");
+      for (const id of ids.filter((_, i) => i !== 2)) {
+        expect((await waitForEmailStatus(t.deps, id, "sent")).attempts).toBe(1);
+        // Completed at the first attempt: a batch failed as a whole would have put them back to retry.
+        await expect.poll(() => deliveryJobAttempts(t.deps, id), { timeout: 10_000 }).toEqual([{ state: "completed", retryCount: 0 }]);
+      }
+      expect(await deliveryJobStates(t.deps, ids[2] ?? "")).toEqual(["retry"]);
+
+      t.smtp.tempfailFor([]);
+      expect((await waitForEmailStatus(t.deps, ids[2] ?? "", "sent")).attempts).toBe(2);
+      for (const to of addresses) expect(t.smtp.messages.filter((m) => m.to.includes(to))).toHaveLength(1);
+    } finally {
+      t.smtp.tempfailFor([]);
+      await worker.stop();
+    }
   });
 
   it("does not send again an email already recorded as sent when its job comes back", async () => {

@@ -26,6 +26,8 @@ export interface TestSmtpServer {
   linksIn(message: CapturedMessage): string[];
   /** tempfail answers 451 and permfail 550 to RCPT TO; slow holds each message `slowMs` before accepting. */
   setMode(mode: SmtpMode, options?: { slowMs?: number }): void;
+  /** Answers 451 to RCPT TO for these addresses only, whatever the mode, until called again. */
+  tempfailFor(addresses: string[]): void;
   /** How many delivery attempts reached RCPT TO, accepted or not. */
   readonly attempts: number;
   /** Closes the listening socket and drops open connections: clients get "connection refused". */
@@ -58,6 +60,7 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
   let mode: SmtpMode = "accept";
   let slowMs = 2_000;
   let attempts = 0;
+  let tempfailing = new Set<string>();
   let server: SMTPServer | null = null;
   let port = 0;
 
@@ -70,7 +73,7 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     closeTimeout: 50,
     onRcptTo(address, _session, callback) {
       attempts += 1;
-      if (mode === "tempfail") return callback(smtpError("Mailbox temporarily unavailable, try again later", 451));
+      if (mode === "tempfail" || tempfailing.has(address.address.toLowerCase())) return callback(smtpError("Mailbox temporarily unavailable, try again later", 451));
       if (mode === "permfail") return callback(smtpError("No such user here", 550));
       callback();
     },
@@ -147,6 +150,9 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     setMode(next, modeOptions) {
       mode = next;
       if (modeOptions?.slowMs !== undefined) slowMs = modeOptions.slowMs;
+    },
+    tempfailFor(addresses) {
+      tempfailing = new Set(addresses.map((address) => address.toLowerCase()));
     },
     refuseConnections: close,
     async restart() {

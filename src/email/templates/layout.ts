@@ -44,9 +44,12 @@ ${button}
   return { subject: parts.subject, text, html };
 }
 
+/** Built once: a DateTimeFormat costs more to make than a whole email takes to render. */
+let expiryFormat: Intl.DateTimeFormat | null = null;
+
 /** An absolute time a reader anywhere can place: "Tuesday, 24 November 2026, 09:15 UTC". */
 export function formatExpiry(date: Date): string {
-  return `${new Intl.DateTimeFormat("en-GB", {
+  expiryFormat ??= new Intl.DateTimeFormat("en-GB", {
     weekday: "long",
     day: "numeric",
     month: "long",
@@ -55,5 +58,6 @@ export function formatExpiry(date: Date): string {
     minute: "2-digit",
     timeZone: "UTC",
     hourCycle: "h23",
-  }).format(date)} UTC`;
+  });
+  return `${expiryFormat.format(date)} UTC`;
 }
