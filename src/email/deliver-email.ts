@@ -17,11 +17,20 @@ type DeliverDeps = Pick<Deps, "db" | "clock" | "config" | "mailTransport">;
  * the row already settled and sends nothing. `lastAttempt` turns a temporary failure into a final one.
  */
 export async function deliverEmail(deps: DeliverDeps, emailId: string, lastAttempt: boolean): Promise<DeliveryOutcome> {
-  const [email] = await deps.db.select().from(emails).where(eq(emails.id, emailId));
-  if (!email) return { status: "missing" };
+  // The email and the state of its link (if it carries one), in one round trip.
+  const [row] = await deps.db
+    .select({
+      email: emails,
+      link: { id: linkTokens.id, usedAt: linkTokens.usedAt, supersededAt: linkTokens.supersededAt, revokedAt: linkTokens.revokedAt, expiresAt: linkTokens.expiresAt },
+    })
+    .from(emails)
+    .leftJoin(linkTokens, eq(linkTokens.id, emails.linkTokenId))
+    .where(eq(emails.id, emailId));
+  if (!row) return { status: "missing" };
+  const { email, link } = row;
   if (email.status === "sent" || email.status === "dropped" || email.status === "failed") return { status: "settled-before" };
 
-  const deadLink = email.linkTokenId ? await deadLinkState(deps, email.linkTokenId) : null;
+  const deadLink = email.linkTokenId ? deadLinkState(link, deps.clock.now()) : null;
   if (deadLink) {
     // The recipient would find a dead link; a newer email (if any) carries the live one.
     await settle(deps, emailId, { status: "dropped", lastError: `link ${deadLink} before delivery`, attempts: email.attempts });
@@ -47,13 +56,10 @@ export async function deliverEmail(deps: DeliverDeps, emailId: string, lastAttem
   return { status: "sent" };
 }
 
-async function deadLinkState(deps: DeliverDeps, linkTokenId: string) {
-  const [link] = await deps.db
-    .select({ usedAt: linkTokens.usedAt, supersededAt: linkTokens.supersededAt, revokedAt: linkTokens.revokedAt, expiresAt: linkTokens.expiresAt })
-    .from(linkTokens)
-    .where(eq(linkTokens.id, linkTokenId));
+/** Why an email's link can no longer be used, or null while it can (a link deleted meanwhile counts as revoked). */
+function deadLinkState(link: { usedAt: Date | null; supersededAt: Date | null; revokedAt: Date | null; expiresAt: Date } | null, now: Date) {
   if (!link) return "revoked";
-  const state = linkState(link, deps.clock.now());
+  const state = linkState(link, now);
   return state === "pending" ? null : state;
 }
 

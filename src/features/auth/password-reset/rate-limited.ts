@@ -1,7 +1,7 @@
 import type { Executor } from "../../../db/client.ts";
 import { AppError } from "../../../errors.ts";
 import { recordAuditEvent, type AuditEventInput } from "../../audit/record-audit-event.ts";
-import { hitRateLimit, type RateRule } from "../../rate-limit.ts";
+import { hitRateLimits, type RateRule } from "../../rate-limit.ts";
 
 export interface LimitCheck {
   key: string;
@@ -11,7 +11,7 @@ export interface LimitCheck {
 }
 
 /**
- * Counts one hit on each limit; when any is over, records "rate_limit.hit" and refuses with 429.
+ * Counts one hit on each limit, in one statement; when any is over, records "rate_limit.hit" and refuses with 429.
  * Runs outside the action's transaction, so the hit and its audit row stay even though the action does not happen.
  */
 export async function enforceRateLimits(
@@ -20,11 +20,8 @@ export async function enforceRateLimits(
   audit: Pick<AuditEventInput, "actor" | "actorUserId" | "actorCompanyId" | "targetUserId" | "targetCompanyId" | "clientAddress"> & { flow: string },
   now: Date,
 ): Promise<void> {
-  const exceeded: string[] = [];
-  for (const check of checks) {
-    const hit = await hitRateLimit(db, check.key, check.rule, now);
-    if (!hit.allowed) exceeded.push(check.name);
-  }
+  const hits = await hitRateLimits(db, checks, now);
+  const exceeded = checks.filter((_, i) => !hits[i]?.allowed).map((check) => check.name);
   if (exceeded.length === 0) return;
   const { flow, ...who } = audit;
   await recordAuditEvent(db, { action: "rate_limit.hit", outcome: "refused", ...who, details: { flow, limits: exceeded }, at: now });

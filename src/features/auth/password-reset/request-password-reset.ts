@@ -1,6 +1,6 @@
 import type { Deps } from "../../../deps.ts";
 import { recordAuditEvent } from "../../audit/record-audit-event.ts";
-import { hitRateLimit } from "../../rate-limit.ts";
+import { hitRateLimits } from "../../rate-limit.ts";
 import { normalizeEmail } from "../../users/email-address.ts";
 import { FORGOT_PASSWORD_QUEUE, type ForgotPasswordJob } from "./forgot-password-queue.ts";
 import { RESET_LIMITS, resetRateKeys } from "./reset-limits.ts";
@@ -20,15 +20,21 @@ export async function requestPasswordReset(deps: Pick<Deps, "db" | "clock" | "jo
   const now = deps.clock.now();
   const email = normalizeEmail(input.email);
   await deps.db.transaction(async (tx) => {
-    const client = await hitRateLimit(tx, resetRateKeys.forgotClient(input.clientAddress), RESET_LIMITS.forgotPerClient, now);
-    const account = await hitRateLimit(tx, resetRateKeys.forgotAccount(email), RESET_LIMITS.forgotPerAccount, now);
-    if (client.allowed && account.allowed) {
+    const [client, account] = await hitRateLimits(
+      tx,
+      [
+        { key: resetRateKeys.forgotClient(input.clientAddress), rule: RESET_LIMITS.forgotPerClient },
+        { key: resetRateKeys.forgotAccount(email), rule: RESET_LIMITS.forgotPerAccount },
+      ],
+      now,
+    );
+    if (client?.allowed && account?.allowed) {
       const job: ForgotPasswordJob = { email, clientAddress: input.clientAddress };
       await deps.jobs.send(tx, FORGOT_PASSWORD_QUEUE, job);
       return;
     }
     // Limited: the same answer, and silently nothing sent.
-    const limits = [...(client.allowed ? [] : ["client"]), ...(account.allowed ? [] : ["account"])];
+    const limits = [...(client?.allowed ? [] : ["client"]), ...(account?.allowed ? [] : ["account"])];
     await recordAuditEvent(tx, { action: "rate_limit.hit", outcome: "refused", clientAddress: input.clientAddress, details: { flow: "forgot_password", limits }, at: now });
   });
 }
