@@ -1,5 +1,6 @@
 /** The ratios of issue 6 (and issues 3 and 4), each from figures measured in the same run. */
 import type { Ratio, Report } from "./report.ts";
+import type { MailedFigures } from "./scenario-context.ts";
 import type { AuthFigures } from "./scenarios/auth.ts";
 import type { LoginRatioFigures } from "./scenarios/login-ratio.ts";
 import { LIST_CONNECTIONS, SEARCH, type PageFigures } from "./scenarios/pages.ts";
@@ -25,6 +26,9 @@ function loginCpu({ login, argon2 }: LoginRatioFigures, withOthers: boolean): st
   const bare = argon2.cpuMsPerVerification;
   return `hashing threads ${part(serverPoolMs)} (a bare verification: ${bare.toFixed(2)}), the rest of the server ${part(rest)}, PostgreSQL ${part(postgresMs)}, the load generator ${part(loadGeneratorMs)}; a bare verification's CPU ÷ ${withOthers ? "all of it" : "the server's"}: ${(bare / spent).toFixed(3)}`;
 }
+
+const mailed = ({ requests, emails, seconds, perSecond, afterLastAnswerSeconds }: MailedFigures) =>
+  `${requests} requests, ${emails === requests ? "all their emails" : `only ${emails} emails`} at the SMTP server ${seconds.toFixed(1)} s after the first request: ${perSecond.toFixed(0)} per second (the last ${afterLastAnswerSeconds.toFixed(1)} s after the last answer)`;
 
 const rateRatio = ({ login, argon2, rounds }: LoginRatioFigures, where: string) =>
   `${login.rps.toFixed(1)} logins/s ÷ ${argon2.perSecond.toFixed(1)} verifications/s ${where}, ${rounds} alternating slices`;
@@ -56,6 +60,7 @@ export function ratiosOf(figures: { pages?: PageFigures; auth?: AuthFigures; res
     extra.push(
       { name: "bare argon2id verifications per second on all cores, by concurrency", value: Object.entries(allCores.argon2.byConcurrency).map(([c, v]) => `${c} at once: ${v.toFixed(1)}`).join(", ") },
       { name: "forgot password medians, existing / unknown address (alternating on every connection)", value: `${ms(existing, 3)} / ${ms(unknown, 3)}` },
+      { name: "forgot password, existing addresses, to the last email", value: mailed(auth.forgotMailed) },
     );
   }
   if (pages) {
@@ -74,6 +79,7 @@ export function ratiosOf(figures: { pages?: PageFigures; auth?: AuthFigures; res
     );
     extra.push(
       { name: "admin-triggered resets per second", value: trigger.rps.toFixed(1) },
+      { name: "admin-triggered resets, to the last email", value: mailed(resets.triggerMailed) },
       { name: `trigger reset medians, normal SMTP / SMTP taking ${SLOW_SMTP_MS / 1000} s per message`, value: `${ms(trigger.p50)} / ${ms(triggerSlowSmtp.p50)}` },
       { name: "emails of the slow-SMTP run still waiting for the SMTP server once all its requests had been answered", value: String(resets.stillQueuedAfterSlowRun) },
     );

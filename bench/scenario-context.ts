@@ -33,6 +33,24 @@ export interface SuiteContext {
    * records and prints its result.
    */
   run(options: Omit<LoadOptions, "base" | "pid" | "seconds"> & { seconds?: number; warmUp?: boolean }): Promise<LoadResult>;
+  /**
+   * After a scenario whose every answer queued one email: waits until the SMTP server has received
+   * them all, and puts the requests against the time to the last email (`run` empties the SMTP
+   * server's list when a scenario starts). Counting at the SMTP server costs the database nothing.
+   */
+  toLastEmail(result: LoadResult): Promise<MailedFigures>;
+}
+
+export interface MailedFigures {
+  requests: number;
+  /** Emails the SMTP server received: one per request, unless some were still missing after 180 s. */
+  emails: number;
+  /** From the scenario's first request to its last email. */
+  seconds: number;
+  /** Emails delivered per second over that time: what a burst really costs, mail included. */
+  perSecond: number;
+  /** How long after the last answer the last email came. */
+  afterLastAnswerSeconds: number;
 }
 
 export function describe(result: LoadResult): string {
@@ -41,7 +59,7 @@ export function describe(result: LoadResult): string {
   return `${result.name.padEnd(52)} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50.toFixed(1).padStart(7)} ms  p99 ${result.p99.toFixed(1).padStart(7)} ms  ${result.rssMiB.toFixed(0).padStart(4)} MiB  n=${result.n}${problems.length ? `  (${problems.join(", ")})` : ""}`;
 }
 
-export function makeContext(fields: Omit<SuiteContext, "run" | "results">): SuiteContext {
+export function makeContext(fields: Omit<SuiteContext, "run" | "results" | "toLastEmail">): SuiteContext {
   const results: LoadResult[] = [];
   return {
     ...fields,
@@ -61,6 +79,18 @@ export function makeContext(fields: Omit<SuiteContext, "run" | "results">): Suit
       results.push(result);
       console.log(describe(result));
       return result;
+    },
+    async toLastEmail(result) {
+      const waited = performance.now();
+      const deadline = waited + 180_000;
+      while (fields.smtp.messages.length < result.n && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      const emails = fields.smtp.messages.length;
+      if (emails < result.n) console.log(`  (${result.name}: only ${emails} of ${result.n} emails after 180 s)`);
+      const afterLastAnswerSeconds = (performance.now() - waited) / 1000;
+      const seconds = result.seconds + afterLastAnswerSeconds;
+      const figures = { requests: result.n, emails, seconds, perSecond: emails / seconds, afterLastAnswerSeconds };
+      console.log(`${"  … to its last email".padEnd(52)} ${figures.perSecond.toFixed(0).padStart(6)} emails/s  (the last ${afterLastAnswerSeconds.toFixed(1)} s after the last answer)`);
+      return figures;
     },
   };
 }

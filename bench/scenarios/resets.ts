@@ -4,7 +4,7 @@
  */
 import { signIn, writeHeaders, type Csrf } from "../api-client.ts";
 import { addressSequence, cycle, type LoadResult, type Stream } from "../load.ts";
-import type { SuiteContext } from "../scenario-context.ts";
+import type { MailedFigures, SuiteContext } from "../scenario-context.ts";
 
 const BENCH_CO = "Bench Co";
 /** Under the per-actor limit (60 an hour), so no trigger is refused with 429. */
@@ -13,6 +13,8 @@ export const SLOW_SMTP_MS = 5_000;
 
 export interface ResetFigures {
   trigger: LoadResult;
+  /** The admin-triggered resets counted to their last email. */
+  triggerMailed: MailedFigures;
   triggerSlowSmtp: LoadResult;
   /** Emails of the slow-SMTP run still waiting for the server when its last request had answered. */
   stillQueuedAfterSlowRun: number;
@@ -48,6 +50,7 @@ export async function resetScenarios(ctx: SuiteContext): Promise<ResetFigures> {
     amount: pace.triggerResets,
     streams: [triggerStream(ctx.csrf, actors.slice(0, Math.ceil(pace.triggerResets / RESETS_PER_ACTOR)), targets.slice(0, pace.triggerResets))],
   });
+  const triggerMailed = await ctx.toLastEmail(trigger);
 
   const submitTokens = await ctx.db.issueResetLinks(pace.resetSubmits);
   const token = cycle(submitTokens);
@@ -83,5 +86,5 @@ export async function resetScenarios(ctx: SuiteContext): Promise<ResetFigures> {
   });
   const stillQueuedAfterSlowRun = await ctx.db.pendingEmails();
   ctx.smtp.setMode("accept");
-  return { trigger, triggerSlowSmtp, stillQueuedAfterSlowRun, submit };
+  return { trigger, triggerMailed, triggerSlowSmtp, stillQueuedAfterSlowRun, submit };
 }

@@ -26,8 +26,10 @@ const WORK_OPTIONS = {
   // NOTIFY wakes the worker for new emails; this poll picks up retries whose delay has passed.
   pollingIntervalSeconds: 1,
   notifyPollingIntervalSeconds: 1,
-  // With a backlog, fetch again as soon as a batch is done instead of once a second per worker.
-  burstWhenReadyExceeds: 1,
+  // While fetches come back full there is a backlog: fetch again at once rather than after the poll.
+  // (pg-boss's burstWhenReadyExceeds reads a backlog count refreshed every 10-15 s: a burst that came
+  // and went in between was drained one batch per worker per second.)
+  burstWhenBatchFull: true,
 } as const satisfies WorkOptions;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -14,9 +14,10 @@ const WORK_OPTIONS = {
   localConcurrency: 2,
   pollingIntervalSeconds: 1,
   notifyPollingIntervalSeconds: 1,
-  // With a backlog, fetch again as soon as a batch is done: polling alone drains one batch per worker
-  // per second.
-  burstWhenReadyExceeds: 1,
+  // While fetches come back full there is a backlog: fetch again at once rather than after the poll.
+  // (pg-boss's burstWhenReadyExceeds reads a backlog count refreshed every 10-15 s: a burst that came
+  // and went in between was drained one batch per worker per second.)
+  burstWhenBatchFull: true,
 } as const satisfies WorkOptions;
 
 /** Runs "forgot password" jobs. pg-boss claims them with SKIP LOCKED, so instances share the work. */
