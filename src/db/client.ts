@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
@@ -8,7 +9,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
-import { fromDrizzle, fromPglite, type DrizzleTransactionLike } from "pg-boss";
+import { fromPglite } from "pg-boss";
 import type { ConstructorOptions, Db as IDatabase } from "pg-boss";
 import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock.ts";
 import * as schema from "./schema.ts";
@@ -111,9 +112,35 @@ export async function migrateDatabase(database: Database): Promise<void> {
   });
 }
 
-/** pg-boss statements run inside the caller's transaction, so a job exists only if the action committed. */
+/** Names for the texts pg-boss sends through bossExecutor (its job insert, one text per queue). */
+const bossStatementNames = new Map<string, string>();
+/** A bound on the names handed out, should pg-boss ever vary its texts: past it, statements run unnamed. */
+const BOSS_STATEMENT_NAMES = 32;
+
+function bossStatementName(text: string): string | undefined {
+  let name = bossStatementNames.get(text);
+  if (!name && bossStatementNames.size < BOSS_STATEMENT_NAMES) {
+    name = `pgboss_${createHash("sha256").update(text).digest("hex").slice(0, 24)}`;
+    bossStatementNames.set(text, name);
+  }
+  return name;
+}
+
+/**
+ * pg-boss statements run inside the caller's transaction, so a job exists only if the action
+ * committed. They run as named statements, prepared once per connection like the hot paths'
+ * (decision 0010): pg-boss's job insert cost PostgreSQL as much to plan (0.46 ms) as to run, and
+ * every reset email and forgot-password request sends one. PGlite ignores the name.
+ */
 export function bossExecutor(tx: Executor): IDatabase {
-  return fromDrizzle(tx as unknown as DrizzleTransactionLike, sql);
+  const { session } = tx as unknown as DrizzleInternals;
+  return {
+    async executeSql(text: string, values: unknown[] = []) {
+      const name = bossStatementName(text);
+      const statement = session.prepareQuery({ sql: text, params: values }, undefined, name, false);
+      return (await statement.execute({})) as { rows: never[] };
+    },
+  };
 }
 
 /** Raw SQL for the few queries the query builder cannot say well. Both drivers answer `{ rows }`. */
@@ -128,7 +155,7 @@ interface PreparedQuery {
 
 interface DrizzleInternals {
   dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } };
-  session: { prepareQuery(query: { sql: string; params: unknown[] }, fields: undefined, name: string, arrayMode: boolean): PreparedQuery };
+  session: { prepareQuery(query: { sql: string; params: unknown[] }, fields: undefined, name: string | undefined, arrayMode: boolean): PreparedQuery };
 }
 
 /**

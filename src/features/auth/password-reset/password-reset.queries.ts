@@ -1,7 +1,7 @@
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import type { Executor } from "../../../db/client.ts";
-import { companies, emails, linkTokens, users } from "../../../db/schema.ts";
+import { preparedStatement, type Executor } from "../../../db/client.ts";
+import { companies, emails, linkTokens, roleEnum, userStatusEnum, users } from "../../../db/schema.ts";
 import { usersInScope, type ScopeActor } from "../../companies/company-scope.ts";
 
 const target = {
@@ -25,14 +25,31 @@ export async function findUserInScope(db: Executor, actor: ScopeActor, userId: s
   return row ?? null;
 }
 
+interface AccountRow {
+  id: string;
+  name: string;
+  email: string;
+  role: (typeof roleEnum.enumValues)[number];
+  status: (typeof userStatusEnum.enumValues)[number];
+  companyId: string;
+  companyName: string;
+  /** When the account's company was deleted (as PostgreSQL wrote it), or null. */
+  companyDeletedAt: string | null;
+}
+
+/**
+ * Every forgot-password job starts here: prepared once per connection (decision 0010), as its
+ * planning cost more than the unique-index lookup itself.
+ */
+const accountByEmail = preparedStatement<AccountRow, { email: string }>("account_by_email", sql`
+    select u.id, u.name, u.email, u.role, u.status, u.company_id as "companyId", c.name as "companyName", c.deleted_at as "companyDeletedAt"
+    from users u join companies c on c.id = u.company_id
+    where u.email_normalized = ${sql.placeholder("email")}
+    limit 1`);
+
 /** The account behind a typed address (already normalised), whatever its state. */
-export async function findAccountByEmail(db: Executor, normalizedEmail: string) {
-  const [row] = await db
-    .select({ ...target, companyDeletedAt: companies.deletedAt })
-    .from(users)
-    .innerJoin(companies, eq(companies.id, users.companyId))
-    .where(eq(users.emailNormalized, normalizedEmail))
-    .limit(1);
+export async function findAccountByEmail(db: Executor, normalizedEmail: string): Promise<AccountRow | null> {
+  const [row] = await accountByEmail(db, { email: normalizedEmail });
   return row ?? null;
 }
 
