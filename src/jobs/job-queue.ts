@@ -8,7 +8,7 @@ export const QUEUES = {
 
 export interface JobQueue {
   boss: PgBoss;
-  /** Enqueues inside the caller's transaction: the job exists only if the action commits. */
+  /** Enqueues in the caller's transaction, so the job exists only if the action commits (or on its own, given the database). */
   send(tx: Executor, queue: string, data: object, options?: { startAfterSeconds?: number }): Promise<void>;
   stop(): Promise<void>;
 }
