@@ -40,6 +40,7 @@ export const ConfigSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  SMTP_CONNECTIONS: z.coerce.number().int().min(1).max(50).default(5),
   MAIL_FROM: z.string().min(3).default("Latchkey <no-reply@latchkey.localhost>"),
   EMAIL_RETRY_DELAY: Duration("5s"),
   EMAIL_RETRY_LIMIT: z.coerce.number().int().min(0).max(50).default(8),
@@ -66,6 +67,8 @@ export interface Config {
   databaseUrl: string | undefined;
   databasePoolSize: number;
   smtpUrl: string | undefined;
+  /** Most SMTP connections one instance opens; it sends as many emails at once, never more. */
+  smtpConnections: number;
   mailFrom: string;
   /** First delay before an email is retried after a temporary SMTP failure; it doubles each time. */
   emailRetryDelayMs: number;
@@ -105,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     smtpUrl: e.SMTP_URL,
+    smtpConnections: e.SMTP_CONNECTIONS,
     mailFrom: e.MAIL_FROM,
     emailRetryDelayMs: e.EMAIL_RETRY_DELAY,
     emailRetryLimit: e.EMAIL_RETRY_LIMIT,

@@ -13,24 +13,26 @@ interface DeliverEmailJob {
   emailId?: unknown;
 }
 
-/** Emails of one fetched batch sent at once: the SMTP transport's pool has five connections. */
-const BATCH_SIZE = 5;
-
-const WORK_OPTIONS = {
-  includeMetadata: true,
-  // One fetch and one settlement statement for several emails, each email settled on its own (a
-  // temporary failure retries that email alone).
-  batchSize: BATCH_SIZE,
-  perJobResults: true,
-  localConcurrency: 2,
-  // NOTIFY wakes the worker for new emails; this poll picks up retries whose delay has passed.
-  pollingIntervalSeconds: 1,
-  notifyPollingIntervalSeconds: 1,
-  // While fetches come back full there is a backlog: fetch again at once rather than after the poll.
-  // (pg-boss's burstWhenReadyExceeds reads a backlog count refreshed every 10-15 s: a burst that came
-  // and went in between was drained one batch per worker per second.)
-  burstWhenBatchFull: true,
-} as const satisfies WorkOptions;
+/**
+ * One fetch and one settlement statement for several emails, each email settled on its own (a
+ * temporary failure retries that email alone). One batch at a time, of as many emails as the SMTP
+ * transport has connections (SMTP_CONNECTIONS), all sent at once: no email waits for a connection,
+ * so a batch takes as long as its slowest email, well within the job's expiry (decision 0016).
+ */
+const workOptions = (batchSize: number) =>
+  ({
+    includeMetadata: true,
+    batchSize,
+    perJobResults: true,
+    localConcurrency: 1,
+    // NOTIFY wakes the worker for new emails; this poll picks up retries whose delay has passed.
+    pollingIntervalSeconds: 1,
+    notifyPollingIntervalSeconds: 1,
+    // While fetches come back full there is a backlog: fetch again at once rather than after the poll.
+    // (pg-boss's burstWhenReadyExceeds reads a backlog count refreshed every 10-15 s: a burst that
+    // came and went in between was drained one batch per worker per second.)
+    burstWhenBatchFull: true,
+  }) as const satisfies WorkOptions;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -41,11 +43,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export async function startEmailWorker(deps: Pick<Deps, "db" | "clock" | "config" | "mailTransport" | "jobs" | "logger">): Promise<EmailWorker> {
   const logger = deps.logger.child({ component: "email-worker" });
-  const workId = await deps.jobs.boss.work<DeliverEmailJob, void, typeof WORK_OPTIONS>(
+  const batchSize = deps.config.smtpConnections;
+  const workId = await deps.jobs.boss.work<DeliverEmailJob, void, ReturnType<typeof workOptions>>(
     QUEUES.deliverEmail,
-    WORK_OPTIONS,
+    workOptions(batchSize),
     (jobs) =>
-      settleBatch(jobs, BATCH_SIZE, async (job) => {
+      settleBatch(jobs, batchSize, async (job) => {
         const emailId = job.data.emailId;
         if (typeof emailId !== "string" || !UUID.test(emailId)) {
           logger.error({ jobId: job.id }, "email job without a valid emailId; discarded");

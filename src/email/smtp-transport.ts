@@ -47,14 +47,14 @@ function safePassword(smtpUrl: string): string {
  * Real delivery through nodemailer over a small connection pool. nodemailer is loaded with the
  * first email rather than at start-up: it is about a twentieth of the time to readiness.
  */
-export function createSmtpTransport(smtpUrl: string): MailTransport {
+export function createSmtpTransport(smtpUrl: string, maxConnections: number): MailTransport {
   let transporter: Promise<Transporter> | null = null;
   const open = () =>
     (transporter ??= import("nodemailer").then(({ default: nodemailer }) =>
       nodemailer.createTransport({
         url: smtpUrl,
         pool: true,
-        maxConnections: 5,
+        maxConnections,
         connectionTimeout: CONNECT_TIMEOUT_MS,
         greetingTimeout: CONNECT_TIMEOUT_MS,
         socketTimeout: SOCKET_TIMEOUT_MS,

@@ -7,6 +7,6 @@ import type { MailTransport } from "./transport.ts";
 
 /** SMTP when SMTP_URL is set; otherwise the development mailbox (the `emails` table itself). */
 export function createMailTransport(config: Config, _db: Db, logger: Logger): MailTransport {
-  if (config.smtpUrl) return createSmtpTransport(config.smtpUrl);
+  if (config.smtpUrl) return createSmtpTransport(config.smtpUrl, config.smtpConnections);
   return createMailboxTransport({ production: config.env === "production", logger });
 }

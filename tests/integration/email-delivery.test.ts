@@ -244,3 +244,31 @@ describe("email delivery across worker restarts", () => {
     }
   });
 });
+
+describe("email delivery with SMTP_CONNECTIONS", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ worker: false, env: { SMTP_CONNECTIONS: "2" } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("never opens more SMTP connections than SMTP_CONNECTIONS, and sends every queued email once", async () => {
+    const addresses = Array.from({ length: 6 }, (_, i) => `bounded${i}@example.test`);
+    const ids = [];
+    for (const to of addresses) ids.push(await enqueueTestEmail(t.deps, { to }));
+    // Slow enough that the emails overlap: the bound, not the speed, decides how many connections open.
+    t.smtp.setMode("slow", { slowMs: 300 });
+    t.smtp.resetMostConnections();
+    const worker = await t.startWorker();
+    try {
+      for (const id of ids) expect((await waitForEmailStatus(t.deps, id, "sent")).attempts).toBe(1);
+      expect(t.smtp.mostConnections).toBe(2);
+      for (const to of addresses) expect(t.smtp.messages.filter((m) => m.to.includes(to))).toHaveLength(1);
+    } finally {
+      t.smtp.setMode("accept");
+      await worker.stop();
+    }
+  });
+});

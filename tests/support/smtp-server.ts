@@ -30,6 +30,9 @@ export interface TestSmtpServer {
   tempfailFor(addresses: string[]): void;
   /** How many delivery attempts reached RCPT TO, accepted or not. */
   readonly attempts: number;
+  /** The most client connections open at once since the server started (or since `resetMostConnections`). */
+  readonly mostConnections: number;
+  resetMostConnections(): void;
   /** Closes the listening socket and drops open connections: clients get "connection refused". */
   refuseConnections(): Promise<void>;
   /** Listens again on the same port (after refuseConnections or stop). */
@@ -61,6 +64,8 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
   let slowMs = 2_000;
   let attempts = 0;
   let tempfailing = new Set<string>();
+  let openConnections = 0;
+  let mostConnections = 0;
   let server: SMTPServer | null = null;
   let port = 0;
 
@@ -71,6 +76,14 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     hideSTARTTLS: true,
     // Dropping idle pooled client connections at once is what a crashed server looks like.
     closeTimeout: 50,
+    onConnect(_session, callback) {
+      openConnections += 1;
+      mostConnections = Math.max(mostConnections, openConnections);
+      callback();
+    },
+    onClose() {
+      openConnections -= 1;
+    },
     onRcptTo(address, _session, callback) {
       attempts += 1;
       if (mode === "tempfail" || tempfailing.has(address.address.toLowerCase())) return callback(smtpError("Mailbox temporarily unavailable, try again later", 451));
@@ -150,6 +163,12 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     setMode(next, modeOptions) {
       mode = next;
       if (modeOptions?.slowMs !== undefined) slowMs = modeOptions.slowMs;
+    },
+    get mostConnections() {
+      return mostConnections;
+    },
+    resetMostConnections() {
+      mostConnections = openConnections;
     },
     tempfailFor(addresses) {
       tempfailing = new Set(addresses.map((address) => address.toLowerCase()));

@@ -10,6 +10,7 @@ describe("configuration", () => {
       dataDir: "./data",
       databaseUrl: undefined,
       smtpUrl: undefined,
+      smtpConnections: 5,
       resetLinkTtlMs: 24 * 3_600_000,
       inviteLinkTtlMs: 7 * 86_400_000,
       passwordMinLength: 15,
@@ -27,6 +28,8 @@ describe("configuration", () => {
     ["INVITE_LINK_TTL", "0h"],
     ["PASSWORD_MIN_LENGTH", "6"],
     ["SIGNUP", "maybe"],
+    ["SMTP_CONNECTIONS", "0"],
+    ["SMTP_CONNECTIONS", "many"],
     ["NODE_ENV", "staging"],
   ])("refuses %s=%s with a message naming the variable", (name, value) => {
     let error: unknown;
@@ -46,5 +49,6 @@ describe("configuration", () => {
     expect(parseDuration("soon")).toBeNull();
     expect(loadConfig({ PUBLIC_URL: "https://id.example.com/" }).publicUrl).toBe("https://id.example.com");
     expect(loadConfig({ SIGNUP: "off" }).signup).toBe(false);
+    expect(loadConfig({ SMTP_CONNECTIONS: "2" }).smtpConnections).toBe(2);
   });
 });
