@@ -30,8 +30,10 @@ const workOptions = (batchSize: number) =>
     notifyPollingIntervalSeconds: 1,
     // While fetches come back full there is a backlog: fetch again at once rather than after the poll.
     // (pg-boss's burstWhenReadyExceeds reads a backlog count refreshed every 10-15 s: a burst that
-    // came and went in between was drained one batch per worker per second.)
+    // came and went in between was drained one batch per worker per second.) pg-boss ignores
+    // burstWhenBatchFull for batches of one (SMTP_CONNECTIONS=1), where the count is all there is.
     burstWhenBatchFull: true,
+    burstWhenReadyExceeds: 1,
   }) as const satisfies WorkOptions;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
