@@ -21,7 +21,8 @@ export function decodeNameCursor(cursor: string): NameCursorKey {
     const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
     if (Array.isArray(value) && value.length === 2) {
       const [nameSort, id] = value as unknown[];
-      if (typeof nameSort === "string" && nameSort.length <= 400 && typeof id === "string" && UUID.test(id)) return { nameSort, id };
+      // No stored name holds a control character, and PostgreSQL refuses a NUL in text.
+      if (typeof nameSort === "string" && nameSort.length <= 400 && !/[\u0000-\u001f\u007f]/.test(nameSort) && typeof id === "string" && UUID.test(id)) return { nameSort, id };
     }
   } catch {
     // not JSON: refused below

@@ -49,6 +49,15 @@ export function sendError(reply: FastifyReply, code: ErrorCode, message?: string
   return reply.code(ERROR_STATUS[code]).send(errorBody(code, message, details));
 }
 
+/** PostgreSQL refused a value's characters: a NUL in text (22021) or in a JSON string (22P05). */
+function isTextPostgresRefuses(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === "22021" || code === "22P05") return true;
+  }
+  return false;
+}
+
 /** PostgreSQL unreachable (restart, network): answer 503 fast instead of a 500. */
 function isDatabaseUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
@@ -78,6 +87,11 @@ export function installErrorHandler(app: FastifyInstance): void {
       return sendError(reply, "CSRF_INVALID");
     }
     if (fastifyError.code === "FST_ERR_RATE_LIMITED" || fastifyError.statusCode === 429) return sendError(reply, "RATE_LIMITED");
+    if (isTextPostgresRefuses(error)) {
+      // A NUL or an invalid byte sequence that no schema caught: the client's text, not our fault.
+      request.log.warn({ err: error }, "text PostgreSQL cannot store");
+      return sendError(reply, "VALIDATION_FAILED", "The text contains a character that cannot be stored (such as NUL).");
+    }
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, "database unavailable");
       return sendError(reply, "SERVICE_UNAVAILABLE");

@@ -65,6 +65,8 @@ describe("the development mailbox", () => {
     const list = await t.client().get("/api/v1/dev/mailbox?to=filter.me@example.TEST");
     expect(list.status).toBe(200);
     expect(list.body.emails.map((e: { to: string }) => e.to)).toEqual(["Filter.Me@Example.test"]);
+    // PostgreSQL refuses a NUL in text: the filter says so instead of failing with 500.
+    for (const to of ["%00", "filter.me%00@example.test", "%1F"]) expect((await t.client().get(`/api/v1/dev/mailbox?to=${to}`)).status, to).toBe(400);
   });
 
   it("answers 404 for an email that does not exist, and 400 for an id that is not one", async () => {

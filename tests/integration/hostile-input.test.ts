@@ -260,6 +260,29 @@ describe("hostile input on every API route", () => {
     });
   }
 
+  it("answers 400 to a NUL or another control character in a search box, a mailbox filter or a page cursor", async () => {
+    const { actor } = await freshAdministrator();
+    const cursor = (nameSort: string) => Buffer.from(JSON.stringify([nameSort, randomUUID()])).toString("base64url");
+    const urls = [
+      "/api/v1/users?q=%00",
+      "/api/v1/users?q=ma%00r",
+      "/api/v1/users?q=%1F",
+      `/api/v1/users?after=${cursor("a\u0000b")}`,
+      `/api/v1/users?before=${cursor("\u0000")}`,
+      "/api/v1/managed-companies?q=%00",
+      "/api/v1/managed-companies?q=acme%00",
+      `/api/v1/managed-companies?after=${cursor("acme\u0000")}`,
+    ];
+    for (const url of urls) {
+      const reply = await t.app.inject({ method: "GET", url, headers: { cookie: actor.cookie } });
+      expect(reply.statusCode, url).toBe(400);
+      expect(reply.json(), url).toMatchObject({ error: { code: "VALIDATION_FAILED" } });
+    }
+    // The same routes still answer an ordinary search.
+    expect((await t.app.inject({ method: "GET", url: "/api/v1/users?q=ma", headers: { cookie: actor.cookie } })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: "GET", url: "/api/v1/managed-companies?q=hostile", headers: { cookie: actor.cookie } })).statusCode).toBe(200);
+  });
+
   for (const route of routes) {
     for (const actorName of ["administrator", "anonymous"] as const) {
       it(`never answers 5xx, changes nothing when refused, and mails only stored addresses: ${route.method} ${route.path} as ${actorName}`, async () => {

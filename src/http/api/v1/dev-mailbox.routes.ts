@@ -5,7 +5,7 @@ import { devMailboxEnabled } from "../../../features/dev-mailbox/dev-mailbox-ena
 import { listMailboxEmails } from "../../../features/dev-mailbox/list-mailbox-emails.ts";
 import { readMailboxEmail } from "../../../features/dev-mailbox/read-mailbox-email.ts";
 import { sendError } from "../../error-handler.ts";
-import { IdParams, errors } from "./schemas.ts";
+import { IdParams, errors, noControlChars } from "./schemas.ts";
 
 const EmailStatus = z.enum(["queued", "sent", "retrying", "failed", "dropped"]);
 const MailboxEmail = z.object({
@@ -18,7 +18,7 @@ const MailboxEmail = z.object({
   sentAt: z.string().nullable(),
 });
 const MailboxEmailWithBody = MailboxEmail.extend({ text: z.string(), html: z.string() });
-export const MailboxQuery = z.strictObject({ to: z.string().max(254).optional() });
+export const MailboxQuery = z.strictObject({ to: z.string().max(254).refine(noControlChars, "Control characters are not allowed.").optional() });
 
 function summary<T extends { createdAt: Date; sentAt: Date | null }>(email: T) {
   return { ...email, createdAt: email.createdAt.toISOString(), sentAt: email.sentAt?.toISOString() ?? null };

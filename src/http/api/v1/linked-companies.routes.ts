@@ -9,10 +9,10 @@ import { listManagedCompanies, managedCompaniesCsv } from "../../../features/lin
 import { createLinkedCompany } from "../../../features/linked-companies/create-linked-company.ts";
 import { switchBackToOwnCompany, switchIntoCompany } from "../../../features/linked-companies/switch-company.ts";
 import { actorOf, requireActor } from "../../middleware/session.ts";
-import { CompanyName, Email, Ok, PersonName, Uuid, errors } from "./schemas.ts";
+import { CompanyName, Email, Ok, PersonName, SearchText, Uuid, errors } from "./schemas.ts";
 
 const ManagedCompaniesQuery = z.strictObject({
-  q: z.string().trim().max(200).optional(),
+  q: SearchText.trim().optional(),
   after: z.string().max(500).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ROLES } from "../../../features/access/roles.ts";
 
-const noControlChars = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
+export const noControlChars = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
 
 /**
  * Internationalised addresses (RFC 6531) are welcome: PRODUCT.md compares them after NFC, so
@@ -18,6 +18,9 @@ export const Email = z
   .max(254)
   .pipe(z.email({ pattern: ADDRESS, message: "Enter a valid email address." }))
   .describe("Email address (the login)");
+
+/** What a search box sends: PostgreSQL refuses a NUL in text, and no name or address holds a control character. */
+export const SearchText = z.string().max(200).refine(noControlChars, "Control characters are not allowed.");
 
 export const PersonName = z.string().trim().min(1, "Enter a name.").max(200).refine(noControlChars, "Control characters are not allowed.");
 export const CompanyName = z.string().trim().min(1, "Enter a company name.").max(200).refine(noControlChars, "Control characters are not allowed.");

@@ -11,11 +11,11 @@ import { restoreUser } from "../../../features/users/restore-user.ts";
 import { updateUser } from "../../../features/users/update-user.ts";
 import type { UserDetail as UserDetailRow, UserSummary as UserSummaryRow } from "../../../features/users/users.queries.ts";
 import { actorOf, requireActor } from "../../middleware/session.ts";
-import { Email, IdParams, Ok, PersonName, Role, errors } from "./schemas.ts";
+import { Email, IdParams, Ok, PersonName, Role, SearchText, errors } from "./schemas.ts";
 
 const Cursor = z.string().min(1).max(1000);
 export const ListUsersQuery = z.strictObject({
-  q: z.string().max(200).optional(),
+  q: SearchText.optional(),
   status: z.enum(["active", "deactivated", "all"]).default("all"),
   after: Cursor.optional(),
   before: Cursor.optional(),
