@@ -1,7 +1,7 @@
 import { and, eq, notInArray, sql } from "drizzle-orm";
 import type { Deps } from "../deps.ts";
 import { emails, linkTokens } from "../db/schema.ts";
-import { linkState } from "../features/auth/link-tokens.ts";
+import { linkState, type LinkRow } from "../features/auth/link-tokens.ts";
 import { MailDeliveryError } from "./transport.ts";
 
 export type DeliveryOutcome =
@@ -57,7 +57,7 @@ export async function deliverEmail(deps: DeliverDeps, emailId: string, lastAttem
 }
 
 /** Why an email's link can no longer be used, or null while it can (a link deleted meanwhile counts as revoked). */
-function deadLinkState(link: { usedAt: Date | null; supersededAt: Date | null; revokedAt: Date | null; expiresAt: Date } | null, now: Date) {
+function deadLinkState(link: LinkRow | null, now: Date) {
   if (!link) return "revoked";
   const state = linkState(link, now);
   return state === "pending" ? null : state;

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { AppError, ERROR_MESSAGES, type ErrorCode } from "../errors.ts";
+import { errorChain, isUnstorableText } from "../db/errors.ts";
 
 /** The one table from error code to HTTP status. */
 export const ERROR_STATUS: Record<ErrorCode, number> = {
@@ -49,20 +50,11 @@ export function sendError(reply: FastifyReply, code: ErrorCode, message?: string
   return reply.code(ERROR_STATUS[code]).send(errorBody(code, message, details));
 }
 
-/** PostgreSQL refused a value's characters: a NUL in text (22021) or in a JSON string (22P05). */
-function isTextPostgresRefuses(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (code === "22021" || code === "22P05") return true;
-  }
-  return false;
-}
-
 /** PostgreSQL unreachable (restart, network): answer 503 fast instead of a 500. */
 function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    const message = String((e as { message?: unknown }).message ?? "");
+  for (const e of errorChain(error)) {
+    const { code } = e;
+    const message = String(e.message ?? "");
     if (typeof code === "string" && (["ECONNREFUSED", "ECONNRESET", "57P01", "57P03", "08006", "08001", "08003"].includes(code))) return true;
     if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)) return true;
   }
@@ -87,7 +79,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       return sendError(reply, "CSRF_INVALID");
     }
     if (fastifyError.code === "FST_ERR_RATE_LIMITED" || fastifyError.statusCode === 429) return sendError(reply, "RATE_LIMITED");
-    if (isTextPostgresRefuses(error)) {
+    if (isUnstorableText(error)) {
       // A NUL or an invalid byte sequence that no schema caught: the client's text, not our fault.
       request.log.warn({ err: error }, "text PostgreSQL cannot store");
       return sendError(reply, "VALIDATION_FAILED", "The text contains a character that cannot be stored (such as NUL).");

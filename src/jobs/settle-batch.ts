@@ -1,5 +1,15 @@
 import type { JobResult } from "pg-boss";
 
+/**
+ * What the job row keeps of a failure: its first line, bounded. drizzle's "Failed query" puts the
+ * statement's parameters on the next lines — an address, an email body with its reset link — and
+ * they must not rest in pg-boss's table (SECURITY.md principle 8).
+ */
+function failureSummary(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (message.split("\n", 1)[0] ?? "").slice(0, 500);
+}
+
 /** A job handed over in a batch: only its id matters here. */
 interface BatchJob {
   id: string;
@@ -21,7 +31,7 @@ export async function settleBatch<J extends BatchJob>(jobs: J[], concurrency: nu
         await handle(job);
         results.push({ id: job.id, status: "completed" });
       } catch (error) {
-        results.push({ id: job.id, status: "failed", output: { message: error instanceof Error ? error.message : String(error) } });
+        results.push({ id: job.id, status: "failed", output: { message: failureSummary(error) } });
       }
     }
   };

@@ -20,6 +20,13 @@ describe("settleBatch", () => {
     expect(byId.get("job-4")?.output).toEqual({ message: "SMTP said 451" });
   });
 
+  it("keeps only a failure's first line: no statement parameters (an address, a link) in the job row", async () => {
+    const [result] = await settleBatch([{ id: "leaky" }], 1, async () => {
+      throw new Error("Failed query: insert into emails (to_address, html) values ($1, $2)\nparams: someone@example.test,<a href=\"https://x/#token=secret\">");
+    });
+    expect(result?.output).toEqual({ message: "Failed query: insert into emails (to_address, html) values ($1, $2)" });
+  });
+
   it("handles an empty batch and one smaller than the bound", async () => {
     expect(await settleBatch([], 5, async () => {})).toEqual([]);
     expect(await settleBatch([{ id: "only" }], 5, async () => {})).toEqual([{ id: "only", status: "completed" }]);
