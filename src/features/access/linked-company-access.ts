@@ -19,6 +19,9 @@ export function mayHoldGrant(role: Role): boolean {
  * The rule of PRODUCT.md section 3, as one SQL condition on a `companies` row aliased `c`:
  * linked to the member's company, that company a live multi-company profile, and the member
  * either its administrator (implicit access, decision 0008) or a manager holding a grant.
+ * The parent is the member's own company, so its check names that row and runs once per statement
+ * (a primary-key lookup); correlated to `c.parent_id`, PostgreSQL hashed every live multi-company
+ * profile instead, a scan of all companies on each managed-companies page.
  */
 export function manageableBy(member: Member): SQL {
   if (!mayHoldGrant(member.role)) return sql`false`;
@@ -27,7 +30,7 @@ export function manageableBy(member: Member): SQL {
       ? sql`true`
       : sql`exists (select 1 from management_grants g where g.company_id = c.id and g.team_member_id = ${member.userId})`;
   return sql`(c.parent_id = ${member.companyId} and c.deleted_at is null
-    and exists (select 1 from companies p where p.id = c.parent_id and p.is_multi_company and p.deleted_at is null)
+    and exists (select 1 from companies p where p.id = ${member.companyId} and p.is_multi_company and p.deleted_at is null)
     and ${grantClause})`;
 }
 
