@@ -44,6 +44,17 @@ export function ratiosOf(figures: { pages?: PageFigures; auth?: AuthFigures; res
     const unknown = forgot.unknown?.p50 ?? Number.NaN;
     ratios.push(ratio("login rate ÷ bare argon2id verifications", allCores.login.rps / allCores.argon2.perSecond, "≥ 0.85", (v) => v >= 0.85, rateRatio(allCores, "on all cores (the server, PostgreSQL and the load generator there too)")));
     extra.push({ name: "where a login's CPU goes, everything on all cores (ms per login)", value: loginCpu(allCores, true) });
+    const { hashOnly } = allCores;
+    if (hashOnly) {
+      extra.push(
+        {
+          name: "the ceiling on this machine: logins ÷ bare verifications against a server that only hashes (node:http and the service's hashing; no framework, no database; decision 0012)",
+          value: `${(hashOnly.rps / allCores.argon2.perSecond).toFixed(3)}: ${hashOnly.rps.toFixed(1)} logins/s ÷ ${allCores.argon2.perSecond.toFixed(1)} verifications/s, in the same ${allCores.rounds} rounds`,
+        },
+        { name: "what the service's own work leaves: its logins ÷ the hash-only server's", value: `${(allCores.login.rps / hashOnly.rps).toFixed(3)}: ${allCores.login.rps.toFixed(1)} ÷ ${hashOnly.rps.toFixed(1)} logins/s` },
+        { name: "where a login's CPU goes against the hash-only server (ms per login)", value: loginCpu({ ...allCores, login: hashOnly }, true) },
+      );
+    }
     if (ownCores) {
       extra.push(
         {

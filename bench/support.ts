@@ -67,14 +67,15 @@ export interface RunningServer {
 }
 
 /**
- * Starts `node src/main.ts` on loopback with the caller's database settings and waits until /readyz
- * says ready. With `cpus` ("1", "2,3"), it runs on those cores only (Linux, util-linux's taskset).
+ * Starts `node src/main.ts` (or another server `script`) on loopback with the caller's database
+ * settings and waits until /readyz says ready. With `cpus` ("1", "2,3"), it runs on those cores only
+ * (Linux, util-linux's taskset).
  */
-export async function startServer(env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000, cpus?: string): Promise<RunningServer> {
+export async function startServer(env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000, cpus?: string, script = "src/main.ts"): Promise<RunningServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
-  const command = cpus ? ["taskset", "-c", cpus, process.execPath, "src/main.ts"] : [process.execPath, "src/main.ts"];
+  const command = cpus ? ["taskset", "-c", cpus, process.execPath, script] : [process.execPath, script];
   const child: ChildProcess = spawn(command[0] ?? "", command.slice(1), {
     cwd: ROOT,
     env: { ...env, PORT: String(port), HOST: "127.0.0.1", PUBLIC_URL: url, LOG_LEVEL: "warn", GLOBAL_RATE_LIMIT_PER_MINUTE: "0" },

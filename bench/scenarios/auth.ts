@@ -36,10 +36,11 @@ function forgotStream(ctx: SuiteContext, label: string, email: () => string, fir
   };
 }
 
-function report({ login, argon2 }: LoginRatioFigures): void {
+function report({ login, hashOnly, argon2 }: LoginRatioFigures): void {
   console.log(describe(login));
   const byConcurrency = Object.entries(argon2.byConcurrency).map(([c, rate]) => `${c} at once ${rate.toFixed(1)}`).join(", ");
   console.log(`${"  bare argon2id verifications on the same cores".padEnd(52)} ${argon2.perSecond.toFixed(1).padStart(6)} /s  (${byConcurrency})  ratio ${(login.rps / argon2.perSecond).toFixed(3)}`);
+  if (hashOnly) console.log(`${describe(hashOnly)}  ratio ${(hashOnly.rps / argon2.perSecond).toFixed(3)}`);
 }
 
 export async function authScenarios(ctx: SuiteContext): Promise<AuthFigures> {
@@ -53,7 +54,7 @@ export async function authScenarios(ctx: SuiteContext): Promise<AuthFigures> {
   report(allCores);
   const ownCores = await loginRatioOnOwnCores(ctx, loginEmails);
   if (ownCores) report(ownCores);
-  ctx.results.push(allCores.login, ...(ownCores ? [ownCores.login] : []));
+  ctx.results.push(allCores.login, ...(allCores.hashOnly ? [allCores.hashOnly] : []), ...(ownCores ? [ownCores.login] : []));
   const sessionAlone = await ctx.run({ name: "session check (GET /auth/me)", connections: 10, expect: 200, warmUp: true, streams: [me] });
 
   // Both at once, started together: session checks while logins keep every hashing slot busy.

@@ -7,7 +7,9 @@
  *
  * Twice: everything on every core (the issue's measure), and, as a diagnostic, the server on half of
  * the cores with the verifications pinned there too, PostgreSQL and the load generator on the other
- * half (decision 0012).
+ * half (decision 0012). On all cores each round also sends the same logins to a server that only
+ * hashes (bench/hash-only-server.ts): the ratio that HTTP and the load generator alone leave on this
+ * machine, the ceiling for any service measured this way.
  */
 import { fetchCsrf, writeHeaders, type Csrf } from "../api-client.ts";
 import { measureArgon2Rate, startArgon2Meter, summarizeArgon2Rate, type Argon2Rate } from "../argon2-rate.ts";
@@ -19,6 +21,11 @@ import { BENCH_ADMIN_PASSWORD, startServer, withProcessesStopped } from "../supp
 export interface LoginRatioFigures {
   /** Every slice of logins, as one scenario. */
   login: LoadResult;
+  /**
+   * The same logins against a server that does nothing but the hash (bench/hash-only-server.ts), a
+   * slice after each of the service's: the ceiling on this machine. Measured on all cores only.
+   */
+  hashOnly?: LoadResult;
   /** Means over the slices, by concurrency; `perSecond` is the better concurrency's. */
   argon2: Argon2Rate;
   rounds: number;
@@ -45,6 +52,8 @@ export function loginStream(csrf: Csrf, emails: string[]): Stream {
 
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
+export const HASH_ONLY_NAME = "login against a hash-only server (no database)";
+
 async function alternate(
   ctx: SuiteContext,
   name: string,
@@ -52,33 +61,49 @@ async function alternate(
   emails: string[],
   bareVerifications: () => Promise<Argon2Rate>,
   stopped: number[],
+  hashOnly?: { url: string; pid: number },
 ): Promise<LoginRatioFigures> {
   const rounds = ctx.pace.quick ? 2 : 4;
-  const load = { base: server.url, pid: server.pid, connections: 10, expect: 200, streams: [loginStream(await fetchCsrf(server.url), emails)] };
+  const seconds = ctx.pace.quick ? 3 : 4;
+  const stream = loginStream(await fetchCsrf(server.url), emails);
+  const load = { base: server.url, pid: server.pid, connections: 10, expect: 200, streams: [stream] };
+  const hashOnlyLoad = hashOnly && { ...load, base: hashOnly.url, pid: hashOnly.pid };
   await ctx.db.clearRateLimits();
   await ctx.db.settle();
   // Not counted: JIT, connection pool and caches warm up first.
   await runLoad({ ...load, name: "login warm-up", seconds: 3 });
+  if (hashOnlyLoad) await runLoad({ ...hashOnlyLoad, name: "hash-only warm-up", seconds: 3 });
   const bare: Argon2Rate[] = [];
   const slices: LoadResult[] = [];
+  const hashOnlySlices: LoadResult[] = [];
   for (let round = 0; round < rounds; round++) {
     bare.push(await withProcessesStopped(stopped, bareVerifications));
     await ctx.db.clearRateLimits();
-    slices.push(await runLoad({ ...load, name: `${name}, slice ${round + 1}`, seconds: ctx.pace.quick ? 3 : 4, keepSamples: true }));
+    slices.push(await runLoad({ ...load, name: `${name}, slice ${round + 1}`, seconds, keepSamples: true }));
+    if (hashOnlyLoad) hashOnlySlices.push(await runLoad({ ...hashOnlyLoad, name: `${HASH_ONLY_NAME}, slice ${round + 1}`, seconds, keepSamples: true }));
   }
   const meanBy = (pick: (rate: Argon2Rate) => Record<string, number>) =>
     Object.fromEntries(Object.keys(bare[0]?.byConcurrency ?? {}).map((c) => [c, mean(bare.map((b) => pick(b)[c] ?? Number.NaN))]));
   return {
     login: mergeSlices(name, slices),
+    ...(hashOnlyLoad ? { hashOnly: mergeSlices(HASH_ONLY_NAME, hashOnlySlices) } : {}),
     argon2: summarizeArgon2Rate(meanBy((b) => b.byConcurrency), meanBy((b) => b.cpuMsByConcurrency), bare[0]?.cores ?? 0),
     rounds,
   };
 }
 
-/** The issue's measure: the suite's server, PostgreSQL and this process on every core; verifications in this process. */
-export function loginRatioOnAllCores(ctx: SuiteContext, emails: string[]): Promise<LoginRatioFigures> {
+/**
+ * The issue's measure: the suite's server, PostgreSQL and this process on every core; verifications
+ * in this process. With it, the ceiling: the same logins against a server that only hashes.
+ */
+export async function loginRatioOnAllCores(ctx: SuiteContext, emails: string[]): Promise<LoginRatioFigures> {
   const seconds = ctx.pace.quick ? 1 : 1.5;
-  return alternate(ctx, "login (server, PostgreSQL and load generator on all cores)", { url: ctx.base, pid: ctx.pid }, emails, () => measureArgon2Rate(seconds), [ctx.pid]);
+  const hashOnly = await startServer(ctx.serverEnv, 60_000, undefined, "bench/hash-only-server.ts");
+  try {
+    return await alternate(ctx, "login (server, PostgreSQL and load generator on all cores)", { url: ctx.base, pid: ctx.pid }, emails, () => measureArgon2Rate(seconds), [ctx.pid, hashOnly.pid], hashOnly);
+  } finally {
+    await hashOnly.stop();
+  }
 }
 
 /** Null where the cores cannot be split (not Linux, one core, no taskset). */
