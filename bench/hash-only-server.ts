@@ -5,13 +5,15 @@
  * hashes at once, the same lowered thread priority), behind plain node:http — no framework, no
  * validation, no database, no session. Logins against it, in the same slices as the service's,
  * show what HTTP and a load generator on the same cores cost beside each hash before the service
- * does anything (decision 0012). `PORT` and `HOST` as for the service; `HASH_CONCURRENCY` too.
+ * does anything (decision 0012). `PORT` and `HOST` as for the service; `HASH_CONCURRENCY` read by the
+ * service's own configuration.
  */
 import { createServer } from "node:http";
+import { loadConfig } from "../src/config.ts";
 import { hashPassword, prepareHashing, verifyPassword } from "../src/features/auth/passwords.ts";
 import { BENCH_ADMIN_PASSWORD } from "./support.ts";
 
-await prepareHashing(process.env.HASH_CONCURRENCY ? Number(process.env.HASH_CONCURRENCY) : undefined);
+await prepareHashing(loadConfig().hashConcurrency);
 const target = await hashPassword(BENCH_ADMIN_PASSWORD);
 
 const server = createServer((request, response) => {

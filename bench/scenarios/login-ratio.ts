@@ -52,7 +52,7 @@ export function loginStream(csrf: Csrf, emails: string[]): Stream {
 
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
-export const HASH_ONLY_NAME = "login against a hash-only server (no database)";
+const HASH_ONLY_NAME = "login against a hash-only server (no database)";
 
 async function alternate(
   ctx: SuiteContext,

@@ -1,4 +1,5 @@
 import { AppError } from "../errors.ts";
+import { noControlChars } from "./control-characters.ts";
 
 export interface NameCursorKey {
   nameSort: string;
@@ -21,8 +22,7 @@ export function decodeNameCursor(cursor: string): NameCursorKey {
     const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
     if (Array.isArray(value) && value.length === 2) {
       const [nameSort, id] = value as unknown[];
-      // No stored name holds a control character, and PostgreSQL refuses a NUL in text.
-      if (typeof nameSort === "string" && nameSort.length <= 400 && !/[\u0000-\u001f\u007f]/.test(nameSort) && typeof id === "string" && UUID.test(id)) return { nameSort, id };
+      if (typeof nameSort === "string" && nameSort.length <= 400 && noControlChars(nameSort) && typeof id === "string" && UUID.test(id)) return { nameSort, id };
     }
   } catch {
     // not JSON: refused below

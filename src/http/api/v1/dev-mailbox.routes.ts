@@ -5,7 +5,8 @@ import { devMailboxEnabled } from "../../../features/dev-mailbox/dev-mailbox-ena
 import { listMailboxEmails } from "../../../features/dev-mailbox/list-mailbox-emails.ts";
 import { readMailboxEmail } from "../../../features/dev-mailbox/read-mailbox-email.ts";
 import { sendError } from "../../error-handler.ts";
-import { IdParams, errors, noControlChars } from "./schemas.ts";
+import { noControlChars } from "../../../features/control-characters.ts";
+import { IdParams, errors } from "./schemas.ts";
 
 const EmailStatus = z.enum(["queued", "sent", "retrying", "failed", "dropped"]);
 const MailboxEmail = z.object({

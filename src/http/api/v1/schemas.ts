@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { ROLES } from "../../../features/access/roles.ts";
-
-export const noControlChars = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
+import { noControlChars } from "../../../features/control-characters.ts";
 
 /**
  * Internationalised addresses (RFC 6531) are welcome: PRODUCT.md compares them after NFC, so
