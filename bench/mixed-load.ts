@@ -76,7 +76,7 @@ if (onPglite) await seedDb.close();
 
 const smtp = await startSmtpServer();
 const service = new ServiceProcess({
-  env: { ...databaseEnv, SMTP_URL: smtp.url, TRUST_PROXY: "on", LOG_LEVEL: "error", EMAIL_RETRY_DELAY: "1s" },
+  env: { ...databaseEnv, SMTP_URL: smtp.url, TRUST_PROXY: "1", LOG_LEVEL: "error", EMAIL_RETRY_DELAY: "1s" },
   port: await freePort(),
   readyTimeoutMs: 120_000,
 });

@@ -43,7 +43,7 @@ if (!process.argv.includes("--no-startup") && !process.argv.includes("--only")) 
 const db = openBenchDb(databaseUrl);
 await db.startClean();
 const smtp = await startSmtpServer();
-const serverEnv = { ...process.env, DATABASE_URL: databaseUrl, SMTP_URL: smtp.url, TRUST_PROXY: "on", NODE_ENV: "production" };
+const serverEnv = { ...process.env, DATABASE_URL: databaseUrl, SMTP_URL: smtp.url, TRUST_PROXY: "1", NODE_ENV: "production" };
 const server = await startServer(serverEnv);
 meta.users = await db.countOf("users");
 meta.companies = await db.countOf("companies");

@@ -27,6 +27,11 @@ const webDist = fileURLToPath(new URL("../web/dist", import.meta.url));
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
+/** A hop count trusts the connection and the hops the nearest proxies added, n in all, counted from the right. */
+function trustProxyOption(trust: Deps["config"]["trustProxy"]) {
+  return typeof trust === "number" ? (_address: string, hop: number) => hop < trust : trust;
+}
+
 /** HTTP plugins and routes. Tests call this with their own deps and use `app.inject`. */
 export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
@@ -34,7 +39,7 @@ export async function buildApp(deps: Deps): Promise<App> {
   const app = Fastify({
     loggerInstance: deps.logger,
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: deps.config.trustProxy,
+    trustProxy: trustProxyOption(deps.config.trustProxy),
     // Prototype-pollution keys in JSON bodies are refused, not silently merged.
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",

@@ -1,4 +1,6 @@
+import { isIP } from "node:net";
 import { z } from "zod";
+import { devMailboxEnabled } from "./features/dev-mailbox/dev-mailbox-enabled.ts";
 
 /** "90s", "30m", "24h", "7d" or a bare number of seconds → milliseconds. */
 export function parseDuration(value: string): number | null {
@@ -29,12 +31,52 @@ const Flag = (fallback: boolean) =>
     .optional()
     .transform((value) => (value === undefined ? fallback : ["on", "true", "1", "yes"].includes(value)));
 
+/**
+ * Which proxies may tell the client's address in X-Forwarded-For: "off", a hop count ("1" for
+ * one proxy in front), or the proxies' addresses and CIDR ranges ("10.0.0.0/8,127.0.0.1", or
+ * proxy-addr's names loopback, linklocal, uniquelocal). "on" — every hop — is refused: anyone
+ * could then write their own address into the header (decision 0018).
+ */
+const TrustProxy = z
+  .string()
+  .optional()
+  .transform((value, ctx): false | number | string[] => {
+    const text = value?.trim().toLowerCase() ?? "off";
+    if (["off", "false", "no", "0"].includes(text)) return false;
+    if (["on", "true", "yes"].includes(text)) {
+      ctx.addIssue({ code: "custom", message: `"${value}" would trust every X-Forwarded-For hop, so any client could choose its own address. Say which proxies to trust: a hop count such as 1, or their addresses such as 127.0.0.1 or 10.0.0.0/8` });
+      return z.NEVER;
+    }
+    if (/^\d+$/.test(text)) {
+      const hops = Number(text);
+      if (hops <= 16) return hops;
+    }
+    const entries = text.split(",").map((entry) => entry.trim());
+    const bad = entries.filter((entry) => !isProxyAddress(entry));
+    if (bad.length > 0) {
+      ctx.addIssue({ code: "custom", message: `"${bad[0] || value}" is not a hop count (1 to 16), an IP address, a CIDR range, or one of loopback, linklocal, uniquelocal` });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
+const PROXY_RANGE_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = "", bits, ...rest] = entry.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
 const Url = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ""));
 
 export const ConfigSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().min(1).default("0.0.0.0"),
+  HOST: z.string().min(1).optional(),
   PUBLIC_URL: Url.optional(),
   DATA_DIR: z.string().min(1).default("./data"),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
@@ -49,7 +91,7 @@ export const ConfigSchema = z.object({
   SESSION_TTL: Duration("12h"),
   PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(15),
   SIGNUP: Flag(true),
-  TRUST_PROXY: Flag(false),
+  TRUST_PROXY: TrustProxy,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   GLOBAL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
@@ -60,6 +102,7 @@ type ParsedEnv = z.infer<typeof ConfigSchema>;
 export interface Config {
   env: ParsedEnv["NODE_ENV"];
   port: number;
+  /** 127.0.0.1 by default while the development mailbox is on (it holds every account's links), else 0.0.0.0. */
   host: string;
   /** Base of every link Latchkey puts in an email. Never derived from request headers. */
   publicUrl: string;
@@ -79,7 +122,8 @@ export interface Config {
   sessionTtlMs: number;
   passwordMinLength: number;
   signup: boolean;
-  trustProxy: boolean;
+  /** Fastify's trustProxy: false, a hop count, or the trusted proxies' addresses and ranges. */
+  trustProxy: false | number | string[];
   logLevel: ParsedEnv["LOG_LEVEL"];
   hashConcurrency: number | undefined;
   /** Per-instance flood guard per client address; 0 turns it off (benchmarks). */
@@ -102,7 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: e.NODE_ENV,
     port: e.PORT,
-    host: e.HOST,
+    host: e.HOST ?? (devMailboxEnabled({ env: e.NODE_ENV, smtpUrl: e.SMTP_URL }) ? "127.0.0.1" : "0.0.0.0"),
     publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from "./config.ts";
 import { DataDirLockedError } from "./db/data-dir-lock.ts";
 import { buildDeps, closeDeps } from "./deps.ts";
 import { startEmailWorker } from "./email/delivery-worker.ts";
+import { devMailboxEnabled } from "./features/dev-mailbox/dev-mailbox-enabled.ts";
 import { startHousekeeping } from "./features/housekeeping/housekeeping.ts";
 
 async function main(): Promise<void> {
@@ -16,6 +17,12 @@ async function main(): Promise<void> {
     { url: config.publicUrl, database: deps.database.kind, mail: deps.mailTransport.kind },
     `Latchkey is ready at ${config.publicUrl}`,
   );
+  if (devMailboxEnabled(config)) {
+    deps.logger.warn(
+      { host: config.host },
+      `Development mailbox on (no SMTP_URL): it holds every account's links, so it answers only clients on this machine's loopback address, and the server listens on ${config.host}${config.host === "127.0.0.1" ? " (set HOST to listen elsewhere)" : ""}. Set SMTP_URL to send real email.`,
+    );
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

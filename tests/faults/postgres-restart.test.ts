@@ -36,7 +36,7 @@ describe.skipIf(skipReason !== null)(skipReason ? `PostgreSQL restarted under tr
     const seeded = await seedCompany({ db: database.db, clock: systemClock }, 4);
     users = seeded.users;
     smtp = await startSmtpServer();
-    service = await startService({ env: { DATABASE_URL: postgres.url, SMTP_URL: smtp.url, DATABASE_POOL_SIZE: "5", TRUST_PROXY: "on" } });
+    service = await startService({ env: { DATABASE_URL: postgres.url, SMTP_URL: smtp.url, DATABASE_POOL_SIZE: "5", TRUST_PROXY: "1" } });
     admin = await signInTo(service, seeded.admin.email);
   });
   afterAll(async () => {

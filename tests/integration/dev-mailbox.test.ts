@@ -132,3 +132,51 @@ describe("the development mailbox transport", () => {
     expect(lines).toHaveLength(0);
   });
 });
+
+describe("the development mailbox answers only this machine", () => {
+  let t: TestApp;
+  let emailId: string;
+  beforeAll(async () => {
+    // One trusted proxy, so a forwarded address can be tried both ways round.
+    t = await startTestApp({ smtp: false, env: { TRUST_PROXY: "1" } });
+    emailId = await enqueueTestEmail(t.deps, { to: "holder@example.test", subject: "A link nobody else may read" });
+    await waitForEmailStatus(t.deps, emailId, "sent");
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const ask = (remoteAddress: string, url: string, headers: Record<string, string> = {}) => t.app.inject({ method: "GET", url, remoteAddress, headers });
+
+  it("serves clients on the loopback address, IPv4 or IPv6", async () => {
+    for (const address of ["127.0.0.1", "127.0.0.2", "::1", "::ffff:127.0.0.1"]) {
+      expect((await ask(address, "/api/v1/dev/mailbox")).statusCode, address).toBe(200);
+      expect((await ask(address, `/api/v1/dev/mailbox/${emailId}`)).statusCode, address).toBe(200);
+      expect((await ask(address, "/api/v1/config")).json().devMailbox, address).toBe(true);
+    }
+  });
+
+  it("answers 404 to every other client, whatever HOST the server listens on, and does not offer it in /config", async () => {
+    for (const address of ["192.0.2.10", "10.0.0.5", "172.17.0.1", "192.168.1.20", "::ffff:192.0.2.1", "2001:db8::1", "fe80::1", "0.0.0.0"]) {
+      for (const url of ["/api/v1/dev/mailbox", `/api/v1/dev/mailbox/${emailId}`, "/api/v1/dev/mailbox?to=holder@example.test", "/%61pi/v1/dev/mailbox"]) {
+        const reply = await ask(address, url);
+        expect(reply.statusCode, `${address} ${url}`).toBe(404);
+        expect(reply.body, `${address} ${url}`).not.toContain("A link nobody else may read");
+      }
+      expect((await ask(address, "/api/v1/config")).json().devMailbox, address).toBe(false);
+    }
+  });
+
+  it("is not fooled by a forwarded address: a remote client naming 127.0.0.1, or a local proxy passing on a remote client", async () => {
+    const cases: Array<[string, string]> = [
+      ["192.0.2.10", "127.0.0.1"],
+      ["192.0.2.10", "192.0.2.99, 127.0.0.1"],
+      ["127.0.0.1", "192.0.2.10"],
+      ["127.0.0.1", "127.0.0.1, 192.0.2.10"],
+    ];
+    for (const [socket, forwarded] of cases) {
+      const reply = await ask(socket, "/api/v1/dev/mailbox", { "x-forwarded-for": forwarded });
+      expect(reply.statusCode, `${socket} forwarding ${forwarded}`).toBe(404);
+    }
+  });
+});

@@ -40,7 +40,8 @@ function urlsIn(smtp: TestSmtpServer, message: CapturedMessage): string[] {
 
 describe.each([
   { proxy: "off", env: {} as Record<string, string> },
-  { proxy: "on (TRUST_PROXY)", env: { TRUST_PROXY: "on" } as Record<string, string> },
+  { proxy: "of one hop (TRUST_PROXY=1)", env: { TRUST_PROXY: "1" } as Record<string, string> },
+  { proxy: "of loopback proxies (TRUST_PROXY=loopback)", env: { TRUST_PROXY: "loopback" } as Record<string, string> },
 ])("links come from PUBLIC_URL, with the proxy trust $proxy", ({ env }) => {
   let t: TestApp;
   beforeAll(async () => {

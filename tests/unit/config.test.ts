@@ -52,3 +52,43 @@ describe("configuration", () => {
     expect(loadConfig({ SMTP_CONNECTIONS: "2" }).smtpConnections).toBe(2);
   });
 });
+
+describe("where a development server listens", () => {
+  it("listens on 127.0.0.1 while the development mailbox is on, and on every address once it is off", () => {
+    expect(loadConfig({}).host).toBe("127.0.0.1");
+    expect(loadConfig({ NODE_ENV: "test" }).host).toBe("127.0.0.1");
+    expect(loadConfig({ SMTP_URL: "smtp://mail.example.com:587" }).host).toBe("0.0.0.0");
+    expect(loadConfig({ NODE_ENV: "production" }).host).toBe("0.0.0.0");
+    expect(loadConfig({ HOST: "0.0.0.0" }).host).toBe("0.0.0.0");
+    expect(loadConfig({ HOST: "::" , SMTP_URL: "smtp://mail.example.com:587" }).host).toBe("::");
+  });
+});
+
+describe("which proxies are trusted (TRUST_PROXY)", () => {
+  it.each([
+    [undefined, false],
+    ["off", false],
+    ["false", false],
+    ["0", false],
+    ["1", 1],
+    ["2", 2],
+    ["127.0.0.1", ["127.0.0.1"]],
+    ["10.0.0.0/8, 127.0.0.1", ["10.0.0.0/8", "127.0.0.1"]],
+    ["loopback,uniquelocal", ["loopback", "uniquelocal"]],
+    ["::1/128,fd00::/8", ["::1/128", "fd00::/8"]],
+  ])("reads %s as %j", (value, expected) => {
+    expect(loadConfig(value === undefined ? {} : { TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  it.each(["on", "true", "yes", "ON", "17", "10.0.0.0/33", "::1/129", "300.1.1.1", "10.0.0.0/8/1", "proxy.example.com", "127.0.0.1,", "127.0.0.1,*", "-1", "1.5"])(
+    "refuses %s, naming the variable and saying what to write instead",
+    (value) => {
+      expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(ConfigError);
+      expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
+    },
+  );
+
+  it("explains why trusting every hop is refused", () => {
+    expect(() => loadConfig({ TRUST_PROXY: "on" })).toThrow(/every X-Forwarded-For hop.*hop count such as 1/s);
+  });
+});

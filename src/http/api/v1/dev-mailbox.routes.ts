@@ -5,6 +5,7 @@ import { devMailboxEnabled } from "../../../features/dev-mailbox/dev-mailbox-ena
 import { listMailboxEmails } from "../../../features/dev-mailbox/list-mailbox-emails.ts";
 import { readMailboxEmail } from "../../../features/dev-mailbox/read-mailbox-email.ts";
 import { sendError } from "../../error-handler.ts";
+import { isLoopbackClient } from "../../loopback.ts";
 import { noControlChars } from "../../../features/control-characters.ts";
 import { IdParams, errors } from "./schemas.ts";
 
@@ -27,13 +28,14 @@ function summary<T extends { createdAt: Date; sentAt: Date | null }>(email: T) {
 
 /**
  * A local development tool, so no session: see docs/decisions/0006-development-mailbox.md.
- * Answers 404 in production and whenever SMTP is configured.
+ * Answers 404 in production, whenever SMTP is configured, and to every client not on this
+ * machine's loopback address, whatever HOST the server listens on (decision 0019).
  */
 export function devMailboxRoutes(deps: Deps): FastifyPluginAsyncZod {
   return async (app) => {
     // Before validation, so a disabled mailbox looks the same for every URL under it.
-    app.addHook("onRequest", async (_request, reply) => {
-      if (!devMailboxEnabled(deps.config)) return sendError(reply, "NOT_FOUND");
+    app.addHook("onRequest", async (request, reply) => {
+      if (!devMailboxEnabled(deps.config) || !isLoopbackClient(request)) return sendError(reply, "NOT_FOUND");
     });
 
     app.get(
