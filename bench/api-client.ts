@@ -11,13 +11,21 @@ function cookiePairs(reply: Response): string[] {
   return reply.headers.getSetCookie().map((line) => line.split(";")[0] ?? "").filter(Boolean);
 }
 
-/** One CSRF pair serves every session: the secret is in its own cookie, not tied to a sign-in. */
+/** A CSRF secret and its token for requests without a session (sign-in, forgot password, links). */
 export async function fetchCsrf(base: string): Promise<Csrf> {
   const reply = await fetch(`${base}/api/v1/csrf-token`);
   const [cookie] = cookiePairs(reply);
   const { token } = (await reply.json()) as { token: string };
   if (!cookie) throw new Error("no CSRF cookie");
   return { cookie, token };
+}
+
+/** The token for writes of one session: a token is bound to the session it was made for (decision 0017). */
+export async function csrfForSession(base: string, csrf: Csrf, session: string): Promise<Csrf> {
+  const reply = await fetch(`${base}/api/v1/csrf-token`, { headers: { cookie: `${csrf.cookie}; ${session}` } });
+  const { token } = (await reply.json()) as { token: string };
+  if (reply.status !== 200) throw new Error(`csrf-token answered ${reply.status}`);
+  return { cookie: csrf.cookie, token };
 }
 
 export const writeHeaders = (csrf: Csrf, session?: string): Record<string, string> => ({
@@ -35,7 +43,7 @@ export async function signIn(base: string, csrf: Csrf, email: string, password =
 }
 
 export async function switchInto(base: string, csrf: Csrf, session: string, companyId: string): Promise<void> {
-  const reply = await fetch(`${base}/api/v1/session/switch`, { method: "POST", headers: writeHeaders(csrf, session), body: JSON.stringify({ companyId }) });
+  const reply = await fetch(`${base}/api/v1/session/switch`, { method: "POST", headers: writeHeaders(await csrfForSession(base, csrf, session), session), body: JSON.stringify({ companyId }) });
   if (reply.status !== 200) throw new Error(`switching into ${companyId} answered ${reply.status}`);
 }
 

@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fastifyCookie from "@fastify/cookie";
-import fastifyCsrf from "@fastify/csrf-protection";
 import fastifyRateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
@@ -11,7 +10,9 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Deps } from "./deps.ts";
+import { AppError } from "./errors.ts";
 import { errorBody, installErrorHandler, sendError } from "./http/error-handler.ts";
+import { hasValidCsrfToken } from "./http/middleware/csrf.ts";
 import { registerApiRoutes } from "./http/api/v1/index.ts";
 import { healthRoutes } from "./http/health.routes.ts";
 import { InFlightRequests, trackInFlight } from "./http/in-flight.ts";
@@ -88,23 +89,15 @@ export async function buildApp(deps: Deps): Promise<App> {
     securityHeaders(request.raw, reply.raw, () => done());
   });
   await app.register(fastifyCookie);
-  await app.register(fastifyCsrf, {
-    cookieKey: https ? "__Host-latchkey_csrf" : "latchkey_csrf",
-    cookieOpts: { path: "/", sameSite: "strict", httpOnly: true, secure: https },
-    getToken: (request) => {
-      const header = request.headers["x-csrf-token"];
-      return typeof header === "string" ? header : undefined;
-    },
-  });
   if (deps.config.globalRateLimitPerMinute > 0) {
     // A coarse, per-instance flood guard. The limits that matter (login, resets) live in the database.
     await app.register(fastifyRateLimit, { max: deps.config.globalRateLimitPerMinute, timeWindow: 60_000 });
   }
 
-  // Every state change under /api needs the CSRF token: cookies alone never authorise a write.
-  app.addHook("onRequest", (request, reply, done) => {
-    if (SAFE_METHODS.has(request.method) || !request.url.startsWith("/api/")) return done();
-    app.csrfProtection(request, reply, done);
+  // Every state change needs the CSRF token, whatever the path: the router decodes a path that
+  // the raw URL spells otherwise (/%61pi/…), so a rule read from the URL can be walked around.
+  app.addHook("onRequest", async (request) => {
+    if (!SAFE_METHODS.has(request.method) && !hasValidCsrfToken(deps.config, request)) throw new AppError("CSRF_INVALID");
   });
   // On shutdown, a keep-alive connection whose request was in flight would otherwise stay open
   // until its keep-alive timeout (72 s) and hold the process past any process manager's grace period.
@@ -112,9 +105,10 @@ export async function buildApp(deps: Deps): Promise<App> {
   app.addHook("preClose", async () => {
     closing = true;
   });
-  app.addHook("onSend", (request, reply, payload, done) => {
-    // API answers and pages carrying tokens are never cached.
-    if (request.url.startsWith("/api/") || String(reply.getHeader("content-type") ?? "").startsWith("text/html")) reply.header("cache-control", "no-store");
+  app.addHook("onSend", (_request, reply, payload, done) => {
+    // Nothing is cached unless it says so itself (the dashboard's static files): the rule looks at
+    // the answer, not at how its path was spelt. Pages, which read tokens from the URL, never are.
+    if (!reply.hasHeader("cache-control") || String(reply.getHeader("content-type") ?? "").startsWith("text/html")) reply.header("cache-control", "no-store");
     if (closing) reply.header("connection", "close");
     done(null, payload);
   });

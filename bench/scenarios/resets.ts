@@ -2,7 +2,7 @@
  * Admin-triggered resets (with a normal SMTP server, then one that takes 5 s per message: the
  * request must not notice) and reset-link submissions.
  */
-import { signIn, writeHeaders, type Csrf } from "../api-client.ts";
+import { csrfForSession, signIn, writeHeaders, type Csrf } from "../api-client.ts";
 import { addressSequence, cycle, type LoadResult, type Stream } from "../load.ts";
 import type { MailedFigures, SuiteContext } from "../scenario-context.ts";
 
@@ -21,14 +21,22 @@ export interface ResetFigures {
   submit: LoadResult;
 }
 
-function triggerStream(csrf: Csrf, actors: string[], targets: string[]): Stream {
+interface Actor {
+  session: string;
+  /** The CSRF pair bound to that session. */
+  csrf: Csrf;
+}
+
+function triggerStream(actors: Actor[], targets: string[]): Stream {
   const actor = cycle(actors);
   const target = cycle(targets);
-  const headers = writeHeaders(csrf);
   return {
     label: "trigger",
     // No body and so no content-type: the route takes none.
-    next: () => ({ method: "POST", path: `/api/v1/users/${target()}/password-reset`, headers: { "x-csrf-token": headers["x-csrf-token"] ?? "", cookie: `${csrf.cookie}; ${actor()}` } }),
+    next: () => {
+      const { session, csrf } = actor();
+      return { method: "POST", path: `/api/v1/users/${target()}/password-reset`, headers: { "x-csrf-token": csrf.token, cookie: `${csrf.cookie}; ${session}` } };
+    },
   };
 }
 
@@ -37,8 +45,11 @@ export async function resetScenarios(ctx: SuiteContext): Promise<ResetFigures> {
   const total = pace.triggerResets + pace.slowSmtpResets;
   // Managers of Bench Co act; users of Bench Co (never a manager or administrator) are the targets.
   const managers = await ctx.db.activeUsers(BENCH_CO, "manager", "email_normalized", Math.ceil(total / RESETS_PER_ACTOR) + 1);
-  const actors: string[] = [];
-  for (const email of managers) actors.push(await signIn(ctx.base, ctx.csrf, email));
+  const actors: Actor[] = [];
+  for (const email of managers) {
+    const session = await signIn(ctx.base, ctx.csrf, email);
+    actors.push({ session, csrf: await csrfForSession(ctx.base, ctx.csrf, session) });
+  }
   const targets = await ctx.db.activeUsers(BENCH_CO, "read_only", "id", total);
   if (targets.length < total) throw new Error(`only ${targets.length} reset targets`);
 
@@ -48,7 +59,7 @@ export async function resetScenarios(ctx: SuiteContext): Promise<ResetFigures> {
     expect: 202,
     seconds: 120,
     amount: pace.triggerResets,
-    streams: [triggerStream(ctx.csrf, actors.slice(0, Math.ceil(pace.triggerResets / RESETS_PER_ACTOR)), targets.slice(0, pace.triggerResets))],
+    streams: [triggerStream(actors.slice(0, Math.ceil(pace.triggerResets / RESETS_PER_ACTOR)), targets.slice(0, pace.triggerResets))],
   });
   const triggerMailed = await ctx.toLastEmail(trigger);
 
@@ -82,7 +93,7 @@ export async function resetScenarios(ctx: SuiteContext): Promise<ResetFigures> {
     expect: 202,
     seconds: 120,
     amount: pace.slowSmtpResets,
-    streams: [triggerStream(ctx.csrf, actors.slice(-Math.ceil(pace.slowSmtpResets / RESETS_PER_ACTOR) - 1), targets.slice(pace.triggerResets))],
+    streams: [triggerStream(actors.slice(-Math.ceil(pace.slowSmtpResets / RESETS_PER_ACTOR) - 1), targets.slice(pace.triggerResets))],
   });
   const stillQueuedAfterSlowRun = await ctx.db.pendingEmails();
   ctx.smtp.setMode("accept");

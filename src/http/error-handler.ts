@@ -75,9 +75,6 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     const fastifyError = error as FastifyError;
     if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE") return sendError(reply, "PAYLOAD_TOO_LARGE");
-    if (fastifyError.code === "FST_CSRF_INVALID_TOKEN" || fastifyError.code === "FST_CSRF_MISSING_SECRET") {
-      return sendError(reply, "CSRF_INVALID");
-    }
     if (fastifyError.code === "FST_ERR_RATE_LIMITED" || fastifyError.statusCode === 429) return sendError(reply, "RATE_LIMITED");
     if (isUnstorableText(error)) {
       // A NUL or an invalid byte sequence that no schema caught: the client's text, not our fault.

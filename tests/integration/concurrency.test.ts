@@ -4,7 +4,7 @@ import { companies, linkTokens, managementGrants } from "../../src/db/schema.ts"
 import { issueLinkToken } from "../../src/features/auth/link-tokens.ts";
 import { unlinkCompany } from "../../src/features/linked-companies/link-company.ts";
 import { createSession } from "../../src/features/auth/sessions.ts";
-import { sessionCookieName } from "../../src/http/middleware/session.ts";
+import { sessionCookieName } from "../../src/http/middleware/cookies.ts";
 import type { TestClient } from "../support/client.ts";
 import { createCompany, createCompanyWithUsers, createUser, FACTORY_PASSWORD, readUser, type SeedUser } from "../support/factories.ts";
 import { linksOf, NEW_PASSWORD, settleForgotPasswordJobs, submitNewPassword } from "../support/password-reset.ts";

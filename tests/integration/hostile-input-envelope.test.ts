@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BODY_LIMIT_BYTES } from "../../src/app.ts";
-import { sessionCookieName } from "../../src/http/middleware/session.ts";
+import { sessionCookieName } from "../../src/http/middleware/cookies.ts";
 import { createCompanyWithUsers, signIn, snapshotCompany, type SeedCompany } from "../support/factories.ts";
 import type { TestClient } from "../support/client.ts";
 import { startTestApp, TEST_PUBLIC_URL, type TestApp } from "../support/test-app.ts";
@@ -64,10 +64,10 @@ describe("the request envelope: oversized bodies, malformed cookies and CSRF tok
     for (const bad of sessionCookies) {
       const me = await admin.request("GET", "/api/v1/auth/me", undefined, { cookie: bad });
       expect(me.status, `GET /auth/me with ${JSON.stringify(bad.slice(0, 50))}`).toBe(401);
-      const write = await admin.request("POST", "/api/v1/users", { name: "Nope", email: "nope@example.test", role: "user" }, {
-        cookie: `${bad}; ${csrf}`,
-        "x-csrf-token": await admin.csrfToken(),
-      });
+      // The CSRF token is bound to the session cookie the request carries (decision 0017): this one's, so the session is what refuses.
+      const cookie = `${bad}; ${csrf}`;
+      const token = (await admin.request("GET", "/api/v1/csrf-token", undefined, { cookie })).body.token as string;
+      const write = await admin.request("POST", "/api/v1/users", { name: "Nope", email: "nope@example.test", role: "user" }, { cookie, "x-csrf-token": token });
       expect(write.status, `POST /users with ${JSON.stringify(bad.slice(0, 50))}`).toBe(401);
     }
   });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows } from "../../src/db/client.ts";
 import { companies } from "../../src/db/schema.ts";
 import { createSession } from "../../src/features/auth/sessions.ts";
-import { sessionCookieName } from "../../src/http/middleware/session.ts";
+import { sessionCookieName } from "../../src/http/middleware/cookies.ts";
 import { ROLES } from "../../src/features/access/roles.ts";
 import { createCompany, createCompanyWithUsers, createUser, FACTORY_PASSWORD, type SeedUser } from "../support/factories.ts";
 import { settleForgotPasswordJobs } from "../support/password-reset.ts";

@@ -7,12 +7,13 @@ export interface Reply<T = any> {
 }
 
 /**
- * A browser-like client over `app.inject`: keeps cookies, fetches a CSRF token before its first
- * write, and sends it the way the dashboard does.
+ * A browser-like client over `app.inject`: keeps cookies, fetches a CSRF token before a write
+ * whenever its cookies changed since the last one (the token is bound to the session and its
+ * secret, both replaced at sign-in and sign-out), and sends it the way the dashboard does.
  */
 export class TestClient {
   readonly cookies = new Map<string, string>();
-  #csrf: string | null = null;
+  #csrf: { token: string; cookies: string } | null = null;
   readonly #app: App;
   readonly #clientAddress: string;
 
@@ -33,11 +34,11 @@ export class TestClient {
   }
 
   async csrfToken(): Promise<string> {
-    if (!this.#csrf) {
+    if (this.#csrf?.cookies !== this.cookieHeader()) {
       const reply = await this.request("GET", "/api/v1/csrf-token");
-      this.#csrf = reply.body.token as string;
+      this.#csrf = { token: reply.body.token as string, cookies: this.cookieHeader() };
     }
-    return this.#csrf;
+    return this.#csrf.token;
   }
 
   get<T = any>(url: string, headers: Record<string, string> = {}) {

@@ -193,13 +193,14 @@ export interface ServiceReply<T = any> {
 
 /**
  * fetch with a cookie jar and the dashboard's CSRF handling: a token from GET /api/v1/csrf-token
- * (with its `latchkey_csrf` cookie) in the `x-csrf-token` header of every write.
+ * (with its `latchkey_csrf` cookie) in the `x-csrf-token` header of every write, fetched again
+ * whenever the cookies changed (the token is bound to the session and the secret).
  */
 export class ServiceClient {
   readonly baseUrl: string;
   readonly jar: CookieJar;
   readonly #clientAddress: string | undefined;
-  #csrf: string | null = null;
+  #csrf: { token: string; cookies: string } | null = null;
 
   constructor(baseUrl: string, jar: CookieJar, clientAddress?: string) {
     this.baseUrl = baseUrl;
@@ -215,12 +216,12 @@ export class ServiceClient {
   }
 
   async csrfToken(): Promise<string> {
-    if (!this.#csrf || !this.jar.cookies.has("latchkey_csrf")) {
+    if (this.#csrf?.cookies !== this.jar.header()) {
       const reply = await this.request("GET", "/api/v1/csrf-token");
       if (reply.status !== 200) throw new Error(`csrf-token answered ${reply.status}`);
-      this.#csrf = String(reply.body.token);
+      this.#csrf = { token: String(reply.body.token), cookies: this.jar.header() };
     }
-    return this.#csrf;
+    return this.#csrf.token;
   }
 
   get<T = any>(path: string, headers: Record<string, string> = {}) {

@@ -3,6 +3,8 @@ import type { Deps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import type { Actor } from "../../features/auth/actor.ts";
 import { findActorBySessionToken } from "../../features/auth/sessions.ts";
+import { cookieAttributes, sessionCookieName } from "./cookies.ts";
+import { CSRF_RENEW_HEADER, rotateCsrfSecret } from "./csrf.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -10,27 +12,24 @@ declare module "fastify" {
   }
 }
 
-export function sessionCookieName(publicUrl: string): string {
-  // The __Host- prefix pins the cookie to this exact origin; browsers accept it only over HTTPS.
-  return publicUrl.startsWith("https://") ? "__Host-latchkey_session" : "latchkey_session";
-}
-
-export function sessionCookieOptions(deps: Deps) {
-  return {
-    httpOnly: true,
-    sameSite: "lax" as const,
-    secure: deps.config.publicUrl.startsWith("https://"),
-    path: "/",
-    maxAge: Math.floor(deps.config.sessionTtlMs / 1000),
-  };
+/**
+ * The session cookie changed, so every CSRF token made before is void: a new secret too, and a
+ * header telling the dashboard to fetch a new token (it cannot see HttpOnly cookies change).
+ */
+function renewCsrf(deps: Deps, reply: FastifyReply): void {
+  rotateCsrfSecret(deps.config, reply);
+  reply.header(CSRF_RENEW_HEADER, "1");
 }
 
 export function setSessionCookie(deps: Deps, reply: FastifyReply, token: string): void {
-  reply.setCookie(sessionCookieName(deps.config.publicUrl), token, sessionCookieOptions(deps));
+  reply.setCookie(sessionCookieName(deps.config.publicUrl), token, { ...cookieAttributes(deps.config, "lax"), maxAge: Math.floor(deps.config.sessionTtlMs / 1000) });
+  renewCsrf(deps, reply);
 }
 
+/** Signs the browser out: the session cookie goes, cleared with the attributes it was set with. */
 export function clearSessionCookie(deps: Deps, reply: FastifyReply): void {
-  reply.clearCookie(sessionCookieName(deps.config.publicUrl), { path: "/" });
+  reply.clearCookie(sessionCookieName(deps.config.publicUrl), cookieAttributes(deps.config, "lax"));
+  renewCsrf(deps, reply);
 }
 
 /** Resolves the actor from the cookie, or throws UNAUTHENTICATED. Runs on every request: no cache. */

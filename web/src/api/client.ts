@@ -62,6 +62,8 @@ async function send<T>(method: string, path: string, body?: unknown, csrf?: stri
   } catch {
     throw new ApiError(0, "NETWORK", "Could not reach Latchkey. Check your connection and try again.");
   }
+  // The answer signed the browser in or out, which voids the token (it is bound to the session).
+  if (response.headers.has("x-csrf-renew")) csrfToken = null;
   const payload: unknown = await response.json().catch(() => null);
   if (response.ok) return payload as T;
   const error = (payload as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;

@@ -5,6 +5,9 @@ import { login } from "../../../features/auth/login.ts";
 import { revokeSession } from "../../../features/auth/sessions.ts";
 import { registerCompany } from "../../../features/companies/register-company.ts";
 import { recordAuditEvent } from "../../../features/audit/record-audit-event.ts";
+import { devMailboxEnabled } from "../../../features/dev-mailbox/dev-mailbox-enabled.ts";
+import { isLoopbackClient } from "../../loopback.ts";
+import { issueCsrfToken } from "../../middleware/csrf.ts";
 import { actorOf, clearSessionCookie, requireActor, setSessionCookie } from "../../middleware/session.ts";
 import { CompanyName, Email, Ok, Password, PersonName, errors } from "./schemas.ts";
 
@@ -17,14 +20,15 @@ const Me = z.object({
 
 export function authRoutes(deps: Deps): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get("/csrf-token", { schema: { tags: ["auth"], summary: "A CSRF token for the X-CSRF-Token header", response: { 200: z.object({ token: z.string() }) } } }, async (_request, reply) => ({
-      token: reply.generateCsrf(),
+    app.get("/csrf-token", { schema: { tags: ["auth"], summary: "A CSRF token for the X-CSRF-Token header", response: { 200: z.object({ token: z.string() }) } } }, async (request, reply) => ({
+      token: issueCsrfToken(deps.config, request, reply),
     }));
 
-    app.get("/config", { schema: { tags: ["auth"], summary: "What the sign-in pages need to know", response: { 200: z.object({ signup: z.boolean(), passwordMinLength: z.number(), devMailbox: z.boolean() }) } } }, async () => ({
+    app.get("/config", { schema: { tags: ["auth"], summary: "What the sign-in pages need to know", response: { 200: z.object({ signup: z.boolean(), passwordMinLength: z.number(), devMailbox: z.boolean() }) } } }, async (request) => ({
       signup: deps.config.signup,
       passwordMinLength: deps.config.passwordMinLength,
-      devMailbox: deps.config.env !== "production" && !deps.config.smtpUrl,
+      // Whether this client may read the development mailbox (dev-mailbox.routes.ts asks the same).
+      devMailbox: devMailboxEnabled(deps.config) && isLoopbackClient(request),
     }));
 
     app.post(

@@ -1,0 +1,20 @@
+import type { Config } from "../../config.ts";
+
+const overHttps = (config: Pick<Config, "publicUrl">) => config.publicUrl.startsWith("https://");
+
+// The __Host- prefix pins a cookie to this exact origin; browsers accept it only over HTTPS.
+export function sessionCookieName(publicUrl: string): string {
+  return publicUrl.startsWith("https://") ? "__Host-latchkey_session" : "latchkey_session";
+}
+
+export function csrfCookieName(publicUrl: string): string {
+  return publicUrl.startsWith("https://") ? "__Host-latchkey_csrf" : "latchkey_csrf";
+}
+
+/**
+ * What every cookie Latchkey sets carries, whether it sets or clears it: a browser ignores the
+ * clearing of a __Host- cookie sent without Secure, so a sign-out over HTTPS would leave it in place.
+ */
+export function cookieAttributes(config: Pick<Config, "publicUrl">, sameSite: "lax" | "strict") {
+  return { httpOnly: true, sameSite, secure: overHttps(config), path: "/" };
+}
