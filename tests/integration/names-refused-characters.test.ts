@@ -60,7 +60,6 @@ interface NameRoute {
   method: "POST" | "PATCH" | "PUT";
   path: string;
   field: string;
-  properties: string[];
   required: string[];
 }
 
@@ -75,7 +74,7 @@ const nameRoutes: NameRoute[] = Object.entries(doc.paths).flatMap(([path, operat
     const properties = Object.keys(schema?.properties ?? {});
     return properties
       .filter((p) => NAME_FIELD.test(p) && !NOT_STORED.has(p))
-      .map((field) => ({ method: method.toUpperCase() as NameRoute["method"], path, field, properties, required: schema?.required ?? [] }));
+      .map((field) => ({ method: method.toUpperCase() as NameRoute["method"], path, field, required: schema?.required ?? [] }));
   }),
 );
 const label = (r: NameRoute) => `${r.method} ${r.path} ${r.field}`;
@@ -118,9 +117,9 @@ function bodyFor(route: NameRoute, value: string): Record<string, unknown> {
 async function reach(route: NameRoute): Promise<{ client: TestClient; path: string }> {
   const world = await freshWorld();
   const client = route.path.includes("/auth/") ? t.client(`10.24.${sequence % 250}.${(sequence >> 8) % 250}`) : world.client;
-  const path = route.path.replace(/\{id\}/, () => {
-    if (route.path.startsWith("/api/v1/users/")) return world.target.id;
-    throw new Error(`${label(route)}: this test does not know which id to put in the path; teach reach`);
+  const path = route.path.replace(/\{([^}]+)\}/g, (_, parameter: string) => {
+    if (parameter === "id" && route.path.startsWith("/api/v1/users/")) return world.target.id;
+    throw new Error(`${label(route)}: this test does not know what to put in {${parameter}}; teach reach`);
   });
   return { client, path };
 }
