@@ -40,7 +40,7 @@ test("the parent's administrator links, creates and grants; a revoked grant send
     await expect(page.getByRole("row", { name: new RegExp(OSCORP.company) }).getByRole("button", { name: `Switch to ${OSCORP.company}` })).toBeVisible();
     const csvLink = page.getByRole("link", { name: "Download CSV" });
     const csv = await page.request.get((await csvLink.getAttribute("href")) ?? "");
-    expect((await csv.text()).split("\r\n")[0]).toBe("id,name,parent,created_at,users,last_login_at");
+    expect((await csv.text()).split("\r\n")[0]).toBe('"id","name","parent","created_at","users","last_login_at"');
 
     await page.getByRole("button", { name: "Create linked company" }).click();
     await expect(page.getByLabel("Company name", { exact: true }).last()).toBeFocused();

@@ -174,6 +174,9 @@ describe("operator CLI", () => {
     [["set-role", "--email", "bill@initech.test", "--role", "owner"], /^set-role: --role: must be one of administrator, manager, user, read_only$/],
     [["set-role", "bill@initech.test"], /^set-role: unexpected argument "bill@initech.test"/],
     [["restore-company", "--id", "42"], /^restore-company: --id: Not a valid id\.$/],
+    [["create-company", "--name", "Evil\u202Egnp.exe", "--admin-email", "x@y.test"], /^create-company: --name: .*not allowed in a name\.$/],
+    [["create-company", "--name", "X", "--admin-email", "x@y.test", "--admin-name", "Bob\u2028Eve"], /^create-company: --admin-name: .*not allowed in a name\.$/],
+    [["create-company", "--name", "X\u0085", "--admin-email", "x@y.test"], /^create-company: --name: .*not allowed in a name\.$/],
   ])("refuses %j with one line and exit code 1, changing nothing", async (argv, message) => {
     const before = await countCompanies();
     const run = await cli(t.deps, ...argv);

@@ -186,9 +186,10 @@ describe("managed companies page", () => {
     expect(csv.status).toBe(200);
     expect(String(csv.headers["content-type"])).toContain("text/csv");
     const lines = String(csv.body).trim().split("\r\n");
-    expect(lines[0]).toBe("id,name,parent,created_at,users,last_login_at");
+    // Every cell quoted (issue 14: formula injection).
+    expect(lines[0]).toBe('"id","name","parent","created_at","users","last_login_at"');
     expect(lines).toHaveLength(31);
-    expect(lines[1]).toContain(",Client 00,Big Agency,");
+    expect(lines[1]).toContain(',"Client 00","Big Agency",');
   });
 
   it("is refused to a company that is not a multi-company profile", async () => {
@@ -246,7 +247,7 @@ describe("audit log viewer", () => {
     expect(byActor.body.events.length).toBeGreaterThan(0);
     expect(byActor.body.events.every((e: { actor: { email: string } | null }) => e.actor?.email === w.member.email)).toBe(true);
     const csv = await w.adminBrowser.get("/api/v1/audit-events/export.csv?includeLinked=true");
-    expect(String(csv.body).split("\r\n")[0]).toContain("id,at,action,outcome,actor");
+    expect(String(csv.body).split("\r\n")[0]).toContain('"id","at","action","outcome","actor"');
   });
 
   it("is for administrators only, and another company's log is out of reach", async () => {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ROLES } from "../../../features/access/roles.ts";
-import { noControlChars } from "../../../features/control-characters.ts";
+import { fitForAName, noControlChars } from "../../../features/control-characters.ts";
 
 /**
  * Internationalised addresses (RFC 6531) are welcome: PRODUCT.md compares them after NFC, so
@@ -21,8 +21,10 @@ export const Email = z
 /** What a search box sends: PostgreSQL refuses a NUL in text, and no name or address holds a control character. */
 export const SearchText = z.string().max(200).refine(noControlChars, "Control characters are not allowed.");
 
-export const PersonName = z.string().trim().min(1, "Enter a name.").max(200).refine(noControlChars, "Control characters are not allowed.");
-export const CompanyName = z.string().trim().min(1, "Enter a company name.").max(200).refine(noControlChars, "Control characters are not allowed.");
+/** Checked before the trim, which would otherwise drop a line separator at either end and accept the rest. */
+const NAME_CHARACTERS = "Control characters, direction overrides and line separators are not allowed in a name.";
+export const PersonName = z.string().refine(fitForAName, NAME_CHARACTERS).trim().min(1, "Enter a name.").max(200);
+export const CompanyName = z.string().refine(fitForAName, NAME_CHARACTERS).trim().min(1, "Enter a company name.").max(200);
 /** Length rules are the password policy's; this only bounds the work a request can ask for. */
 export const Password = z.string().min(1, "Enter a password.").max(1024);
 export const Role = z.enum(ROLES);
