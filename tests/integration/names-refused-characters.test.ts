@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { queryRows } from "../../src/db/client.ts";
 import { createSession } from "../../src/features/auth/sessions.ts";
 import { markMultiCompany } from "../../src/features/linked-companies/link-company.ts";
-import { sessionCookieName } from "../../src/http/middleware/session.ts";
+import { sessionCookieName } from "../../src/http/middleware/cookies.ts";
 import type { TestClient } from "../support/client.ts";
 import { createCompany, createUser } from "../support/factories.ts";
 import { startTestApp, TEST_PUBLIC_URL } from "../support/test-app.ts";
