@@ -239,3 +239,23 @@ export const rateLimits = pgTable("rate_limits", {
   windowStart: ts("window_start").notNull(),
   count: integer("count").notNull(),
 });
+
+/**
+ * Every change of a user's address (decision 0021): "password changed" also goes to the addresses
+ * the account had in the last 24 hours, so a takeover by changing the address and back is not silent.
+ * Pruned after 30 days by housekeeping; the audit log keeps the history.
+ */
+export const emailChanges = pgTable(
+  "email_changes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    previousEmail: text("previous_email").notNull(),
+    newEmail: text("new_email").notNull(),
+    changedAt: ts("changed_at").notNull(),
+    changedByUserId: uuid("changed_by_user_id").references(() => users.id),
+  },
+  (t) => [index("email_changes_user_changed_idx").on(t.userId, t.changedAt)],
+);

@@ -2,7 +2,7 @@ import { inArray } from "drizzle-orm";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/run-cli.ts";
-import { rateLimits, sessions } from "../../src/db/schema.ts";
+import { emailChanges, rateLimits, sessions } from "../../src/db/schema.ts";
 import { startHousekeeping } from "../../src/features/housekeeping/housekeeping.ts";
 import { RETENTION } from "../../src/features/housekeeping/prune-expired.ts";
 import { createCompanyWithUsers, FACTORY_PASSWORD } from "../support/factories.ts";
@@ -61,6 +61,21 @@ describe("housekeeping: expired rate-limit windows and dead sessions are pruned"
     expect(out.join("\n")).toMatch(/Deleted [1-9]\d* expired rate-limit windows and [1-9]\d* dead sessions\./);
     expect(await keysLeft()).toEqual(["cli:day-old", "cli:fresh"]);
     expect(await sessionsLeft()).toEqual(["cli:expired-yesterday", "cli:live", "cli:revoked-yesterday"]);
+  });
+
+  it("`latchkey prune` deletes address changes older than 30 days and keeps younger ones, which count for former addresses (decision 0021)", async () => {
+    const { users: members } = await createCompanyWithUsers(t.deps);
+    const change = (tag: string, changedAt: Date) => ({ userId: members.user.id, previousEmail: `${tag}@before.test`, newEmail: `${tag}@after.test`, changedAt });
+    await t.deps.db.insert(emailChanges).values([
+      change("old", ago(RETENTION.emailChangeMs + HOUR)),
+      change("month", ago(RETENTION.emailChangeMs - HOUR)),
+      change("fresh", ago(HOUR)),
+    ]);
+    const out: string[] = [];
+    expect(await runCli(["prune"], { deps: t.deps, io: { out: (line) => out.push(line), err: (line) => out.push(line) } })).toBe(0);
+    expect(out.join("\n")).toContain("Deleted 1 email address changes older than 30 days.");
+    const left = await t.deps.db.select({ previousEmail: emailChanges.previousEmail }).from(emailChanges).where(inArray(emailChanges.userId, [members.user.id]));
+    expect(left.map((row) => row.previousEmail).sort()).toEqual(["fresh@before.test", "month@before.test"]);
   });
 
   it("`latchkey prune` with an unknown option says so, exits 1 and deletes nothing", async () => {

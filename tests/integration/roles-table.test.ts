@@ -128,7 +128,13 @@ const TASKS: Task[] = [
     cells: byActorTarget,
     expected: onManagedTarget,
     act: (w) => w.client.patch(`/api/v1/users/${w.target.id}`, { email: `moved.${w.target.id.slice(0, 8)}@changed.test` }),
-    verify: async (w) => expect((await readUser(t.deps, w.target.id)).email).toBe(`moved.${w.target.id.slice(0, 8)}@changed.test`),
+    verify: async (w) => {
+      expect((await readUser(t.deps, w.target.id)).email).toBe(`moved.${w.target.id.slice(0, 8)}@changed.test`);
+      // The old address is told of the change (decision 0021).
+      const notices = await t.deps.db.select().from(emails).where(and(eq(emails.userId, w.target.id), eq(emails.kind, "email_changed")));
+      expect(notices.map((n) => n.toAddress)).toEqual([w.target.email]);
+    },
+    emails: 1,
   },
   {
     name: (c) => `${c.actor} changes the role of ${a(target(c))} to ${role(c)}`,

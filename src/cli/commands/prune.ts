@@ -5,11 +5,12 @@ const hours = (ms: number) => Math.round(ms / 3_600_000);
 
 export const pruneCommand: CliCommand = {
   name: "prune",
-  summary: "delete expired rate-limit windows and long-dead sessions now",
+  summary: "delete expired rate-limit windows, long-dead sessions and old address changes now",
   help: `Usage: latchkey prune
 
 Deletes rate-limit windows that ended more than ${hours(RETENTION.rateLimitWindowMs)} hours ago and sessions
-that expired or were revoked more than ${hours(RETENTION.deadSessionMs) / 24} days ago. A running server does
+that expired or were revoked more than ${hours(RETENTION.deadSessionMs) / 24} days ago, and the record of
+email address changes made more than ${hours(RETENTION.emailChangeMs) / 24} days ago. A running server does
 this by itself every hour; the command is for a database whose server is stopped,
 or to see what a pass removes.`,
   prepare(argv) {
@@ -17,6 +18,7 @@ or to see what a pass removes.`,
     return async (deps, io) => {
       const pruned = await pruneExpired(deps);
       io.out(`Deleted ${pruned.rateLimits} expired rate-limit windows and ${pruned.sessions} dead sessions.`);
+      io.out(`Deleted ${pruned.emailChanges} email address changes older than ${hours(RETENTION.emailChangeMs) / 24} days.`);
     };
   },
 };

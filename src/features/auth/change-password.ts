@@ -1,14 +1,12 @@
 import { eq } from "drizzle-orm";
 import type { Deps } from "../../deps.ts";
 import { users } from "../../db/schema.ts";
-import { enqueueEmail } from "../../email/outbox.ts";
-import { linkUrl } from "../../email/links.ts";
-import { passwordChangedEmail } from "../../email/templates/password-changed.ts";
 import { AppError } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import type { Actor } from "./actor.ts";
 import { revokeLiveLinks } from "./link-tokens.ts";
 import { checkPasswordPolicy, hashPassword, verifyPassword } from "./passwords.ts";
+import { sendPasswordChangedEmails } from "./send-password-changed-emails.ts";
 import { createSession, revokeSessionsOfUser } from "./sessions.ts";
 
 export interface ChangePasswordInput {
@@ -40,8 +38,7 @@ export async function changePassword(deps: Pick<Deps, "db" | "clock" | "config" 
       clientAddress: actor.clientAddress,
       userAgent: input.userAgent,
     });
-    const content = passwordChangedEmail({ recipientName: actor.name, changedAt: now, how: "change", loginUrl: linkUrl(deps.config.publicUrl, "/login") });
-    await enqueueEmail(tx, deps.jobs, { kind: "password_changed", to: actor.email, userId: actor.userId, ...content }, now);
+    await sendPasswordChangedEmails(tx, deps, { id: actor.userId, name: actor.name, email: actor.email }, { how: "change", at: now });
     await recordAuditEvent(tx, { action: "password.changed", actor, targetUserId: actor.userId, targetCompanyId: actor.companyId, at: now });
     return { sessionToken: session.token };
   });

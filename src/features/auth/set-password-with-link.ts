@@ -1,9 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Deps } from "../../deps.ts";
 import { users } from "../../db/schema.ts";
-import { enqueueEmail } from "../../email/outbox.ts";
-import { linkUrl } from "../../email/links.ts";
-import { passwordChangedEmail } from "../../email/templates/password-changed.ts";
 import { AppError } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import { checkLink } from "./check-link.ts";
@@ -11,6 +8,7 @@ import { consumeLinkToken, inspectLinkToken, revokeLiveLinks } from "./link-toke
 import { enforceRateLimits } from "./password-reset/rate-limited.ts";
 import { RESET_LIMITS, resetRateKeys } from "./password-reset/reset-limits.ts";
 import { checkPasswordPolicy, hashPassword } from "./passwords.ts";
+import { sendPasswordChangedEmails } from "./send-password-changed-emails.ts";
 import { revokeSessionsOfUser } from "./sessions.ts";
 
 export interface SetPasswordWithLinkInput {
@@ -62,9 +60,7 @@ export async function setPasswordWithLink(deps: Pick<Deps, "db" | "clock" | "con
     if (!user) return null;
     await revokeSessionsOfUser(tx, user.id, now);
     await revokeLiveLinks(tx, user.id, "password_changed", now);
-    const how = consumed.purpose === "invite" ? "invitation" : "reset";
-    const content = passwordChangedEmail({ recipientName: user.name, changedAt: now, how, loginUrl: linkUrl(deps.config.publicUrl, "/login") });
-    await enqueueEmail(tx, deps.jobs, { kind: "password_changed", to: user.email, userId: user.id, ...content }, now);
+    await sendPasswordChangedEmails(tx, deps, user, { how: consumed.purpose === "invite" ? "invitation" : "reset", at: now });
     await recordAuditEvent(tx, {
       action: consumed.purpose === "invite" ? "user.invitation_accepted" : "password_reset.completed",
       actorUserId: user.id,

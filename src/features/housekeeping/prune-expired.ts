@@ -10,10 +10,13 @@ const DAY = 24 * HOUR;
  * window has passed (the longest is a day), so a row is gone an hour after the longest could end.
  * Sessions that expired or were revoked stay a week: long enough to answer "was I signed in from
  * there?" from the rows, short enough that old cookies' digests do not pile up (decision 0011).
+ * An address change counts for 24 hours (former addresses hear of a password change); its row stays
+ * 30 days for whoever looks into a takeover, and the audit log keeps both addresses after that (decision 0021).
  */
 export const RETENTION = {
   rateLimitWindowMs: 25 * HOUR,
   deadSessionMs: 7 * DAY,
+  emailChangeMs: 30 * DAY,
 };
 
 /** Deletes in batches so one pass never holds many row locks or one long transaction. */
@@ -22,6 +25,7 @@ const BATCH = 5_000;
 export interface PruneResult {
   rateLimits: number;
   sessions: number;
+  emailChanges: number;
 }
 
 async function deleteInBatches(db: Executor, statement: () => ReturnType<typeof sql>): Promise<number> {
@@ -34,11 +38,12 @@ async function deleteInBatches(db: Executor, statement: () => ReturnType<typeof 
   }
 }
 
-/** Removes expired rate-limit windows and long-dead sessions. Safe to run on several instances at once. */
+/** Removes expired rate-limit windows, long-dead sessions and old address changes. Safe to run on several instances at once. */
 export async function pruneExpired(deps: Pick<Deps, "db" | "clock">): Promise<PruneResult> {
   const now = deps.clock.now().getTime();
   const windowsBefore = new Date(now - RETENTION.rateLimitWindowMs);
   const sessionsBefore = new Date(now - RETENTION.deadSessionMs);
+  const emailChangesBefore = new Date(now - RETENTION.emailChangeMs);
   // `skip locked`: a row another instance is deleting, or a login is counting, is left for later.
   const rateLimits = await deleteInBatches(deps.db, () => sql`
     with gone as (
@@ -55,5 +60,12 @@ export async function pruneExpired(deps: Pick<Deps, "db" | "clock">): Promise<Pr
       ) returning 1
     )
     select count(*)::int as n from gone`);
-  return { rateLimits, sessions };
+  const emailChanges = await deleteInBatches(deps.db, () => sql`
+    with gone as (
+      delete from email_changes where id in (
+        select id from email_changes where changed_at < ${emailChangesBefore} limit ${BATCH} for update skip locked
+      ) returning 1
+    )
+    select count(*)::int as n from gone`);
+  return { rateLimits, sessions, emailChanges };
 }

@@ -5,7 +5,7 @@ import { assertMayChangeRole } from "../access/authorize.ts";
 import type { Role } from "../access/roles.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import type { Actor } from "../auth/actor.ts";
-import { dropGrantsIfRoleCannotHold } from "../grants/drop-grants-of-member.ts";
+import { withdrawAuthorityAfterRoleChange } from "../grants/drop-grants-of-member.ts";
 import { requireUserInScope } from "./users.queries.ts";
 
 /**
@@ -19,7 +19,7 @@ export async function changeUserRole(deps: Pick<Deps, "db" | "clock">, actor: Ac
     assertMayChangeRole({ id: actor.userId, role: actor.role }, user, role);
     if (user.role === role) return user;
     await tx.update(users).set({ role, updatedAt: now }).where(eq(users.id, user.id));
-    const grantsDropped = await dropGrantsIfRoleCannotHold(tx, user, role, now);
+    const grantsDropped = await withdrawAuthorityAfterRoleChange(tx, user, role, { actor, now });
     await recordAuditEvent(tx, {
       action: "user.role_changed",
       actor,

@@ -7,6 +7,7 @@ import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import type { Actor } from "../auth/actor.ts";
 import { revokeLiveLinks } from "../auth/link-tokens.ts";
 import { revokeSessionsOfUser } from "../auth/sessions.ts";
+import { dropGrantsOfMember } from "../grants/drop-grants-of-member.ts";
 import { revokeLinksOfLostAuthority } from "../grants/revoke-links-of-lost-authority.ts";
 import { requireUserInScope } from "./users.queries.ts";
 
@@ -25,12 +26,14 @@ export async function deactivateUser(deps: Pick<Deps, "db" | "clock">, actor: Ac
     const linksRevoked = await revokeLiveLinks(tx, user.id, "deactivated", now);
     // A deactivated team member's authority over linked companies ends, and so do the links it sent.
     await revokeLinksOfLostAuthority(tx, { parentCompanyId: user.companyId, memberId: user.id, reason: "authority_lost", now });
+    // Their grants go too, so a restore does not silently bring the access back (decision 0022).
+    const grantsDropped = await dropGrantsOfMember(tx, user, { actor, reason: "deactivated", now });
     await recordAuditEvent(tx, {
       action: "user.deactivated",
       actor,
       targetUserId: user.id,
       targetCompanyId: user.companyId,
-      details: { linksRevoked },
+      details: { linksRevoked, ...(grantsDropped ? { grantsDropped } : {}) },
       at: now,
     });
     return { ...user, status: "deactivated" as const, deactivatedAt: now };

@@ -2,3 +2,22 @@
 export function normalizeEmail(email: string): string {
   return email.normalize("NFC").trim().toLowerCase();
 }
+
+const HIDDEN = "•••";
+
+/**
+ * An address as a notice may show it to a former owner of the account: enough for its owner to
+ * recognise ("a•••@e•••.com"), too little for anyone else to write to. Only the first character of
+ * the mailbox and of the domain and the top-level domain survive; the dots always number three, so
+ * not even the lengths leak.
+ */
+export function maskEmailAddress(email: string): string {
+  const at = email.lastIndexOf("@");
+  if (at < 0) return HIDDEN;
+  const first = (part: string) => Array.from(part)[0] ?? "";
+  const local = email.slice(0, at);
+  const domain = email.slice(at + 1);
+  const dot = domain.lastIndexOf(".");
+  const topLevel = dot > 0 ? domain.slice(dot) : "";
+  return `${first(local)}${HIDDEN}@${first(domain)}${HIDDEN}${topLevel}`;
+}

@@ -10,7 +10,8 @@ import { requireUserInScope } from "./users.queries.ts";
 /**
  * Brings a deactivated user back without their old password: whoever knew it while the account
  * was off (a former colleague, a leak) cannot use it. The user signs in again only after setting
- * a new password through a reset (decision 0005). Sends nothing by itself.
+ * a new password through a reset (decision 0005). Sends nothing by itself. Management grants,
+ * dropped by the deactivation, stay gone: an administrator gives them again (decision 0022).
  */
 export async function restoreUser(deps: Pick<Deps, "db" | "clock">, actor: Actor, userId: string) {
   const now = deps.clock.now();

@@ -4,7 +4,7 @@ import { companies, users } from "../../db/schema.ts";
 import { AppError } from "../../errors.ts";
 import type { Role } from "../access/roles.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import { dropGrantsIfRoleCannotHold } from "../grants/drop-grants-of-member.ts";
+import { withdrawAuthorityAfterRoleChange } from "../grants/drop-grants-of-member.ts";
 import { normalizeEmail } from "./email-address.ts";
 
 export interface SetRoleAsOperatorInput {
@@ -20,7 +20,7 @@ export async function setRoleAsOperator(deps: Pick<Deps, "db" | "clock">, input:
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [user] = await tx
-      .select({ id: users.id, email: users.email, role: users.role, status: users.status, companyId: users.companyId, companyName: companies.name })
+      .select({ id: users.id, name: users.name, email: users.email, role: users.role, status: users.status, companyId: users.companyId, companyName: companies.name })
       .from(users)
       .innerJoin(companies, eq(companies.id, users.companyId))
       .where(eq(users.emailNormalized, normalizeEmail(input.email)))
@@ -40,7 +40,7 @@ export async function setRoleAsOperator(deps: Pick<Deps, "db" | "clock">, input:
     }
 
     await tx.update(users).set({ role: input.role, updatedAt: now }).where(eq(users.id, user.id));
-    const grantsDropped = await dropGrantsIfRoleCannotHold(tx, user, input.role, now);
+    const grantsDropped = await withdrawAuthorityAfterRoleChange(tx, user, input.role, { actor: null, now });
     await recordAuditEvent(tx, {
       action: "user.role_changed",
       actorUserId: null,

@@ -2,12 +2,15 @@ import { eq } from "drizzle-orm";
 import type { Deps } from "../../deps.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
 import { users } from "../../db/schema.ts";
+import { enqueueEmail } from "../../email/outbox.ts";
+import { emailChangedEmail } from "../../email/templates/email-changed.ts";
 import { AppError } from "../../errors.ts";
 import { assertMayManageUser } from "../access/authorize.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import type { Actor } from "../auth/actor.ts";
 import { revokeLiveLinks } from "../auth/link-tokens.ts";
-import { normalizeEmail } from "./email-address.ts";
+import { maskEmailAddress, normalizeEmail } from "./email-address.ts";
+import { recordEmailChange } from "./email-changes.ts";
 import { nameSortKey } from "./user-name.ts";
 import { requireUserInScope } from "./users.queries.ts";
 
@@ -19,9 +22,10 @@ export interface UpdateUserInput {
 /**
  * Changes another user's name or email. A new address kills every outstanding link, which was
  * sent to the old one; sessions survive, because the person and their password are unchanged
- * (decision 0005).
+ * (decision 0005). It takes effect at once, but never silently: the old address is told, and hears
+ * of any password change for 24 hours (decision 0021).
  */
-export async function updateUser(deps: Pick<Deps, "db" | "clock">, actor: Actor, userId: string, input: UpdateUserInput) {
+export async function updateUser(deps: Pick<Deps, "db" | "clock" | "jobs">, actor: Actor, userId: string, input: UpdateUserInput) {
   const now = deps.clock.now();
   try {
     return await deps.db.transaction(async (tx) => {
@@ -34,13 +38,26 @@ export async function updateUser(deps: Pick<Deps, "db" | "clock">, actor: Actor,
       if (Object.keys(changes).length === 0) return user;
 
       await tx.update(users).set({ ...changes, updatedAt: now }).where(eq(users.id, user.id));
-      if (newAddress) await revokeLiveLinks(tx, user.id, "email_changed", now);
+      if (newAddress && input.email !== undefined) {
+        await revokeLiveLinks(tx, user.id, "email_changed", now);
+        await recordEmailChange(tx, { userId: user.id, previousEmail: user.email, newEmail: input.email, changedByUserId: actor.userId, at: now });
+        const notice = emailChangedEmail({
+          recipientName: user.name,
+          companyName: user.companyName,
+          // A team member of the parent company is named with their company: the user may not know them.
+          changedBy: { name: actor.name, fromCompany: actor.companyId === user.companyId ? null : actor.companyName },
+          changedAt: now,
+          newAddressMasked: maskEmailAddress(input.email),
+        });
+        await enqueueEmail(tx, deps.jobs, { kind: "email_changed", to: user.email, userId: user.id, ...notice }, now);
+      }
+      const emailChange = "email" in changes ? { previousEmail: user.email, newEmail: input.email } : {};
       await recordAuditEvent(tx, {
         action: "user.updated",
         actor,
         targetUserId: user.id,
         targetCompanyId: user.companyId,
-        details: { changed: ["name", "email"].filter((field) => field in changes), ...(newAddress ? { linksRevoked: true } : {}) },
+        details: { changed: ["name", "email"].filter((field) => field in changes), ...emailChange, ...(newAddress ? { linksRevoked: true } : {}) },
         at: now,
       });
       return requireUserInScope(tx, actor, user.id);

@@ -85,7 +85,9 @@ export function describeDetails(event: AuditEvent): string | null {
   const d = event.details;
   const parts: string[] = [];
   if (event.action === "user.role_changed" && d.from && d.to) parts.push(`${roleName(d.from)} → ${roleName(d.to)}`);
+  if (event.action === "user.updated" && text(d.previousEmail) && text(d.newEmail)) parts.push(`email ${text(d.previousEmail)} → ${text(d.newEmail)}`);
   if ((event.action === "grant.given" || event.action === "grant.revoked") && text(d.companyName)) parts.push(`for ${text(d.companyName)}`);
+  if (event.action === "grant.revoked" && text(d.reason)) parts.push(d.reason === "deactivated" ? "member deactivated" : "member's role lowered");
   if (event.action === "link.rejected" && text(d.reason)) parts.push(`link ${text(d.reason)}`);
   if (event.action === "rate_limit.hit" && text(d.flow)) parts.push(String(d.flow).replace(/_/g, " "));
   const via = text(d.via);
