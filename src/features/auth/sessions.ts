@@ -1,6 +1,7 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { preparedStatement, type Executor } from "../../db/client.ts";
 import { sessions } from "../../db/schema.ts";
+import { linkedCompanyRule } from "../access/linked-company-access.ts";
 import type { Role } from "../access/roles.ts";
 import type { Actor } from "./actor.ts";
 import { digestToken, newSecretToken } from "./tokens.ts";
@@ -42,25 +43,26 @@ interface SessionRow {
   role: Role;
   company_id: string;
   company_name: string;
-  acting_company_id: string;
+  acting_company_id: string | null;
   acting_company_name: string | null;
   grant_id: string | null;
 }
 
 /**
  * One query decides whether a cookie still means an active user in a live company, and whether
- * they may still act in the company they switched into (grant, link, role). Nothing is cached,
- * so a revoked grant or a deactivation refuses the very next request. Every signed-in request
- * runs it: it is built once and prepared once per connection.
+ * they may still act in the company they switched into — by the linked-company rule of access/,
+ * applied to the member as this row reads them. Nothing is cached, so a revoked grant or a
+ * deactivation refuses the very next request. Every signed-in request runs it: it is built once
+ * and prepared once per connection.
  */
 const actorBySession = preparedStatement<SessionRow, { tokenHash: string; now: Date }>("actor_by_session", sql`
     select s.id as session_id, u.id as user_id, u.name, u.email, u.role, u.company_id, c.name as company_name,
-           s.acting_company_id, ac.name as acting_company_name, g.id as grant_id
+           ac.id as acting_company_id, ac.name as acting_company_name, g.id as grant_id
     from sessions s
     join users u on u.id = s.user_id and u.status = 'active'
     join companies c on c.id = u.company_id and c.deleted_at is null
-    left join companies ac on ac.id = s.acting_company_id and ac.deleted_at is null
-      and ac.parent_id = u.company_id and c.is_multi_company
+    left join companies ac on ac.id = s.acting_company_id and ac.id <> u.company_id
+      and ${linkedCompanyRule(sql`ac`, { userId: sql`u.id`, companyId: sql`u.company_id`, role: sql`u.role` })}
     left join management_grants g on g.company_id = ac.id and g.team_member_id = u.id
     where s.token_hash = ${sql.placeholder("tokenHash")} and s.revoked_at is null and s.expires_at > ${sql.placeholder("now")}
     limit 1`);
@@ -68,14 +70,8 @@ const actorBySession = preparedStatement<SessionRow, { tokenHash: string; now: D
 export async function findActorBySessionToken(db: Executor, token: string, now: Date, clientAddress: string): Promise<Actor | null> {
   const [row] = await actorBySession(db, { tokenHash: digestToken(token), now });
   if (!row) return null;
-  const inOwnCompany = row.acting_company_id === row.company_id;
-  // The parent's administrator manages every linked company; a manager needs an explicit grant (decision 0008).
-  const mayActInLinked =
-    !inOwnCompany && row.acting_company_name !== null && (row.role === "administrator" || (row.role === "manager" && row.grant_id !== null));
-  // Lost the right to be in the linked company: fall back to the user's own company.
-  const acting = inOwnCompany || mayActInLinked
-    ? { id: row.acting_company_id, name: row.acting_company_name ?? row.company_name }
-    : { id: row.company_id, name: row.company_name };
+  // No linked company the member may still act in (never switched, or the right is gone): their own.
+  const linked = row.acting_company_id !== null && row.acting_company_name !== null ? { id: row.acting_company_id, name: row.acting_company_name } : null;
   return {
     sessionId: row.session_id,
     userId: row.user_id,
@@ -84,10 +80,10 @@ export async function findActorBySessionToken(db: Executor, token: string, now: 
     role: row.role,
     companyId: row.company_id,
     companyName: row.company_name,
-    actingCompanyId: acting.id,
-    actingCompanyName: inOwnCompany ? row.company_name : acting.name,
-    grantId: mayActInLinked ? row.grant_id : null,
-    implicitAccess: mayActInLinked && row.grant_id === null,
+    actingCompanyId: linked?.id ?? row.company_id,
+    actingCompanyName: linked?.name ?? row.company_name,
+    grantId: linked ? row.grant_id : null,
+    implicitAccess: linked !== null && row.grant_id === null,
     clientAddress,
   };
 }
