@@ -5,6 +5,25 @@ import { enqueueEmail } from "../../email/outbox.ts";
 import { invitationEmail } from "../../email/templates/invitation.ts";
 import type { Actor } from "../auth/actor.ts";
 import { issueLinkToken } from "../auth/link-tokens.ts";
+import { actingCompanyOf } from "../companies/company-scope.ts";
+import { hitRateLimits, rateLimited, type RateRule } from "../rate-limit.ts";
+import { normalizeEmail } from "./email-address.ts";
+
+const HOUR = 3_600_000;
+
+/**
+ * Every invitation — a new user's or a resent one — counts on all three (decision 0020). An
+ * invitation carries names the actor typed, from the operator's mail domain: no actor, company or
+ * address may turn it into a spam relay. Wide enough for an honest bulk onboarding.
+ */
+export const INVITATION_LIMITS = {
+  /** Per signed-in user sending them, whichever company they act in. */
+  perActor: { limit: 100, windowMs: HOUR } satisfies RateRule,
+  /** Per acting company, whoever sends them. */
+  perCompany: { limit: 300, windowMs: HOUR } satisfies RateRule,
+  /** Per recipient address (normalised), whichever user holds it now: "it went to spam, send it again", no flood. */
+  perRecipient: { limit: 5, windowMs: HOUR } satisfies RateRule,
+};
 
 export interface Invitee {
   id: string;
@@ -16,9 +35,22 @@ export interface Invitee {
 
 /**
  * Issues an invitation link (superseding any older link of the user) and queues its email, in
- * the caller's transaction: the email exists only if the action behind it commits.
+ * the caller's transaction: the email exists only if the action behind it commits. Over a limit it
+ * throws 429 with the time to retry; the caller's transaction then rolls back — the hit, and the
+ * user a creation was adding, with it — so only invitations sent count and a refusal leaves nothing.
  */
 export async function sendInvitation(tx: Executor, deps: Pick<Deps, "config" | "jobs">, actor: Actor, invitee: Invitee, now: Date) {
+  const hits = await hitRateLimits(
+    tx,
+    [
+      { key: `invitation:actor:${actor.userId}`, rule: INVITATION_LIMITS.perActor },
+      { key: `invitation:company:${actingCompanyOf(actor)}`, rule: INVITATION_LIMITS.perCompany },
+      { key: `invitation:recipient:${normalizeEmail(invitee.email)}`, rule: INVITATION_LIMITS.perRecipient },
+    ],
+    now,
+  );
+  const refused = hits.filter((hit) => !hit.allowed);
+  if (refused.length > 0) throw rateLimited(refused, now);
   const link = await issueLinkToken(tx, {
     userId: invitee.id,
     purpose: "invite",
