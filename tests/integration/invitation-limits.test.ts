@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows } from "../../src/db/client.ts";
 import { companies, emails, linkTokens, users } from "../../src/db/schema.ts";
 import { REGISTRATION_LIMIT } from "../../src/features/companies/register-company.ts";
+import { markMultiCompany } from "../../src/features/linked-companies/link-company.ts";
 import { INVITATION_LIMITS } from "../../src/features/users/send-invitation.ts";
 import type { Reply, TestClient } from "../support/client.ts";
-import { createCompanyWithUsers, signIn } from "../support/factories.ts";
+import { createCompanyWithUsers, createUser, signIn } from "../support/factories.ts";
 import { settleOutbox } from "../support/password-reset.ts";
 import { startTestApp, type TestApp } from "../support/test-app.ts";
 
@@ -205,6 +206,24 @@ describe("invitations are limited per recipient address, per actor and per compa
 
     t.clock.advance(HOUR);
     expect((await manager.post("/api/v1/users", { name: "Next Hour", email: `busy.${n}.next@busy.test`, role: "user" })).status).toBe(201);
+    await settleOutbox(t);
+  });
+
+  it("counts a linked company's invited administrator like any invitation: past the actor's limit, 429 and no company, no user, no email", async () => {
+    n += 1;
+    const { company, users: members } = await createCompanyWithUsers(t.deps, { name: `Agency ${n}` });
+    await markMultiCompany(t.deps.db, { companyId: company.id, allowance: 5, now: t.clock.now() });
+    const admin = await signIn(t, members.administrator, `10.44.${n}.1`);
+    // As though this administrator had already sent the hour's invitations.
+    await t.deps.db.execute(sql`insert into rate_limits (key, window_start, count) values (${`invitation:actor:${members.administrator.id}`}, ${t.clock.now()}, ${INVITATION_LIMITS.perActor.limit})`);
+    const before = { ...(await snapshot()), companies: (await t.deps.db.select({ n: count() }).from(companies))[0]?.n };
+    expectLimited(await admin.post("/api/v1/managed-companies", { name: `Client Of Agency ${n}`, adminName: "Cleo Client", adminEmail: `cleo${n}@client.test` }), HOUR / 1000);
+    expect({ ...(await snapshot()), companies: (await t.deps.db.select({ n: count() }).from(companies))[0]?.n }).toEqual(before);
+    expect(await holdersOf(`cleo${n}@client.test`)).toEqual([]);
+
+    // Another administrator of the agency still may.
+    const colleague = await signIn(t, await createUser(t.deps, company, { role: "administrator" }), `10.44.${n}.2`);
+    expect((await colleague.post("/api/v1/managed-companies", { name: `Client Of Agency ${n}`, adminName: "Cleo Client", adminEmail: `cleo${n}@client.test` })).status).toBe(201);
     await settleOutbox(t);
   });
 });

@@ -34,23 +34,32 @@ export interface Invitee {
 }
 
 /**
+ * Counts one invitation on all three limits, in the caller's transaction, and throws 429 with the
+ * time to retry when any is over. Every invitation a user sends goes through here: this file's
+ * sendInvitation, and a linked company's first administrator (create-company-with-admin.ts).
+ */
+export async function countInvitation(tx: Executor, invitation: { actorUserId: string; companyId: string; recipientEmail: string }, now: Date): Promise<void> {
+  const hits = await hitRateLimits(
+    tx,
+    [
+      { key: `invitation:actor:${invitation.actorUserId}`, rule: INVITATION_LIMITS.perActor },
+      { key: `invitation:company:${invitation.companyId}`, rule: INVITATION_LIMITS.perCompany },
+      { key: `invitation:recipient:${normalizeEmail(invitation.recipientEmail)}`, rule: INVITATION_LIMITS.perRecipient },
+    ],
+    now,
+  );
+  const refused = hits.filter((hit) => !hit.allowed);
+  if (refused.length > 0) throw rateLimited(refused, now);
+}
+
+/**
  * Issues an invitation link (superseding any older link of the user) and queues its email, in
  * the caller's transaction: the email exists only if the action behind it commits. Over a limit it
  * throws 429 with the time to retry; the caller's transaction then rolls back — the hit, and the
  * user a creation was adding, with it — so only invitations sent count and a refusal leaves nothing.
  */
 export async function sendInvitation(tx: Executor, deps: Pick<Deps, "config" | "jobs">, actor: Actor, invitee: Invitee, now: Date) {
-  const hits = await hitRateLimits(
-    tx,
-    [
-      { key: `invitation:actor:${actor.userId}`, rule: INVITATION_LIMITS.perActor },
-      { key: `invitation:company:${actingCompanyOf(actor)}`, rule: INVITATION_LIMITS.perCompany },
-      { key: `invitation:recipient:${normalizeEmail(invitee.email)}`, rule: INVITATION_LIMITS.perRecipient },
-    ],
-    now,
-  );
-  const refused = hits.filter((hit) => !hit.allowed);
-  if (refused.length > 0) throw rateLimited(refused, now);
+  await countInvitation(tx, { actorUserId: actor.userId, companyId: actingCompanyOf(actor), recipientEmail: invitee.email }, now);
   const link = await issueLinkToken(tx, {
     userId: invitee.id,
     purpose: "invite",
