@@ -1,5 +1,6 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { queryRows, type Executor } from "../db/client.ts";
+import { AppError } from "../errors.ts";
 
 export interface RateRule {
   limit: number;
@@ -9,6 +10,8 @@ export interface RateRule {
 export interface RateHit {
   allowed: boolean;
   count: number;
+  /** When the window ends and the count starts again. */
+  resetAt: Date;
 }
 
 /** Counts one hit on a fixed window stored in PostgreSQL, so every instance shares the count. */
@@ -16,6 +19,20 @@ export async function hitRateLimit(db: Executor, key: string, rule: RateRule, no
   const [hit] = await hitRateLimits(db, [{ key, rule }], now);
   if (!hit) throw new Error("the rate-limit statement returned no row");
   return hit;
+}
+
+const floorOf = (rule: RateRule, now: Date) => new Date(now.getTime() - rule.windowMs);
+
+/** The upsert's conflict branch: a window that has ended starts again at one. */
+const countOrRestart = (floor: SQL, now: Date) => sql`
+    on conflict (key) do update set
+      count = case when r.window_start <= ${floor} then 1 else r.count + 1 end,
+      window_start = case when r.window_start <= ${floor} then ${now} else r.window_start end`;
+
+/** A hit from a rate_limits row's count and window start (for statements that count limits themselves). */
+export function rateHitOf(rule: RateRule, row: { count: number; window_start: Date | string }): RateHit {
+  const count = Number(row.count);
+  return { allowed: count <= rule.limit, count, resetAt: new Date(new Date(row.window_start).getTime() + rule.windowMs) };
 }
 
 /**
@@ -26,21 +43,78 @@ export async function hitRateLimit(db: Executor, key: string, rule: RateRule, no
 export async function hitRateLimits(db: Executor, hits: { key: string; rule: RateRule }[], now: Date): Promise<RateHit[]> {
   if (new Set(hits.map((hit) => hit.key)).size !== hits.length) throw new Error("a rate-limit key is counted twice in one statement");
   const floor = sql`(case r.key ${sql.join(
-    hits.map(({ key, rule }) => sql`when ${key} then ${new Date(now.getTime() - rule.windowMs)}::timestamptz`),
+    hits.map(({ key, rule }) => sql`when ${key} then ${floorOf(rule, now)}::timestamptz`),
     sql` `,
   )} end)`;
-  const rows = await queryRows<{ key: string; count: number }>(db, sql`
+  const rows = await queryRows<{ key: string; count: number; window_start: Date | string }>(db, sql`
     insert into rate_limits as r (key, window_start, count) values ${sql.join(
       hits.map(({ key }) => sql`(${key}, ${now}, 1)`),
       sql`, `,
     )}
-    on conflict (key) do update set
-      count = case when r.window_start <= ${floor} then 1 else r.count + 1 end,
-      window_start = case when r.window_start <= ${floor} then ${now} else r.window_start end
-    returning key, count`);
-  const counts = new Map(rows.map((row) => [row.key, Number(row.count)]));
-  return hits.map(({ key, rule }) => {
-    const count = counts.get(key) ?? 1;
-    return { allowed: count <= rule.limit, count };
+    ${countOrRestart(floor, now)}
+    returning key, count, window_start`);
+  const byKey = new Map(rows.map((row) => [row.key, row]));
+  return hits.map(({ key, rule }) => rateHitOf(rule, byKey.get(key) ?? { count: 1, window_start: now }));
+}
+
+/**
+ * Counts one hit on each limit in turn, in one statement: a key is counted (and its row written)
+ * only while every key before it is within its limit, so a client already over its own limit
+ * cannot add a row per new name it types (issue 14, item 8). A key left uncounted answers null.
+ * Rows are taken in the order given.
+ */
+export async function hitRateLimitsInTurn(db: Executor, hits: { key: string; rule: RateRule }[], now: Date): Promise<(RateHit | null)[]> {
+  if (new Set(hits.map((hit) => hit.key)).size !== hits.length) throw new Error("a rate-limit key is counted twice in one statement");
+  const parts = hits.map(({ key, rule }, i) => {
+    const previous = hits[i - 1];
+    const source = previous ? sql`select ${key}, ${now}::timestamptz, 1 from ${sql.raw(`h${i - 1}`)} where count <= ${previous.rule.limit}` : sql`values (${key}, ${now}::timestamptz, 1)`;
+    return sql`${sql.raw(`h${i}`)} as (
+      insert into rate_limits as r (key, window_start, count) ${source}
+      ${countOrRestart(sql`${floorOf(rule, now)}::timestamptz`, now)}
+      returning count, window_start
+    )`;
   });
+  const rows = await queryRows<Record<string, number | Date | string | null>>(db, sql`
+    with ${sql.join(parts, sql`, `)}
+    select ${sql.join(
+      hits.map((_, i) => sql.raw(`(select count from h${i}) as c${i}, (select window_start from h${i}) as w${i}`)),
+      sql`, `,
+    )}`);
+  const row = rows[0];
+  if (!row) throw new Error("the rate-limit statement returned no row");
+  return hits.map(({ rule }, i) => {
+    const count = row[`c${i}`];
+    const windowStart = row[`w${i}`];
+    return count === null || count === undefined || windowStart === null || windowStart === undefined ? null : rateHitOf(rule, { count: Number(count), window_start: windowStart as Date | string });
+  });
+}
+
+/**
+ * The hit that crossed the limit: the first refusal of its window. Only it is audited; the
+ * refusals after it are told by the count the rate_limits row keeps (decision 0021).
+ */
+export function crossedLimit(hit: RateHit | null | undefined, rule: RateRule): boolean {
+  return hit?.count === rule.limit + 1;
+}
+
+/** Whole seconds until every refused window has ended (at least one). */
+export function secondsUntil(resetAts: Date[], now: Date): number {
+  const latest = Math.max(...resetAts.map((at) => at.getTime()));
+  return Math.max(1, Math.ceil((latest - now.getTime()) / 1000));
+}
+
+function inWords(seconds: number): string {
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? "" : "s"}`;
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 120) return `${minutes} minute${minutes === 1 ? "" : "s"}`;
+  return `${Math.ceil(minutes / 60)} hours`;
+}
+
+/**
+ * 429 RATE_LIMITED saying when to try again: the message in words, details.retryAfterSeconds for
+ * programs (the error handler turns it into a Retry-After header).
+ */
+export function rateLimited(refused: RateHit[], now: Date): AppError {
+  const retryAfterSeconds = secondsUntil(refused.map((hit) => hit.resetAt), now);
+  return new AppError("RATE_LIMITED", `Too many attempts. Try again in ${inWords(retryAfterSeconds)}.`, { retryAfterSeconds });
 }

@@ -3,7 +3,7 @@ import type { Deps } from "../../deps.ts";
 import { preparedStatement } from "../../db/client.ts";
 import { AppError } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import type { RateRule } from "../rate-limit.ts";
+import { crossedLimit, rateHitOf, rateLimited, type RateHit, type RateRule } from "../rate-limit.ts";
 import { normalizeEmail } from "../users/email-address.ts";
 import { dummyVerify, verifyPassword } from "./passwords.ts";
 import { digestToken, newSecretToken } from "./tokens.ts";
@@ -25,8 +25,11 @@ export interface LoginInput {
 }
 
 interface Attempt {
-  account_count: number;
+  /** null when the client was over its daily limit, so the account+client row was left alone. */
+  account_count: number | null;
+  account_window_start: Date | string | null;
   client_count: number;
+  client_window_start: Date | string;
   id: string | null;
   company_id: string | null;
   password_hash: string | null;
@@ -37,18 +40,30 @@ const param = (name: string) => sql.placeholder(name);
 /**
  * Counts the attempt on both limits before the password is checked (checking first and counting
  * after a failure let twenty parallel guesses all pass a limit of ten; a success gives its count
- * back), and finds the account — one round trip. Rows lock in one order, account key first.
+ * back), and finds the account — one round trip. The client's daily row first; the account+client
+ * row is counted (or created) only while the client is within its daily limit, so a client over it
+ * cannot add a row per email it types (decision 0021). Rows lock in that order, client key first.
  */
-const countAttempt = preparedStatement<Attempt, { accountKey: string; clientKey: string; now: Date; accountFloor: Date; clientFloor: Date; email: string }>("login_attempt", sql`
-    with hits as (
-      insert into rate_limits as r (key, window_start, count) values (${param("accountKey")}, ${param("now")}, 1), (${param("clientKey")}, ${param("now")}, 1)
+const countAttempt = preparedStatement<Attempt, { accountKey: string; clientKey: string; now: Date; accountFloor: Date; clientFloor: Date; clientLimit: number; email: string }>("login_attempt", sql`
+    with client_hit as (
+      insert into rate_limits as r (key, window_start, count) values (${param("clientKey")}, ${param("now")}, 1)
       on conflict (key) do update set
-        count = case when r.window_start <= (case when r.key = ${param("accountKey")} then ${param("accountFloor")}::timestamptz else ${param("clientFloor")}::timestamptz end) then 1 else r.count + 1 end,
-        window_start = case when r.window_start <= (case when r.key = ${param("accountKey")} then ${param("accountFloor")}::timestamptz else ${param("clientFloor")}::timestamptz end) then ${param("now")} else r.window_start end
-      returning key, count
+        count = case when r.window_start <= ${param("clientFloor")}::timestamptz then 1 else r.count + 1 end,
+        window_start = case when r.window_start <= ${param("clientFloor")}::timestamptz then ${param("now")} else r.window_start end
+      returning count, window_start
+    ),
+    account_hit as (
+      insert into rate_limits as r (key, window_start, count)
+      select ${param("accountKey")}, ${param("now")}::timestamptz, 1 from client_hit where client_hit.count <= ${param("clientLimit")}::int
+      on conflict (key) do update set
+        count = case when r.window_start <= ${param("accountFloor")}::timestamptz then 1 else r.count + 1 end,
+        window_start = case when r.window_start <= ${param("accountFloor")}::timestamptz then ${param("now")} else r.window_start end
+      returning count, window_start
     )
-    select (select count from hits where key = ${param("accountKey")})::int as account_count,
-           (select count from hits where key = ${param("clientKey")})::int as client_count,
+    select (select count from account_hit)::int as account_count,
+           (select window_start from account_hit) as account_window_start,
+           (select count from client_hit)::int as client_count,
+           (select window_start from client_hit) as client_window_start,
            u.id, u.company_id, u.password_hash
     from (select 1) as one
     left join lateral (
@@ -64,14 +79,14 @@ const countAttempt = preparedStatement<Attempt, { accountKey: string; clientKey:
  * give back the client's count, note the login (in user_logins, never a new version of the user's
  * row; on the company at most once a minute, so a sign-in storm in one company does not queue on
  * its row — decision 0015), open the session (only its digest is stored) and audit it. The
- * rate-limit rows are locked first, in countAttempt's order (account, then client): two WITH parts
+ * rate-limit rows are locked first, in countAttempt's order (client, then account): two WITH parts
  * each locking one row ran in PostgreSQL's own order and deadlocked with countAttempt under
  * concurrent logins. PostgreSQL runs every data-modifying WITH part exactly once.
  */
 const recordSuccess = preparedStatement<never, { accountKey: string; clientKey: string; now: Date; companyLoginFloor: Date; userId: string; companyId: string; clientAddress: string; tokenHash: string; expiresAt: Date; userAgent: string | null }>("login_succeeded", sql`
     with locked as materialized (
            select key from rate_limits where key in (${param("accountKey")}, ${param("clientKey")})
-           order by key = ${param("accountKey")} desc
+           order by key = ${param("clientKey")} desc
            for update
          ),
          settled as (
@@ -112,12 +127,19 @@ export async function login(deps: Pick<Deps, "db" | "clock" | "config">, input: 
     now,
     accountFloor: new Date(now.getTime() - LOGIN_LIMITS.accountClient.windowMs),
     clientFloor: new Date(now.getTime() - LOGIN_LIMITS.clientDaily.windowMs),
+    clientLimit: LOGIN_LIMITS.clientDaily.limit,
     email,
   });
   if (!attempt) throw new Error("the login statement returned no row");
-  if (attempt.account_count > LOGIN_LIMITS.accountClient.limit || attempt.client_count > LOGIN_LIMITS.clientDaily.limit) {
-    await recordAuditEvent(deps.db, { action: "rate_limit.hit", outcome: "refused", clientAddress: input.clientAddress, details: { flow: "login" }, at: now });
-    throw new AppError("RATE_LIMITED");
+  const client = rateHitOf(LOGIN_LIMITS.clientDaily, { count: attempt.client_count, window_start: attempt.client_window_start });
+  const account = attempt.account_count === null || attempt.account_window_start === null ? null : rateHitOf(LOGIN_LIMITS.accountClient, { count: attempt.account_count, window_start: attempt.account_window_start });
+  const refused = [client, account].filter((hit): hit is RateHit => hit !== null && !hit.allowed);
+  if (refused.length > 0) {
+    // Only the attempt that crosses a limit is audited: the rows keep the count of those after it.
+    if (crossedLimit(client, LOGIN_LIMITS.clientDaily) || crossedLimit(account, LOGIN_LIMITS.accountClient)) {
+      await recordAuditEvent(deps.db, { action: "rate_limit.hit", outcome: "refused", clientAddress: input.clientAddress, details: { flow: "login" }, at: now });
+    }
+    throw rateLimited(refused, now);
   }
 
   // Unknown, deactivated and password-less accounts cost one argon2 verification too, so timing tells nothing.

@@ -8,6 +8,7 @@ import { AppError } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import { issueLinkToken } from "../auth/link-tokens.ts";
 import { normalizeEmail } from "../users/email-address.ts";
+import { countInvitation } from "../users/send-invitation.ts";
 import { nameSortKey } from "../users/user-name.ts";
 
 export interface CreateCompanyWithAdminInput {
@@ -48,6 +49,8 @@ export async function createCompanyWithAdmin(deps: Pick<Deps, "db" | "clock" | "
         })
         .returning({ id: users.id, email: users.email, name: users.name });
       if (!user) throw new Error("user insert returned nothing");
+      // A user's invitation counts on the invitation limits like any other (decision 0020); the operator's does not.
+      if (input.invitedBy) await countInvitation(tx, { actorUserId: input.invitedBy.userId, companyId: input.invitedBy.companyId, recipientEmail: user.email }, now);
       const link = await issueLinkToken(tx, { userId: user.id, purpose: "invite", ttlMs: deps.config.inviteLinkTtlMs, now });
       const url = linkUrl(deps.config.publicUrl, "/set-password", link.token);
       const content = invitationEmail({ recipientName: user.name, companyName: company.name, inviterName: input.invitedBy?.name ?? null, link: url, expiresAt: link.expiresAt });

@@ -3,10 +3,19 @@ import { isUniqueViolation } from "../../db/errors.ts";
 import { companies, userLogins, users } from "../../db/schema.ts";
 import { AppError, assertThat } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
+import { enforceRateLimits } from "../auth/password-reset/rate-limited.ts";
 import { checkPasswordPolicy, hashPassword } from "../auth/passwords.ts";
 import { createSession } from "../auth/sessions.ts";
 import { normalizeEmail } from "../users/email-address.ts";
 import { nameSortKey } from "../users/user-name.ts";
+import type { RateRule } from "../rate-limit.ts";
+
+/**
+ * Registrations per client address (decision 0020): a company and an administrator are rows nobody
+ * cleans up, and each registration costs an argon2 hash. Ten leaves room for a person's retries and
+ * for the end-to-end suite, which registers seven companies from one address on one server.
+ */
+export const REGISTRATION_LIMIT: RateRule = { limit: 10, windowMs: 3_600_000 };
 
 export interface RegisterCompanyInput {
   companyName: string;
@@ -21,8 +30,11 @@ export interface RegisterCompanyInput {
 export async function registerCompany(deps: Pick<Deps, "db" | "clock" | "config">, input: RegisterCompanyInput) {
   assertThat(deps.config.signup, "SIGNUP_DISABLED");
   checkPasswordPolicy(input.password, { minLength: deps.config.passwordMinLength, email: input.email, companyName: input.companyName });
-  const passwordHash = await hashPassword(input.password);
   const now = deps.clock.now();
+  // Counted before the hash and whatever the outcome: "email taken" answers count too, so the
+  // form cannot be used to test addresses, or to burn CPU, without limit.
+  await enforceRateLimits(deps.db, [{ key: `register:client:${input.clientAddress}`, rule: REGISTRATION_LIMIT, name: "client" }], { clientAddress: input.clientAddress, flow: "register" }, now);
+  const passwordHash = await hashPassword(input.password);
   try {
     return await deps.db.transaction(async (tx) => {
       const [company] = await tx.insert(companies).values({ name: input.companyName, contactEmail: input.email, lastLoginAt: now, createdAt: now, updatedAt: now }).returning();

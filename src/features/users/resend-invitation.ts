@@ -1,14 +1,10 @@
 import type { Deps } from "../../deps.ts";
-import { AppError, assertThat } from "../../errors.ts";
+import { assertThat } from "../../errors.ts";
 import { assertMayTriggerReset } from "../access/authorize.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import type { Actor } from "../auth/actor.ts";
-import { hitRateLimit, type RateRule } from "../rate-limit.ts";
 import { sendInvitation } from "./send-invitation.ts";
 import { requireUserInScope } from "./users.queries.ts";
-
-/** Enough for "it went to spam, send it again"; not enough to flood someone's mailbox. */
-export const INVITATION_LIMIT: RateRule = { limit: 5, windowMs: 3_600_000 };
 
 /**
  * A fresh invitation for a user who has never chosen a password; the new link supersedes the old.
@@ -22,9 +18,7 @@ export async function resendInvitation(deps: Pick<Deps, "db" | "clock" | "config
     assertMayTriggerReset({ id: actor.userId, role: actor.role }, user);
     assertThat(user.status === "active", "USER_DEACTIVATED");
     assertThat(!user.hasPassword && user.passwordChangedAt === null, "INVITATION_NOT_NEEDED");
-    // Counted in the transaction: a refused request rolls its hit back, so only sent invitations count.
-    const { allowed } = await hitRateLimit(tx, `invitation:target:${user.id}`, INVITATION_LIMIT, now);
-    if (!allowed) throw new AppError("RATE_LIMITED");
+    // sendInvitation counts it on the invitation limits (per actor, company and recipient address).
     const sent = await sendInvitation(tx, deps, actor, user, now);
     await recordAuditEvent(tx, {
       action: "user.invitation_sent",

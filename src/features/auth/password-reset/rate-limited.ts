@@ -1,7 +1,6 @@
 import type { Executor } from "../../../db/client.ts";
-import { AppError } from "../../../errors.ts";
 import { recordAuditEvent, type AuditEventInput } from "../../audit/record-audit-event.ts";
-import { hitRateLimits, type RateRule } from "../../rate-limit.ts";
+import { crossedLimit, hitRateLimits, rateLimited, type RateRule } from "../../rate-limit.ts";
 
 export interface LimitCheck {
   key: string;
@@ -11,8 +10,11 @@ export interface LimitCheck {
 }
 
 /**
- * Counts one hit on each limit, in one statement; when any is over, records "rate_limit.hit" and refuses with 429.
- * Runs outside the action's transaction, so the hit and its audit row stay even though the action does not happen.
+ * Counts one hit on each limit, in one statement; when any is over, refuses with 429 and the time
+ * to retry. The hit that crosses a limit records "rate_limit.hit"; the refusals after it in the same
+ * window write nothing more (the rate_limits row keeps their count), so a flood of refused requests
+ * cannot grow the audit log (decision 0021). Runs outside the action's transaction, so the hit and
+ * its audit row stay even though the action does not happen.
  */
 export async function enforceRateLimits(
   db: Executor,
@@ -21,9 +23,14 @@ export async function enforceRateLimits(
   now: Date,
 ): Promise<void> {
   const hits = await hitRateLimits(db, checks, now);
-  const exceeded = checks.filter((_, i) => !hits[i]?.allowed).map((check) => check.name);
-  if (exceeded.length === 0) return;
-  const { flow, ...who } = audit;
-  await recordAuditEvent(db, { action: "rate_limit.hit", outcome: "refused", ...who, details: { flow, limits: exceeded }, at: now });
-  throw new AppError("RATE_LIMITED");
+  const refused = checks.flatMap((check, i) => {
+    const hit = hits[i];
+    return hit && !hit.allowed ? [{ check, hit }] : [];
+  });
+  if (refused.length === 0) return;
+  if (refused.some(({ check, hit }) => crossedLimit(hit, check.rule))) {
+    const { flow, ...who } = audit;
+    await recordAuditEvent(db, { action: "rate_limit.hit", outcome: "refused", ...who, details: { flow, limits: refused.map(({ check }) => check.name) }, at: now });
+  }
+  throw rateLimited(refused.map(({ hit }) => hit), now);
 }

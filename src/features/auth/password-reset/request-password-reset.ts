@@ -1,6 +1,6 @@
 import type { Deps } from "../../../deps.ts";
 import { recordAuditEvent } from "../../audit/record-audit-event.ts";
-import { hitRateLimits } from "../../rate-limit.ts";
+import { crossedLimit, hitRateLimitsInTurn } from "../../rate-limit.ts";
 import { normalizeEmail } from "../../users/email-address.ts";
 import { FORGOT_PASSWORD_QUEUE, type ForgotPasswordJob } from "./forgot-password-queue.ts";
 import { RESET_LIMITS, resetRateKeys } from "./reset-limits.ts";
@@ -12,7 +12,7 @@ export interface RequestPasswordResetInput {
 
 /**
  * "Forgot password" (PRODUCT.md 5.3). The request does the same work whatever was typed: one
- * statement counts both rate limits, then one queues the job (or, when limited, writes an audit
+ * statement counts both rate limits, then one queues the job (or, when limited, may write an audit
  * row). It never reads the users table, so neither its answer nor its timing can tell whether an
  * account exists; the job looks the address up and sends the email (decision 0007). No
  * transaction: a count without its job (the insert failed) only counts one request too many, as
@@ -21,7 +21,9 @@ export interface RequestPasswordResetInput {
 export async function requestPasswordReset(deps: Pick<Deps, "db" | "clock" | "jobs">, input: RequestPasswordResetInput): Promise<void> {
   const now = deps.clock.now();
   const email = normalizeEmail(input.email);
-  const [client, account] = await hitRateLimits(
+  // The client first, and the typed address only while the client is within its limit: a client
+  // over its limit cannot add a rate_limits row per new address it types (decision 0021).
+  const [client, account] = await hitRateLimitsInTurn(
     deps.db,
     [
       { key: resetRateKeys.forgotClient(input.clientAddress), rule: RESET_LIMITS.forgotPerClient },
@@ -34,7 +36,9 @@ export async function requestPasswordReset(deps: Pick<Deps, "db" | "clock" | "jo
     await deps.jobs.send(deps.db, FORGOT_PASSWORD_QUEUE, job);
     return;
   }
-  // Limited: the same answer, and silently nothing sent.
-  const limits = [...(client?.allowed ? [] : ["client"]), ...(account?.allowed ? [] : ["account"])];
+  // Limited: the same answer, and silently nothing sent. Only the hit that crosses a limit is
+  // audited, so a flood of refused requests writes one row per window, not one per request.
+  if (!crossedLimit(client, RESET_LIMITS.forgotPerClient) && !crossedLimit(account, RESET_LIMITS.forgotPerAccount)) return;
+  const limits = [...(client?.allowed ? [] : ["client"]), ...(account && !account.allowed ? ["account"] : [])];
   await recordAuditEvent(deps.db, { action: "rate_limit.hit", outcome: "refused", clientAddress: input.clientAddress, details: { flow: "forgot_password", limits }, at: now });
 }

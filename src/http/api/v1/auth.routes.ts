@@ -33,7 +33,7 @@ export function authRoutes(deps: Deps): FastifyPluginAsyncZod {
 
     app.post(
       "/auth/register",
-      { schema: { tags: ["auth"], summary: "Register a company and its administrator", body: RegisterBody, response: { 201: Ok, ...errors(400, 403, 409, 422) } } },
+      { schema: { tags: ["auth"], summary: "Register a company and its administrator", body: RegisterBody, response: { 201: Ok, ...errors(400, 403, 409, 422, 429) } } },
       async (request, reply) => {
         const result = await registerCompany(deps, { ...request.body, clientAddress: request.ip, userAgent: request.headers["user-agent"] });
         setSessionCookie(deps, reply, result.sessionToken);

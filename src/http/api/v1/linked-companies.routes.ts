@@ -95,7 +95,7 @@ export function linkedCompanyRoutes(deps: Deps): FastifyPluginAsyncZod {
           tags: ["linked companies"],
           summary: "Create a linked company within your allowance; its administrator is invited by email",
           body: CreateLinkedBody,
-          response: { 201: z.object({ company: z.object({ id: z.string(), name: z.string() }) }), ...errors(400, 401, 403, 409) },
+          response: { 201: z.object({ company: z.object({ id: z.string(), name: z.string() }) }), ...errors(400, 401, 403, 409, 429) },
         },
       },
       async (request, reply) => {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Deps } from "../../../deps.ts";
-import { checkLink } from "../../../features/auth/check-link.ts";
+import { inspectLink } from "../../../features/auth/inspect-link.ts";
 import { setPasswordWithLink } from "../../../features/auth/set-password-with-link.ts";
 import { Ok, Password, errors } from "./schemas.ts";
 
@@ -18,9 +18,9 @@ export function linkRoutes(deps: Deps): FastifyPluginAsyncZod {
   return async (app) => {
     app.post(
       "/links/inspect",
-      { schema: { tags: ["links"], summary: "What an emailed link is and whether it still works (consumes nothing)", body: InspectLinkBody, response: { 200: LinkInfo, ...errors(400) } } },
+      { schema: { tags: ["links"], summary: "What an emailed link is and whether it still works (consumes nothing)", body: InspectLinkBody, response: { 200: LinkInfo, ...errors(400, 429) } } },
       async (request) => {
-        const link = await checkLink(deps.db, { token: request.body.token, clientAddress: request.ip, step: "open", now: deps.clock.now() });
+        const link = await inspectLink(deps, { token: request.body.token, clientAddress: request.ip });
         if (link.ok) {
           return { valid: true as const, purpose: link.purpose, name: link.name, email: link.email, expiresAt: link.expiresAt.toISOString() };
         }

@@ -105,7 +105,7 @@ export function userRoutes(deps: Deps): FastifyPluginAsyncZod {
 
     app.post(
       "/users",
-      { schema: { tags, summary: "Create a user and email them an invitation", body: CreateUserBody, response: { 201: OneUser, ...errors(400, 401, 403, 409) } } },
+      { schema: { tags, summary: "Create a user and email them an invitation", body: CreateUserBody, response: { 201: OneUser, ...errors(400, 401, 403, 409, 429) } } },
       async (request, reply) => {
         const user = await createUser(deps, actorOf(request), request.body);
         return reply.code(201).send(detailJson(user));

@@ -1,0 +1,21 @@
+import type { Deps } from "../../deps.ts";
+import { checkLink } from "./check-link.ts";
+import type { InspectedLink } from "./link-tokens.ts";
+import { enforceRateLimits } from "./password-reset/rate-limited.ts";
+import { RESET_LIMITS, resetRateKeys } from "./password-reset/reset-limits.ts";
+
+/**
+ * The page behind an emailed link asks what the link is (consuming nothing). Anyone may ask, and
+ * each rejected link is an audit row, so asking is limited per client address like submitting:
+ * past the limit the answer is 429 and no link is looked up (decision 0021).
+ */
+export async function inspectLink(deps: Pick<Deps, "db" | "clock">, input: { token: string; clientAddress: string }): Promise<InspectedLink> {
+  const now = deps.clock.now();
+  await enforceRateLimits(
+    deps.db,
+    [{ key: resetRateKeys.inspectClient(input.clientAddress), rule: RESET_LIMITS.inspectPerClient, name: "client" }],
+    { clientAddress: input.clientAddress, flow: "link_inspect" },
+    now,
+  );
+  return checkLink(deps.db, { token: input.token, clientAddress: input.clientAddress, step: "open", now });
+}
