@@ -91,7 +91,7 @@ export async function hitRateLimitsInTurn(db: Executor, hits: { key: string; rul
 
 /**
  * The hit that crossed the limit: the first refusal of its window. Only it is audited; the
- * refusals after it are told by the count the rate_limits row keeps (decision 0021).
+ * refusals after it are told by the count the rate_limits row keeps (decision 0026).
  */
 export function crossedLimit(hit: RateHit | null | undefined, rule: RateRule): boolean {
   return hit?.count === rule.limit + 1;

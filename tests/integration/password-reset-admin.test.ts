@@ -172,7 +172,7 @@ describe("an administrator or manager triggers a password reset for another user
     }
     expect(await countEmails(t.deps)).toBe(emailsBefore);
     expect(await linksOf(t, target.id)).toHaveLength(5);
-    // Only the refusal that crossed the limit is audited (decision 0021); the rate_limits row counts the rest.
+    // Only the refusal that crossed the limit is audited (decision 0026); the rate_limits row counts the rest.
     const hits = (await auditRowsOf(t, "rate_limit.hit")).filter((row) => row.targetUserId === target.id);
     expect(hits).toHaveLength(1);
     expect(hits[0]).toMatchObject({ outcome: "refused", actorUserId: users.administrator.id, actorCompanyId: company.id, targetCompanyId: company.id });

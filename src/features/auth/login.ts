@@ -42,7 +42,7 @@ const param = (name: string) => sql.placeholder(name);
  * after a failure let twenty parallel guesses all pass a limit of ten; a success gives its count
  * back), and finds the account — one round trip. The client's daily row first; the account+client
  * row is counted (or created) only while the client is within its daily limit, so a client over it
- * cannot add a row per email it types (decision 0021). Rows lock in that order, client key first.
+ * cannot add a row per email it types (decision 0026). Rows lock in that order, client key first.
  */
 const countAttempt = preparedStatement<Attempt, { accountKey: string; clientKey: string; now: Date; accountFloor: Date; clientFloor: Date; clientLimit: number; email: string }>("login_attempt", sql`
     with client_hit as (

@@ -13,7 +13,7 @@ export interface LimitCheck {
  * Counts one hit on each limit, in one statement; when any is over, refuses with 429 and the time
  * to retry. The hit that crosses a limit records "rate_limit.hit"; the refusals after it in the same
  * window write nothing more (the rate_limits row keeps their count), so a flood of refused requests
- * cannot grow the audit log (decision 0021). Runs outside the action's transaction, so the hit and
+ * cannot grow the audit log (decision 0026). Runs outside the action's transaction, so the hit and
  * its audit row stay even though the action does not happen.
  */
 export async function enforceRateLimits(

@@ -22,7 +22,7 @@ export async function requestPasswordReset(deps: Pick<Deps, "db" | "clock" | "jo
   const now = deps.clock.now();
   const email = normalizeEmail(input.email);
   // The client first, and the typed address only while the client is within its limit: a client
-  // over its limit cannot add a rate_limits row per new address it types (decision 0021).
+  // over its limit cannot add a rate_limits row per new address it types (decision 0026).
   const [client, account] = await hitRateLimitsInTurn(
     deps.db,
     [

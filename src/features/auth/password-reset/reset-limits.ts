@@ -20,7 +20,7 @@ export const RESET_LIMITS = {
   ownPerUser: { limit: 5, windowMs: HOUR } satisfies RateRule,
   /** Submissions of a new password with a link, per client address (each valid one costs an argon2 hash). */
   submitPerClient: { limit: 30, windowMs: 15 * 60_000 } satisfies RateRule,
-  /** Looks at a link, per client address: each rejected one is an audit row (decision 0021). A person and their mail scanner stay far below. */
+  /** Looks at a link, per client address: each rejected one is an audit row (decision 0026). A person and their mail scanner stay far below. */
   inspectPerClient: { limit: 60, windowMs: 15 * 60_000 } satisfies RateRule,
 };
 
