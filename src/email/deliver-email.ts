@@ -1,7 +1,7 @@
 import { and, eq, notInArray, sql } from "drizzle-orm";
 import type { Deps } from "../deps.ts";
 import { emails, linkTokens } from "../db/schema.ts";
-import { linkState, type LinkRow } from "../features/auth/link-tokens.ts";
+import { linkState, type LinkRow } from "../db/link-state.ts";
 import { MailDeliveryError } from "./transport.ts";
 
 export type DeliveryOutcome =

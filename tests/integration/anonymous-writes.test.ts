@@ -6,7 +6,7 @@ import { auditEvents } from "../../src/db/schema.ts";
 import { issueLinkToken } from "../../src/features/auth/link-tokens.ts";
 import { LOGIN_LIMITS } from "../../src/features/auth/login.ts";
 import { RESET_LIMITS } from "../../src/features/auth/password-reset/reset-limits.ts";
-import { normalizeEmail } from "../../src/features/users/email-address.ts";
+import { normalizeEmail } from "../../src/features/email-address.ts";
 import type { Reply } from "../support/client.ts";
 import { createCompanyWithUsers, FACTORY_PASSWORD } from "../support/factories.ts";
 import { settleForgotPasswordJobs } from "../support/password-reset.ts";

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, emailChanges, emails } from "../../src/db/schema.ts";
 import { formatExpiry } from "../../src/email/templates/layout.ts";
-import { normalizeEmail } from "../../src/features/users/email-address.ts";
+import { normalizeEmail } from "../../src/features/email-address.ts";
 import type { TestClient } from "../support/client.ts";
 import { createCompany, createUser, FACTORY_PASSWORD, signIn, type SeedCompany, type SeedUser } from "../support/factories.ts";
 import { linkedCompanyWithGrantedManager, NEW_PASSWORD, nextResetEmail, settleOutbox, submitNewPassword } from "../support/password-reset.ts";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql, type SQLWrapper } from "drizzle-orm";
 import { queryRows } from "../../src/db/client.ts";
-import type { ScopeActor } from "../../src/features/companies/company-scope.ts";
+import type { ScopeActor } from "../../src/features/access/company-scope.ts";
 import { countUsers, selectUserPage, type UserFilter } from "../../src/features/users/users.queries.ts";
 import type { TestClient } from "../support/client.ts";
 import { createCompany, createUser, signIn, type SeedCompany } from "../support/factories.ts";

@@ -3,7 +3,7 @@ import { companies, emails, linkTokens, sessions, users } from "../../src/db/sch
 import type { Deps } from "../../src/deps.ts";
 import { ROLES, type Role } from "../../src/features/access/roles.ts";
 import { hashPassword } from "../../src/features/auth/passwords.ts";
-import { normalizeEmail } from "../../src/features/users/email-address.ts";
+import { normalizeEmail } from "../../src/features/email-address.ts";
 import type { TestClient } from "./client.ts";
 import { TEST_PUBLIC_URL, type TestApp } from "./test-app.ts";
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { maskEmailAddress } from "../../src/features/users/email-address.ts";
+import { maskEmailAddress } from "../../src/features/email-address.ts";
 
 describe("masking an address for its former owner (decision 0021)", () => {
   it("keeps the first character of the mailbox and of the domain, and the top-level domain", () => {

@@ -3,7 +3,7 @@ import { queryRows, type Executor } from "../../db/client.ts";
 import { likePrefix } from "../../db/like-prefix.ts";
 import { AppError } from "../../errors.ts";
 import { assertCan } from "../access/authorize.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../access/actor.ts";
 import { toCsv } from "../csv.ts";
 
 export interface AuditFilters {

@@ -1,6 +1,6 @@
 import type { Executor } from "../../db/client.ts";
 import { auditEvents } from "../../db/schema.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../access/actor.ts";
 
 export const AUDIT_ACTIONS = [
   "login.succeeded",

@@ -3,7 +3,7 @@ import type { Deps } from "../../deps.ts";
 import { users } from "../../db/schema.ts";
 import { AppError } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import type { Actor } from "./actor.ts";
+import type { Actor } from "../access/actor.ts";
 import { revokeLiveLinks } from "./link-tokens.ts";
 import { checkPasswordPolicy, hashPassword, verifyPassword } from "./passwords.ts";
 import { sendPasswordChangedEmails } from "./send-password-changed-emails.ts";

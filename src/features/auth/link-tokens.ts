@@ -2,13 +2,13 @@ import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.ts";
 import { companies, linkTokens, users } from "../../db/schema.ts";
 import { digestToken, newSecretToken } from "./tokens.ts";
+import { linkState, type LinkState } from "../../db/link-state.ts";
 
 /**
  * The link machinery shared by invitations and password resets: 256-bit tokens of which only the
  * SHA-256 is stored, one live link per user, opening never consumes, one atomic consume.
  */
 export type LinkPurpose = "invite" | "reset";
-export type LinkState = "pending" | "used" | "expired" | "superseded" | "revoked";
 
 export interface IssueLinkInput {
   userId: string;
@@ -74,21 +74,6 @@ export async function revokeLinkToken(tx: Executor, linkId: string, reason: stri
     .where(and(eq(linkTokens.id, linkId), live(now)))
     .returning({ id: linkTokens.id });
   return rows.length > 0;
-}
-
-export interface LinkRow {
-  usedAt: Date | null;
-  supersededAt: Date | null;
-  revokedAt: Date | null;
-  expiresAt: Date;
-}
-
-export function linkState(link: LinkRow, now: Date): LinkState {
-  if (link.usedAt) return "used";
-  if (link.revokedAt) return "revoked";
-  if (link.supersededAt) return "superseded";
-  if (link.expiresAt.getTime() <= now.getTime()) return "expired";
-  return "pending";
 }
 
 export type InspectedLink =

@@ -4,7 +4,7 @@ import { preparedStatement } from "../../db/client.ts";
 import { AppError } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import { crossedLimit, rateHitOf, rateLimited, type RateHit, type RateRule } from "../rate-limit.ts";
-import { normalizeEmail } from "../users/email-address.ts";
+import { normalizeEmail } from "../email-address.ts";
 import { dummyVerify, verifyPassword } from "./passwords.ts";
 import { digestToken, newSecretToken } from "./tokens.ts";
 

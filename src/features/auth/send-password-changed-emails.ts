@@ -3,7 +3,7 @@ import type { Deps } from "../../deps.ts";
 import { linkUrl } from "../../email/links.ts";
 import { enqueueEmail } from "../../email/outbox.ts";
 import { passwordChangedEmail, type PasswordChangedEmailInput } from "../../email/templates/password-changed.ts";
-import { formerAddressesOf } from "../users/email-changes.ts";
+import { formerAddressesOf } from "./email-changes.ts";
 
 /**
  * "Your password was changed", in the caller's transaction, to the account's address and to every

@@ -3,7 +3,7 @@ import { preparedStatement, type Executor } from "../../db/client.ts";
 import { sessions } from "../../db/schema.ts";
 import { linkedCompanyRule } from "../access/linked-company-access.ts";
 import type { Role } from "../access/roles.ts";
-import type { Actor } from "./actor.ts";
+import type { Actor } from "../access/actor.ts";
 import { digestToken, newSecretToken } from "./tokens.ts";
 
 export interface NewSession {

@@ -3,7 +3,7 @@ import { alias } from "drizzle-orm/pg-core";
 import type { Executor } from "../../db/client.ts";
 import { companies } from "../../db/schema.ts";
 import { AppError } from "../../errors.ts";
-import { companyInScope, type ScopeActor } from "./company-scope.ts";
+import { companyInScope, type ScopeActor } from "../access/company-scope.ts";
 
 const parent = alias(companies, "parent");
 

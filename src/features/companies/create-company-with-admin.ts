@@ -7,7 +7,7 @@ import { invitationEmail } from "../../email/templates/invitation.ts";
 import { AppError } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import { issueLinkToken } from "../auth/link-tokens.ts";
-import { normalizeEmail } from "../users/email-address.ts";
+import { normalizeEmail } from "../email-address.ts";
 import { countInvitation } from "../users/send-invitation.ts";
 import { nameSortKey } from "../users/user-name.ts";
 

@@ -5,7 +5,7 @@ import { AppError } from "../../errors.ts";
 import type { Role } from "../access/roles.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import { hashPassword } from "../auth/passwords.ts";
-import { normalizeEmail } from "../users/email-address.ts";
+import { normalizeEmail } from "../email-address.ts";
 import { nameSortKey } from "../users/user-name.ts";
 
 export const DEMO_COMPANY_NAME = "Acme Demo";

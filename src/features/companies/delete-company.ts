@@ -4,7 +4,7 @@ import { companies, linkTokens, sessions, users } from "../../db/schema.ts";
 import { assertThat } from "../../errors.ts";
 import { assertCan } from "../access/authorize.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../access/actor.ts";
 import { requireCompanyInScope } from "./company.queries.ts";
 
 /**

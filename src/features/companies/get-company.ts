@@ -1,7 +1,7 @@
 import type { Deps } from "../../deps.ts";
 import { assertCan } from "../access/authorize.ts";
 import { companyPermissions } from "../access/permission-summary.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../access/actor.ts";
 import { requireCompanyInScope } from "./company.queries.ts";
 
 export async function getCompany(deps: Pick<Deps, "db">, actor: Actor) {

@@ -6,7 +6,7 @@ import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import { enforceRateLimits } from "../auth/password-reset/rate-limited.ts";
 import { checkPasswordPolicy, hashPassword } from "../auth/passwords.ts";
 import { createSession } from "../auth/sessions.ts";
-import { normalizeEmail } from "../users/email-address.ts";
+import { normalizeEmail } from "../email-address.ts";
 import { nameSortKey } from "../users/user-name.ts";
 import type { RateRule } from "../rate-limit.ts";
 

@@ -5,7 +5,7 @@ import { AppError } from "../../errors.ts";
 import { assertCan, can } from "../access/authorize.ts";
 import { companyPermissions } from "../access/permission-summary.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../access/actor.ts";
 import { requireCompanyInScope } from "./company.queries.ts";
 
 export interface UpdateCompanyInput {

@@ -3,7 +3,7 @@ import { queryRows, type Executor } from "../../db/client.ts";
 import type { Role } from "../access/roles.ts";
 import { mayHoldGrant } from "../access/linked-company-access.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../access/actor.ts";
 import { revokeLinksOfLostAuthority } from "./revoke-links-of-lost-authority.ts";
 
 export interface TeamMember {

@@ -4,7 +4,7 @@ import { managementGrants, users } from "../../db/schema.ts";
 import { AppError } from "../../errors.ts";
 import { mayHoldGrant } from "../access/linked-company-access.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../access/actor.ts";
 import { resolveGrantChange } from "./team-member.ts";
 
 /** Lets a team member manage one linked company. Idempotent. */

@@ -4,7 +4,7 @@ import { users } from "../../db/schema.ts";
 import { AppError } from "../../errors.ts";
 import { can } from "../access/authorize.ts";
 import { manageableBy, mayHoldGrant } from "../access/linked-company-access.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../access/actor.ts";
 
 /**
  * A team member's "managed companies" tab: every linked company of their company, whether they

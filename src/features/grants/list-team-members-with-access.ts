@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { queryRows, type Executor } from "../../db/client.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../access/actor.ts";
 
 /**
  * A linked company's "team members with access" tab: every native user of its parent, and

@@ -3,7 +3,7 @@ import type { Deps } from "../../deps.ts";
 import { managementGrants } from "../../db/schema.ts";
 import { AppError } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../access/actor.ts";
 import { revokeLinksOfLostAuthority } from "./revoke-links-of-lost-authority.ts";
 import { resolveGrantChange } from "./team-member.ts";
 

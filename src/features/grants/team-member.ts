@@ -4,7 +4,7 @@ import { users } from "../../db/schema.ts";
 import { AppError } from "../../errors.ts";
 import { assertCan } from "../access/authorize.ts";
 import { findManageableCompany } from "../access/linked-company-access.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../access/actor.ts";
 
 /**
  * The checks every grant change shares: the actor manages grants in their own company, the

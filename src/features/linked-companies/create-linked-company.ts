@@ -1,7 +1,7 @@
 import type { Deps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { assertCan } from "../access/authorize.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../access/actor.ts";
 import { createCompanyWithAdmin } from "../companies/create-company-with-admin.ts";
 import { countLinkedCompanies, findLiveCompany } from "./linked-companies.queries.ts";
 

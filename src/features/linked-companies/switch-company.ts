@@ -4,7 +4,7 @@ import { sessions } from "../../db/schema.ts";
 import { AppError } from "../../errors.ts";
 import { findManageableCompany } from "../access/linked-company-access.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../access/actor.ts";
 
 /** Works in a linked company from now on: the acting company lives in the session, checked on every request. */
 export async function switchIntoCompany(deps: Pick<Deps, "db" | "clock">, actor: Actor, companyId: string) {

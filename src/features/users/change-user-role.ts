@@ -4,7 +4,7 @@ import { users } from "../../db/schema.ts";
 import { assertMayChangeRole } from "../access/authorize.ts";
 import type { Role } from "../access/roles.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../access/actor.ts";
 import { withdrawAuthorityAfterRoleChange } from "../grants/drop-grants-of-member.ts";
 import { requireUserInScope } from "./users.queries.ts";
 

@@ -4,7 +4,7 @@ import { users } from "../../db/schema.ts";
 import { assertThat } from "../../errors.ts";
 import { assertMayManageUser } from "../access/authorize.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../access/actor.ts";
 import { revokeLiveLinks } from "../auth/link-tokens.ts";
 import { revokeSessionsOfUser } from "../auth/sessions.ts";
 import { dropGrantsOfMember } from "../grants/drop-grants-of-member.ts";

@@ -1,7 +1,7 @@
 import type { Deps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { assertCan } from "../access/authorize.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../access/actor.ts";
 import { decodeNameCursor, encodeNameCursor, type NameCursorKey } from "../keyset-cursor.ts";
 import { searchPrefix } from "./user-name.ts";
 import { countUsers, SEARCH_COUNT_CAP, selectUserPage, type UserFilter, type UserStatusFilter, type UserSummary } from "./users.queries.ts";

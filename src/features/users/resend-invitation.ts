@@ -2,7 +2,7 @@ import type { Deps } from "../../deps.ts";
 import { assertThat } from "../../errors.ts";
 import { assertMayTriggerReset } from "../access/authorize.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../access/actor.ts";
 import { sendInvitation } from "./send-invitation.ts";
 import { requireUserInScope } from "./users.queries.ts";
 

@@ -3,11 +3,11 @@ import type { Deps } from "../../deps.ts";
 import { linkUrl } from "../../email/links.ts";
 import { enqueueEmail } from "../../email/outbox.ts";
 import { invitationEmail } from "../../email/templates/invitation.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../access/actor.ts";
 import { issueLinkToken } from "../auth/link-tokens.ts";
-import { actingCompanyOf } from "../companies/company-scope.ts";
+import { actingCompanyOf } from "../access/company-scope.ts";
 import { hitRateLimits, rateLimited, type RateRule } from "../rate-limit.ts";
-import { normalizeEmail } from "./email-address.ts";
+import { normalizeEmail } from "../email-address.ts";
 
 const HOUR = 3_600_000;
 

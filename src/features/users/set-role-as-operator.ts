@@ -5,7 +5,7 @@ import { AppError } from "../../errors.ts";
 import type { Role } from "../access/roles.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import { withdrawAuthorityAfterRoleChange } from "../grants/drop-grants-of-member.ts";
-import { normalizeEmail } from "./email-address.ts";
+import { normalizeEmail } from "../email-address.ts";
 
 export interface SetRoleAsOperatorInput {
   email: string;

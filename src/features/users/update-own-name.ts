@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Deps } from "../../deps.ts";
 import { users } from "../../db/schema.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../access/actor.ts";
 import { nameSortKey } from "./user-name.ts";
 
 /** Account settings: anyone may change their own name (never their role or email). */

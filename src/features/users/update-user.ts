@@ -7,10 +7,10 @@ import { emailChangedEmail } from "../../email/templates/email-changed.ts";
 import { AppError } from "../../errors.ts";
 import { assertMayManageUser } from "../access/authorize.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../access/actor.ts";
 import { revokeLiveLinks } from "../auth/link-tokens.ts";
-import { maskEmailAddress, normalizeEmail } from "./email-address.ts";
-import { recordEmailChange } from "./email-changes.ts";
+import { maskEmailAddress, normalizeEmail } from "../email-address.ts";
+import { recordEmailChange } from "../auth/email-changes.ts";
 import { nameSortKey } from "./user-name.ts";
 import { requireUserInScope } from "./users.queries.ts";
 

@@ -4,7 +4,7 @@ import type { Executor } from "../../db/client.ts";
 import { likePrefix } from "../../db/like-prefix.ts";
 import { companies, userLogins, users } from "../../db/schema.ts";
 import { AppError } from "../../errors.ts";
-import { usersInScope, type ScopeActor } from "../companies/company-scope.ts";
+import { usersInScope, type ScopeActor } from "../access/company-scope.ts";
 
 /** What a list row shows. `nameSort` travels along because the page cursor is built from it. */
 const summaryColumns = {

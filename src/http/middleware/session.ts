@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
-import type { Actor } from "../../features/auth/actor.ts";
+import type { Actor } from "../../features/access/actor.ts";
 import { findActorBySessionToken } from "../../features/auth/sessions.ts";
 import { cookieAttributes, sessionCookieName } from "./cookies.ts";
 import { CSRF_RENEW_HEADER, rotateCsrfSecret } from "./csrf.ts";

@@ -2,8 +2,9 @@ import type { Deps } from "../../../deps.ts";
 import { AppError } from "../../../errors.ts";
 import { assertCan } from "../../access/authorize.ts";
 import type { Role } from "../../access/roles.ts";
-import type { Actor } from "../actor.ts";
-import { linkState, type LinkPurpose, type LinkState } from "../link-tokens.ts";
+import type { Actor } from "../../access/actor.ts";
+import { linkState, type LinkState } from "../../../db/link-state.ts";
+import type { LinkPurpose } from "../link-tokens.ts";
 import { emailStatusOfLinks, findUserInScope, listLinksOfUser } from "./password-reset.queries.ts";
 
 export type EmailDeliveryState = "queued" | "sent" | "retrying" | "failed" | "dropped";

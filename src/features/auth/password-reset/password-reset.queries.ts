@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { preparedStatement, type Executor } from "../../../db/client.ts";
 import { companies, emails, linkTokens, roleEnum, userStatusEnum, users } from "../../../db/schema.ts";
-import { usersInScope, type ScopeActor } from "../../companies/company-scope.ts";
+import { usersInScope, type ScopeActor } from "../../access/company-scope.ts";
 
 const target = {
   id: users.id,

@@ -1,7 +1,7 @@
 import type { Deps } from "../../../deps.ts";
 import { recordAuditEvent } from "../../audit/record-audit-event.ts";
 import { crossedLimit, hitRateLimitsInTurn } from "../../rate-limit.ts";
-import { normalizeEmail } from "../../users/email-address.ts";
+import { normalizeEmail } from "../../email-address.ts";
 import { FORGOT_PASSWORD_QUEUE, type ForgotPasswordJob } from "./forgot-password-queue.ts";
 import { RESET_LIMITS, resetRateKeys } from "./reset-limits.ts";
 

@@ -4,7 +4,7 @@ import { linkTokens } from "../../../db/schema.ts";
 import { AppError } from "../../../errors.ts";
 import { assertMayTriggerReset } from "../../access/authorize.ts";
 import { recordAuditEvent } from "../../audit/record-audit-event.ts";
-import type { Actor } from "../actor.ts";
+import type { Actor } from "../../access/actor.ts";
 import { revokeLinkToken } from "../link-tokens.ts";
 import { findUserInScope } from "./password-reset.queries.ts";
 

@@ -2,7 +2,7 @@ import type { Deps } from "../../../deps.ts";
 import { AppError } from "../../../errors.ts";
 import { assertMayTriggerReset } from "../../access/authorize.ts";
 import { holdAuthorityInActingCompany } from "../../access/linked-company-access.ts";
-import type { Actor } from "../actor.ts";
+import type { Actor } from "../../access/actor.ts";
 import { findUserInScope } from "./password-reset.queries.ts";
 import { enforceRateLimits } from "./rate-limited.ts";
 import { RESET_LIMITS, resetRateKeys } from "./reset-limits.ts";

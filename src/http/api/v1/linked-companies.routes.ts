@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Deps } from "../../../deps.ts";
 import { AppError } from "../../../errors.ts";
-import type { Actor } from "../../../features/auth/actor.ts";
+import type { Actor } from "../../../features/access/actor.ts";
 import { listTeamMembersWithAccess } from "../../../features/grants/list-team-members-with-access.ts";
 import { countLinkedCompanies, findLiveCompany } from "../../../features/linked-companies/linked-companies.queries.ts";
 import { listManagedCompanies, managedCompaniesCsv } from "../../../features/linked-companies/list-managed-companies.ts";

@@ -1,4 +1,4 @@
-import type { Role } from "../access/roles.ts";
+import type { Role } from "./roles.ts";
 
 /** Who is acting, resolved afresh from the database on every request (no cached permission). */
 export interface Actor {

@@ -1,7 +1,7 @@
 import { and, eq, gt } from "drizzle-orm";
 import type { Executor } from "../../db/client.ts";
 import { emailChanges } from "../../db/schema.ts";
-import { normalizeEmail } from "./email-address.ts";
+import { normalizeEmail } from "../email-address.ts";
 
 /** How long an address the account left is still told of a password change (decision 0021). */
 export const FORMER_ADDRESS_WINDOW_MS = 24 * 3_600_000;

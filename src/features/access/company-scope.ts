@@ -1,6 +1,6 @@
 import { eq, sql, type SQL } from "drizzle-orm";
 import { companies, users } from "../../db/schema.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "./actor.ts";
 
 /** What the scope needs to know about the actor, resolved afresh from the session on every request. */
 export type ScopeActor = Pick<Actor, "userId" | "companyId" | "actingCompanyId" | "grantId">;
