@@ -1,32 +1,12 @@
 import { request } from "./client.ts";
-import type {
-  AppConfig,
-  AuditEvent,
-  AuditFilters,
-  CompanyResponse,
-  LinkInfo,
-  MailboxEmail,
-  MailboxEmailSummary,
-  ManagedCompanyList,
-  Me,
-  MemberGrants,
-  PasswordReset,
-  Role,
-  TeamMemberAccess,
-  UserDetail,
-  UserList,
-  UserPermissions,
-} from "./types.ts";
+import type { Answer, ApiPath, AuditFilters, Method, MethodOf, Operation, Query, RequestBody, Role } from "./types.ts";
 
-type Ok = { ok: true };
-
-export interface UserQuery {
-  q?: string;
-  status?: "active" | "deactivated" | "all";
-  after?: string;
-  before?: string;
-  limit?: number;
-}
+/** What a call to a route takes: its path parameters, query and body, each exactly as the document has them. */
+type Input<P extends ApiPath, M extends MethodOf<P>> = Pick<Operation<P, M>["parameters"], "path" | "query"> &
+  ([NonNullable<Operation<P, M>["requestBody"]>] extends [never] ? unknown : { body: RequestBody<P, M> });
+/** A route that needs nothing may be called without the argument. */
+type InputArgs<P extends ApiPath, M extends MethodOf<P>> = object extends Input<P, M> ? [input?: Input<P, M>] : [input: Input<P, M>];
+type LooseInput = { path?: Record<string, string>; query?: object; body?: unknown };
 
 function query(params: object): string {
   const search = new URLSearchParams();
@@ -37,62 +17,69 @@ function query(params: object): string {
   return text ? `?${text}` : "";
 }
 
-const id = (value: string) => encodeURIComponent(value);
+/** "/users/{id}" with its parameters filled in (encoded), and the query after it. */
+function address(path: string, input: LooseInput): string {
+  return path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(input.path?.[name] ?? "")) + query(input.query ?? {});
+}
+
+/** One call to a route, typed by the document: a body or query the route does not read, or an answer read wrongly, fails the type check. */
+function call<P extends ApiPath, M extends MethodOf<P> & Method>(method: M, path: P, ...[input]: InputArgs<P, M>): Promise<Answer<P, M>> {
+  const loose = (input ?? {}) as LooseInput;
+  return request<Answer<P, M>>(method.toUpperCase(), address(path, loose), loose.body);
+}
 
 /** Downloads are plain links (the browser saves the file with the session cookie): their addresses live here too. */
 export const downloads = {
-  managedCompaniesCsv: "/api/v1/managed-companies/export.csv",
-  auditCsv: (filters: AuditFilters) => `/api/v1/audit-events/export.csv${query(filters)}`,
+  managedCompaniesCsv: `/api/v1${address("/managed-companies/export.csv", {})}`,
+  auditCsv: (filters: AuditFilters) => `/api/v1${address("/audit-events/export.csv", { query: filters })}`,
 };
 
 /** Every /api/v1 call the dashboard makes, named for what it does. */
 export const api = {
-  config: () => request<AppConfig>("GET", "/config"),
-  me: () => request<Me>("GET", "/auth/me"),
-  register: (body: { companyName: string; name: string; email: string; password: string }) => request<Ok>("POST", "/auth/register", body),
-  login: (body: { email: string; password: string }) => request<Ok>("POST", "/auth/login", body),
-  logout: () => request<Ok>("POST", "/auth/logout"),
-  switchBack: () => request<Ok>("POST", "/session/switch-back"),
-  switchInto: (companyId: string) => request<{ actingCompany: Me["actingCompany"] }>("POST", "/session/switch", { companyId }),
-  forgotPassword: (email: string) => request<{ ok: true; message?: string }>("POST", "/auth/forgot-password", { email }),
+  config: () => call("get", "/config"),
+  me: () => call("get", "/auth/me"),
+  register: (body: RequestBody<"/auth/register", "post">) => call("post", "/auth/register", { body }),
+  login: (body: RequestBody<"/auth/login", "post">) => call("post", "/auth/login", { body }),
+  logout: () => call("post", "/auth/logout"),
+  switchBack: () => call("post", "/session/switch-back"),
+  switchInto: (companyId: string) => call("post", "/session/switch", { body: { companyId } }),
+  forgotPassword: (email: string) => call("post", "/auth/forgot-password", { body: { email } }),
 
-  updateAccount: (name: string) => request<Ok>("PATCH", "/account", { name }),
-  changePassword: (body: { currentPassword: string; newPassword: string; newPasswordConfirmation: string }) =>
-    request<Ok>("POST", "/account/password", body),
-  sendMeResetLink: () => request<Ok>("POST", "/account/password-reset"),
+  updateAccount: (name: string) => call("patch", "/account", { body: { name } }),
+  changePassword: (body: RequestBody<"/account/password", "post">) => call("post", "/account/password", { body }),
+  sendMeResetLink: () => call("post", "/account/password-reset"),
 
-  inspectLink: (token: string) => request<LinkInfo>("POST", "/links/inspect", { token }),
-  setPasswordWithLink: (body: { token: string; password: string; passwordConfirmation: string }) =>
-    request<Ok>("POST", "/links/set-password", body),
+  inspectLink: (token: string) => call("post", "/links/inspect", { body: { token } }),
+  setPasswordWithLink: (body: RequestBody<"/links/set-password", "post">) => call("post", "/links/set-password", { body }),
 
-  company: () => request<CompanyResponse>("GET", "/company"),
-  updateCompany: (body: { name?: string; contactEmail?: string; phone?: string; address?: string }) =>
-    request<CompanyResponse>("PATCH", "/company", body),
-  deleteCompany: (confirmName: string) => request<Ok>("POST", "/company/delete", { confirmName }),
+  company: () => call("get", "/company"),
+  updateCompany: (body: RequestBody<"/company", "patch">) => call("patch", "/company", { body }),
+  deleteCompany: (confirmName: string) => call("post", "/company/delete", { body: { confirmName } }),
 
-  teamMembersWithAccess: () => request<{ parent: { name: string } | null; members: TeamMemberAccess[] }>("GET", "/company/team-members"),
-  managedCompanies: (params: { q?: string; after?: string; limit?: number }) => request<ManagedCompanyList>("GET", `/managed-companies${query(params)}`),
-  createLinkedCompany: (body: { name: string; adminName: string; adminEmail: string }) =>
-    request<{ company: { id: string; name: string } }>("POST", "/managed-companies", body),
-  memberGrants: (userId: string) => request<MemberGrants>("GET", `/users/${id(userId)}/managed-companies`),
-  giveGrant: (userId: string, companyId: string) => request<Ok>("PUT", `/users/${id(userId)}/managed-companies/${id(companyId)}`),
-  revokeGrant: (userId: string, companyId: string) => request<Ok>("DELETE", `/users/${id(userId)}/managed-companies/${id(companyId)}`),
-  auditEvents: (filters: AuditFilters & { before?: number; limit?: number }) =>
-    request<{ events: AuditEvent[]; nextBefore: number | null }>("GET", `/audit-events${query(filters)}`),
+  teamMembersWithAccess: () => call("get", "/company/team-members"),
+  managedCompanies: (params: Query<"/managed-companies", "get">) => call("get", "/managed-companies", { query: params }),
+  createLinkedCompany: (body: RequestBody<"/managed-companies", "post">) => call("post", "/managed-companies", { body }),
+  memberGrants: (userId: string) => call("get", "/users/{id}/managed-companies", { path: { id: userId } }),
+  giveGrant: (userId: string, companyId: string) =>
+    call("put", "/users/{id}/managed-companies/{companyId}", { path: { id: userId, companyId } }),
+  revokeGrant: (userId: string, companyId: string) =>
+    call("delete", "/users/{id}/managed-companies/{companyId}", { path: { id: userId, companyId } }),
+  auditEvents: (filters: Query<"/audit-events", "get">) => call("get", "/audit-events", { query: filters }),
 
-  users: (params: UserQuery) => request<UserList>("GET", `/users${query(params)}`),
-  createUser: (body: { name: string; email: string; role: Role }) => request<{ user: UserDetail }>("POST", "/users", body),
-  user: (userId: string) => request<{ user: UserDetail; permissions: UserPermissions }>("GET", `/users/${id(userId)}`),
-  updateUser: (userId: string, body: { name?: string; email?: string }) => request<{ user: UserDetail }>("PATCH", `/users/${id(userId)}`, body),
-  changeRole: (userId: string, role: Role) => request<{ user: UserDetail }>("PUT", `/users/${id(userId)}/role`, { role }),
-  deactivateUser: (userId: string) => request<{ user: UserDetail }>("POST", `/users/${id(userId)}/deactivate`),
-  restoreUser: (userId: string) => request<{ user: UserDetail }>("POST", `/users/${id(userId)}/restore`),
-  resendInvitation: (userId: string) => request<Ok>("POST", `/users/${id(userId)}/invitation`),
+  users: (params: Query<"/users", "get">) => call("get", "/users", { query: params }),
+  createUser: (body: RequestBody<"/users", "post">) => call("post", "/users", { body }),
+  user: (userId: string) => call("get", "/users/{id}", { path: { id: userId } }),
+  updateUser: (userId: string, body: RequestBody<"/users/{id}", "patch">) => call("patch", "/users/{id}", { path: { id: userId }, body }),
+  changeRole: (userId: string, role: Role) => call("put", "/users/{id}/role", { path: { id: userId }, body: { role } }),
+  deactivateUser: (userId: string) => call("post", "/users/{id}/deactivate", { path: { id: userId } }),
+  restoreUser: (userId: string) => call("post", "/users/{id}/restore", { path: { id: userId } }),
+  resendInvitation: (userId: string) => call("post", "/users/{id}/invitation", { path: { id: userId } }),
 
-  triggerReset: (userId: string) => request<{ reset: { id: string; expiresAt: string } }>("POST", `/users/${id(userId)}/password-reset`),
-  resets: (userId: string) => request<{ resets: PasswordReset[] }>("GET", `/users/${id(userId)}/password-resets`),
-  revokeReset: (userId: string, resetId: string) => request<Ok>("POST", `/users/${id(userId)}/password-resets/${id(resetId)}/revoke`),
+  triggerReset: (userId: string) => call("post", "/users/{id}/password-reset", { path: { id: userId } }),
+  resets: (userId: string) => call("get", "/users/{id}/password-resets", { path: { id: userId } }),
+  revokeReset: (userId: string, resetId: string) =>
+    call("post", "/users/{id}/password-resets/{resetId}/revoke", { path: { id: userId, resetId } }),
 
-  mailbox: (to?: string) => request<{ emails: MailboxEmailSummary[] }>("GET", `/dev/mailbox${query({ to })}`),
-  mailboxEmail: (emailId: string) => request<{ email: MailboxEmail }>("GET", `/dev/mailbox/${id(emailId)}`),
+  mailbox: (to?: string) => call("get", "/dev/mailbox", { query: { to } }),
+  mailboxEmail: (emailId: string) => call("get", "/dev/mailbox/{id}", { path: { id: emailId } }),
 };

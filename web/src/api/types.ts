@@ -1,160 +1,59 @@
-/** The shapes of docs/api-contract.md, as the dashboard reads them. */
-export type Role = "administrator" | "manager" | "user" | "read_only";
-export type UserStatus = "active" | "deactivated";
+/**
+ * The dashboard's names for the API's shapes. Every one is read out of `openapi.d.ts`, which
+ * `npm run api:types` generates from the route schemas (decision 0024): a field the server stops
+ * sending fails the dashboard's type check, not a user's click. No field lists here.
+ */
+import type { paths } from "./openapi.d.ts";
 
-export interface AppConfig {
-  signup: boolean;
-  passwordMinLength: number;
-  devMailbox: boolean;
-}
+type V1 = "/api/v1";
+/** A /api/v1 route as the document spells it, without the prefix: "/users/{id}". */
+export type ApiPath = keyof paths extends infer P ? (P extends `${V1}${infer Rest}` ? Rest : never) : never;
+export type Method = "get" | "post" | "put" | "patch" | "delete";
+/** The methods a path answers (the document writes `method?: never` for the others). */
+export type MethodOf<P extends ApiPath> = { [M in Method]: NonNullable<paths[`${V1}${P}`][M]> extends never ? never : M }[Method];
+export type Operation<P extends ApiPath, M extends MethodOf<P>> = NonNullable<paths[`${V1}${P}`][M]>;
 
-export interface Me {
-  user: { id: string; name: string; email: string; role: Role; companyId: string; companyName: string };
-  actingCompany: { id: string; name: string; switched: boolean };
-}
+type Json<T> = T extends { content: { "application/json": infer Body } } ? Body : never;
+type Success<R> = R[200 & keyof R] | R[201 & keyof R] | R[202 & keyof R];
+/** What a route answers when it succeeds. */
+export type Answer<P extends ApiPath, M extends MethodOf<P>> = Json<Success<Operation<P, M>["responses"]>>;
+/** The JSON body a route reads. */
+export type RequestBody<P extends ApiPath, M extends MethodOf<P>> = Json<NonNullable<Operation<P, M>["requestBody"]>>;
+/** The query parameters a route reads. */
+export type Query<P extends ApiPath, M extends MethodOf<P>> = NonNullable<Operation<P, M>["parameters"]["query"]>;
 
-export interface Company {
-  id: string;
-  name: string;
-  contactEmail: string | null;
-  phone: string | null;
-  address: string | null;
-  createdAt: string;
-  isMultiCompany: boolean;
-  parent: { id: string; name: string } | null;
-}
+type Item<T> = T extends ReadonlyArray<infer Element> ? Element : never;
 
-export interface CompanyPermissions {
-  rename: boolean;
-  updateContact: boolean;
-  delete: boolean;
-}
+export type AppConfig = Answer<"/config", "get">;
+export type Me = Answer<"/auth/me", "get">;
 
-export interface CompanyResponse {
-  company: Company;
-  permissions: CompanyPermissions;
-}
+export type CompanyResponse = Answer<"/company", "get">;
+export type Company = CompanyResponse["company"];
+export type CompanyPermissions = CompanyResponse["permissions"];
 
-export interface UserSummary {
-  id: string;
-  name: string;
-  email: string;
-  role: Role;
-  status: UserStatus;
-  hasPassword: boolean;
-  lastLoginAt: string | null;
-  createdAt: string;
-}
+export type UserList = Answer<"/users", "get">;
+export type UserSummary = Item<UserList["users"]>;
+export type UserView = Answer<"/users/{id}", "get">;
+export type UserDetail = UserView["user"];
+export type UserPermissions = UserView["permissions"];
+export type Role = UserDetail["role"];
+export type UserStatus = UserDetail["status"];
 
-export interface UserDetail extends UserSummary {
-  company: { id: string; name: string };
-  passwordChangedAt: string | null;
-  deactivatedAt: string | null;
-}
+export type PasswordReset = Item<Answer<"/users/{id}/password-resets", "get">["resets"]>;
+export type ResetState = PasswordReset["state"];
+export type EmailStatus = NonNullable<PasswordReset["emailStatus"]>;
 
-export interface UserPermissions {
-  edit: boolean;
-  changeRole: boolean;
-  assignableRoles: Role[];
-  deactivate: boolean;
-  restore: boolean;
-  resetPassword: boolean;
-}
+export type LinkInfo = Answer<"/links/inspect", "post">;
+export type LinkReason = Extract<LinkInfo, { valid: false }>["reason"];
 
-export interface UserList {
-  users: UserSummary[];
-  nextCursor: string | null;
-  prevCursor: string | null;
-  total: number;
-  /** A search with more matches than the server counts (1,000): show the total as "1,000+". */
-  totalCapped: boolean;
-}
+export type MailboxEmailSummary = Item<Answer<"/dev/mailbox", "get">["emails"]>;
+export type MailboxEmail = Answer<"/dev/mailbox/{id}", "get">["email"];
 
-export type ResetState = "pending" | "used" | "expired" | "superseded" | "revoked";
-export type EmailStatus = "queued" | "sent" | "retrying" | "failed" | "dropped";
+export type ManagedCompanyList = Answer<"/managed-companies", "get">;
+export type ManagedCompany = Item<ManagedCompanyList["companies"]>;
+export type TeamMemberAccess = Item<Answer<"/company/team-members", "get">["members"]>;
+export type MemberGrants = Answer<"/users/{id}/managed-companies", "get">;
 
-export interface PasswordReset {
-  id: string;
-  purpose: "invite" | "reset";
-  createdAt: string;
-  expiresAt: string;
-  state: ResetState;
-  requestedBy: { kind: "self" | "administrator" | "team_member"; name: string; role: Role; companyName: string } | null;
-  emailStatus: EmailStatus | null;
-}
-
-export type LinkReason = "invalid" | "expired" | "used" | "superseded" | "revoked";
-export type LinkInfo =
-  | { valid: true; purpose: "invite" | "reset"; name: string; email: string; expiresAt: string }
-  | { valid: false; reason: LinkReason; purpose: "invite" | "reset" | null };
-
-export interface MailboxEmailSummary {
-  id: string;
-  kind: string;
-  to: string;
-  subject: string;
-  status: EmailStatus;
-  createdAt: string;
-  sentAt: string | null;
-}
-
-export interface MailboxEmail extends MailboxEmailSummary {
-  text: string;
-  html: string;
-}
-
-export interface ManagedCompany {
-  id: string;
-  name: string;
-  createdAt: string;
-  userCount: number;
-  lastLoginAt: string | null;
-  /** Whether this member may switch into it (the switch button is shown only then). */
-  canManage: boolean;
-}
-
-export interface ManagedCompanyList {
-  companies: ManagedCompany[];
-  nextCursor: string | null;
-  total: number;
-  allowance: { limit: number; used: number };
-}
-
-export interface TeamMemberAccess {
-  id: string;
-  name: string;
-  email: string;
-  role: Role;
-  hasAccess: boolean;
-  via: "administrator" | "grant" | null;
-}
-
-export interface MemberGrants {
-  memberRole: Role;
-  implicitAccess: boolean;
-  companies: Array<{ id: string; name: string; granted: boolean; canChange: boolean }>;
-}
-
-export interface AuditEvent {
-  id: number;
-  at: string;
-  action: string;
-  outcome: string;
-  actor: { name: string; email: string } | null;
-  actorCompany: string | null;
-  actingCompany: string | null;
-  target: { name: string; email: string } | null;
-  targetCompany: string | null;
-  grantId: string | null;
-  clientAddress: string | null;
-  details: Record<string, unknown>;
-}
-
-export interface AuditFilters {
-  companyId?: string;
-  includeLinked?: boolean;
-  actor?: string;
-  action?: string;
-  from?: string;
-  to?: string;
-}
+export type AuditEvent = Item<Answer<"/audit-events", "get">["events"]>;
+/** The filters the audit log and its CSV export share. */
+export type AuditFilters = Query<"/audit-events/export.csv", "get">;

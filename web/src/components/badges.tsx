@@ -1,12 +1,12 @@
-import type { EmailStatus, ResetState, Role, UserStatus } from "../api/types.ts";
-import { EMAIL_STATUS_LABELS, RESET_STATE_LABELS, ROLE_LABELS } from "../lib/format.ts";
+import type { EmailStatus, ResetState, UserStatus } from "../api/types.ts";
+import { EMAIL_STATUS_LABELS, RESET_STATE_LABELS, ROLE_LABELS, isRole } from "../lib/format.ts";
 
 export function StatusBadge({ status }: { status: UserStatus }) {
   return <span className={`badge badge-${status === "active" ? "success" : "neutral"}`}>{status === "active" ? "Active" : "Deactivated"}</span>;
 }
 
-export function RoleLabel({ role }: { role: Role }) {
-  return <span className="role">{ROLE_LABELS[role]}</span>;
+export function RoleLabel({ role }: { role: string }) {
+  return <span className="role">{isRole(role) ? ROLE_LABELS[role] : role}</span>;
 }
 
 const RESET_TONE: Record<ResetState, string> = { pending: "info", used: "success", expired: "neutral", superseded: "neutral", revoked: "warning" };

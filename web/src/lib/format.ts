@@ -7,6 +7,11 @@ export const ROLE_LABELS: Record<Role, string> = {
   read_only: "Read-only",
 };
 
+/** For an answer whose document types a role as text (the team members' list: its query reads the column as text). */
+export function isRole(value: string): value is Role {
+  return Object.hasOwn(ROLE_LABELS, value);
+}
+
 /** Roles each role may give (PRODUCT.md section 2); the server decides, this only shapes the form. */
 export const CREATABLE_ROLES: Record<Role, Role[]> = {
   administrator: ["manager", "user", "read_only"],

@@ -9,12 +9,12 @@ import { devMailboxEnabled } from "../../../features/dev-mailbox/dev-mailbox-ena
 import { isLoopbackClient } from "../../loopback.ts";
 import { issueCsrfToken } from "../../middleware/csrf.ts";
 import { actorOf, clearSessionCookie, requireActor, setSessionCookie } from "../../middleware/session.ts";
-import { CompanyName, Email, Ok, Password, PersonName, errors } from "./schemas.ts";
+import { CompanyName, Email, Ok, Password, PersonName, Role, errors } from "./schemas.ts";
 
 export const RegisterBody = z.strictObject({ companyName: CompanyName, name: PersonName, email: Email, password: Password });
 export const LoginBody = z.strictObject({ email: Email, password: Password });
 const Me = z.object({
-  user: z.object({ id: z.string(), name: z.string(), email: z.string(), role: z.string(), companyId: z.string(), companyName: z.string() }),
+  user: z.object({ id: z.string(), name: z.string(), email: z.string(), role: Role, companyId: z.string(), companyName: z.string() }),
   actingCompany: z.object({ id: z.string(), name: z.string(), switched: z.boolean() }),
 });
 

@@ -5,11 +5,11 @@ import { giveGrant } from "../../../features/grants/give-grant.ts";
 import { listMemberGrants } from "../../../features/grants/list-member-grants.ts";
 import { revokeGrant } from "../../../features/grants/revoke-grant.ts";
 import { actorOf, requireActor } from "../../middleware/session.ts";
-import { IdParams, Ok, Uuid, errors } from "./schemas.ts";
+import { IdParams, Ok, Role, Uuid, errors } from "./schemas.ts";
 
 const GrantParams = z.strictObject({ id: Uuid, companyId: Uuid });
 const MemberGrants = z.object({
-  memberRole: z.string(),
+  memberRole: Role,
   implicitAccess: z.boolean(),
   companies: z.array(z.object({ id: z.string(), name: z.string(), granted: z.boolean(), canChange: z.boolean() })),
 });

@@ -44,7 +44,7 @@ function dayStart(value: string, plusDays = 0): string | undefined {
 
 function apiFilters(values: FilterValues, actor: string): ApiFilters {
   const filters: ApiFilters = {};
-  if (values.company === "all") filters.includeLinked = true;
+  if (values.company === "all") filters.includeLinked = "true";
   else if (values.company !== "own") filters.companyId = values.company;
   if (actor) filters.actor = actor;
   if (values.action) filters.action = values.action;
