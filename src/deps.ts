@@ -7,6 +7,7 @@ import { migrateDatabase, openDatabase, type Database, type Db } from "./db/clie
 import { createMailTransport } from "./email/transports.ts";
 import type { MailTransport } from "./email/transport.ts";
 import { startJobQueue, type JobQueue } from "./jobs/job-queue.ts";
+import { JOB_QUEUES } from "./jobs/workers.ts";
 import { prepareHashing } from "./features/auth/passwords.ts";
 
 /** Everything a use case may need, wired explicitly. Tests build their own with a fake clock. */
@@ -52,10 +53,8 @@ export async function buildDeps(config: Config, options: BuildDepsOptions = {}):
     options.database ??
     (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize }));
   await migrateDatabase(database);
-  const jobs = await startJobQueue(database, (error) => logger.error({ err: error }, "job queue error"), {
-    emailRetryDelayMs: config.emailRetryDelayMs,
-    emailRetryLimit: config.emailRetryLimit,
-  });
+  // Every queue exists once this returns, so the CLI can enqueue (an invitation) without running workers.
+  const jobs = await startJobQueue(database, config, JOB_QUEUES, (error) => logger.error({ err: error }, "job queue error"));
   const mailTransport = options.mailTransport ?? createMailTransport(config, database.db, logger);
   return { config, database, db: database.db, clock: options.clock ?? systemClock, logger, jobs, mailTransport };
 }

@@ -2,15 +2,13 @@ import { buildApp } from "./app.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { DataDirLockedError } from "./db/data-dir-lock.ts";
 import { buildDeps, closeDeps } from "./deps.ts";
-import { startEmailWorker } from "./email/delivery-worker.ts";
 import { devMailboxEnabled } from "./features/dev-mailbox/dev-mailbox-enabled.ts";
-import { startHousekeeping } from "./features/housekeeping/housekeeping.ts";
+import { startWorkers } from "./jobs/workers.ts";
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const deps = await buildDeps(config);
-  const worker = await startEmailWorker(deps);
-  const housekeeping = startHousekeeping(deps);
+  const workers = await startWorkers(deps);
   const app = await buildApp(deps);
   await app.listen({ port: config.port, host: config.host });
   deps.logger.info(
@@ -33,8 +31,7 @@ async function main(): Promise<void> {
     await app.close();
     // Requests whose client went away are not held by a connection: let them finish too.
     if (!(await app.inFlight.drained(10_000))) deps.logger.warn({ requests: app.inFlight.count }, "shutting down with requests still running");
-    await housekeeping.stop();
-    await worker.stop();
+    await workers.stop();
     await closeDeps(deps);
     process.exit(0);
   };

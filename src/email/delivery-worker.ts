@@ -1,16 +1,12 @@
 import type { WorkOptions } from "pg-boss";
 import type { Deps } from "../deps.ts";
-import { QUEUES } from "../jobs/job-queue.ts";
 import { settleBatch } from "../jobs/settle-batch.ts";
 import { deliverEmail } from "./deliver-email.ts";
+import { DELIVER_EMAIL_QUEUE, type DeliverEmailJob } from "./delivery-queue.ts";
 
 export interface EmailWorker {
   /** Stops taking jobs and waits for the ones in hand. */
   stop(): Promise<void>;
-}
-
-interface DeliverEmailJob {
-  emailId?: unknown;
 }
 
 /**
@@ -41,13 +37,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * Delivers the outbox. pg-boss claims jobs with SKIP LOCKED, so any number of instances on one
  * PostgreSQL share the work and each email is attempted by one of them at a time. An email that
- * failed for now goes back to pg-boss, which retries it with back-off.
+ * failed for now goes back to pg-boss, which retries it with back-off. Started by `jobs/workers.ts`
+ * with the other background workers.
  */
 export async function startEmailWorker(deps: Pick<Deps, "db" | "clock" | "config" | "mailTransport" | "jobs" | "logger">): Promise<EmailWorker> {
   const logger = deps.logger.child({ component: "email-worker" });
   const batchSize = deps.config.smtpConnections;
-  const workId = await deps.jobs.boss.work<DeliverEmailJob, void, ReturnType<typeof workOptions>>(
-    QUEUES.deliverEmail,
+  // The job's data is read as unknown: a row written by hand or by an older version may lack an id.
+  const workId = await deps.jobs.boss.work<Partial<Record<keyof DeliverEmailJob, unknown>>, void, ReturnType<typeof workOptions>>(
+    DELIVER_EMAIL_QUEUE,
     workOptions(batchSize),
     (jobs) =>
       settleBatch(jobs, batchSize, async (job) => {
@@ -75,7 +73,7 @@ export async function startEmailWorker(deps: Pick<Deps, "db" | "clock" | "config
   );
   return {
     async stop() {
-      await deps.jobs.boss.offWork(QUEUES.deliverEmail, { id: workId, wait: true });
+      await deps.jobs.boss.offWork(DELIVER_EMAIL_QUEUE, { id: workId, wait: true });
     },
   };
 }

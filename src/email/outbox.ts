@@ -1,6 +1,7 @@
 import type { Executor } from "../db/client.ts";
 import { emails } from "../db/schema.ts";
-import { QUEUES, type JobQueue } from "../jobs/job-queue.ts";
+import type { JobQueue } from "../jobs/job-queue.ts";
+import { DELIVER_EMAIL_QUEUE, type DeliverEmailJob } from "./delivery-queue.ts";
 
 export interface OutgoingEmail {
   kind: string;
@@ -31,6 +32,7 @@ export async function enqueueEmail(tx: Executor, jobs: JobQueue, email: Outgoing
     })
     .returning({ id: emails.id });
   if (!row) throw new Error("email insert returned nothing");
-  await jobs.send(tx, QUEUES.deliverEmail, { emailId: row.id });
+  const job: DeliverEmailJob = { emailId: row.id };
+  await jobs.send(tx, DELIVER_EMAIL_QUEUE, job);
   return row.id;
 }

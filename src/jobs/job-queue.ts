@@ -1,10 +1,16 @@
-import { PgBoss } from "pg-boss";
+import { PgBoss, type Queue } from "pg-boss";
+import type { Config } from "../config.ts";
 import type { Database, Executor } from "../db/client.ts";
 import { bossExecutor } from "../db/client.ts";
 
-export const QUEUES = {
-  deliverEmail: "email.deliver",
-} as const;
+/**
+ * A queue as its worker's folder defines it (`email/delivery-queue.ts`, …): its name and its pg-boss
+ * settings, which may follow the configuration. `jobs/workers.ts` lists them all.
+ */
+export interface QueueDefinition {
+  name: string;
+  settings(config: Config): Omit<Queue, "name">;
+}
 
 export interface JobQueue {
   boss: PgBoss;
@@ -13,16 +19,15 @@ export interface JobQueue {
   stop(): Promise<void>;
 }
 
-export interface JobQueueOptions {
-  /** First retry delay of an email after a temporary failure; pg-boss doubles it (with jitter) each time. */
-  emailRetryDelayMs: number;
-  emailRetryLimit: number;
-}
-
+/**
+ * Starts pg-boss on the database and sets up every queue, once, with its settings: any process that
+ * may enqueue (the server, the CLI) has them all, whether or not it runs their workers.
+ */
 export async function startJobQueue(
   database: Database,
+  config: Config,
+  queues: readonly QueueDefinition[],
   onError: (error: Error) => void,
-  options: JobQueueOptions = { emailRetryDelayMs: 5_000, emailRetryLimit: 8 },
 ): Promise<JobQueue> {
   // LISTEN/NOTIFY wakes a worker the moment an email commits; polling stays on as the backstop.
   const boss = new PgBoss({
@@ -43,22 +48,12 @@ export async function startJobQueue(
   });
   boss.on("error", onError);
   await boss.start();
-  const emailQueue = {
-    // SMTP 4xx and connection failures are retried with back-off; 5xx is settled by the worker.
-    retryLimit: options.emailRetryLimit,
-    // pg-boss counts retry delays in whole seconds.
-    retryDelay: Math.max(1, Math.round(options.emailRetryDelayMs / 1000)),
-    retryBackoff: true,
-    retryDelayMax: 600,
-    expireInSeconds: 120,
-    // A job held by a killed instance stops beating and is retried within ~20 s instead of waiting
-    // out expireInSeconds (2 minutes and more) — the worker refreshes it every 5 s while it sends.
-    heartbeatSeconds: 10,
-    notify: true,
-  };
-  // createQueue leaves an existing queue as it was, so changed settings need updateQueue as well.
-  await boss.createQueue(QUEUES.deliverEmail, emailQueue);
-  await boss.updateQueue(QUEUES.deliverEmail, emailQueue);
+  for (const queue of queues) {
+    const settings = queue.settings(config);
+    // createQueue leaves an existing queue as it was, so changed settings need updateQueue as well.
+    await boss.createQueue(queue.name, settings);
+    await boss.updateQueue(queue.name, settings);
+  }
   return {
     boss,
     async send(tx, queue, data, options) {

@@ -1,6 +1,7 @@
 import { and, eq, gte, inArray, like, sum } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, emails, rateLimits } from "../../src/db/schema.ts";
+import { WORKER_NAMES } from "../../src/jobs/workers.ts";
 import { FACTORY_PASSWORD, type SeedUser } from "../support/factories.ts";
 import { eventually, sleep, startService, type ServiceClient, type ServiceProcess } from "../support/process.ts";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp-server.ts";
@@ -95,5 +96,50 @@ describe.skipIf(!postgresServerUrl)(postgresServerUrl ? "graceful shutdown on SI
       .where(and(eq(auditEvents.action, "login.succeeded"), gte(auditEvents.at, since), inArray(auditEvents.targetUserId, accounts.map((u) => u.id))));
     expect(succeeded.length).toBeGreaterThan(0);
     console.info(`${succeeded.length} of ${accounts.length} abandoned sign-ins had reached the server; every one of those finished`);
+  });
+});
+
+describe.skipIf(!postgresServerUrl)(postgresServerUrl ? "the background workers of the server process" : `the background workers of the server process — ${NEEDS_POSTGRES}`, () => {
+  let database: FaultDatabase;
+  let smtp: TestSmtpServer;
+  let service: ServiceProcess;
+
+  beforeAll(async () => {
+    database = await freshPostgresDatabase();
+    smtp = await startSmtpServer();
+    service = await startService({ env: { DATABASE_URL: database.url, SMTP_URL: smtp.url, LOG_LEVEL: "info" } });
+  });
+  afterAll(async () => {
+    await service?.kill();
+    await smtp?.stop();
+    await database?.close();
+  });
+
+  /** The service's JSON log lines, in order. */
+  const logLines = () =>
+    service
+      .output()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { level: number; msg: string; workers?: string[] });
+
+  it("starts every registered worker with the process, and on SIGTERM stops them all after the requests and before it exits", async () => {
+    const started = logLines().filter((line) => line.msg === "background workers started");
+    expect(started.map((line) => line.workers)).toEqual([WORKER_NAMES]);
+
+    // The forgot-password job and its email are taken by the process's own workers.
+    const { users } = await seedCompany(database.deps, 2);
+    const anonymous = service.client();
+    for (const user of users) expect((await anonymous.post("/api/v1/auth/forgot-password", { email: user.email })).status).toBe(202);
+    for (const user of users) await smtp.waitFor({ to: user.email, subject: /reset/i }, 20_000);
+
+    expect(await service.terminate()).toEqual({ code: 0, signal: null });
+    const lines = logLines();
+    const shuttingDown = lines.findIndex((line) => line.msg === "shutting down: finishing in-flight requests");
+    const stopped = lines.findIndex((line) => line.msg === "background workers stopped");
+    expect(shuttingDown).toBeGreaterThanOrEqual(0);
+    expect(stopped).toBeGreaterThan(shuttingDown);
+    expect(lines[stopped]?.workers).toEqual(WORKER_NAMES);
+    expect(lines.filter((line) => line.level >= 50)).toEqual([]);
   });
 });

@@ -2,10 +2,10 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { emails } from "../../src/db/schema.ts";
 import { buildDeps } from "../../src/deps.ts";
+import { DELIVER_EMAIL_QUEUE } from "../../src/email/delivery-queue.ts";
 import { startEmailWorker } from "../../src/email/delivery-worker.ts";
 import { enqueueEmail } from "../../src/email/outbox.ts";
 import { issueLinkToken } from "../../src/features/auth/link-tokens.ts";
-import { QUEUES } from "../../src/jobs/job-queue.ts";
 import type { TestClient } from "../support/client.ts";
 import { deliveryJobStates, enqueueTestEmail, readEmail, waitForEmailStatus } from "../support/outbox.ts";
 import { startTestApp, type TestApp } from "../support/test-app.ts";
@@ -149,7 +149,7 @@ describe("email delivery over SMTP", () => {
 });
 
 async function deliveryJobAttempts(t: Pick<TestApp["deps"], "jobs">, emailId: string) {
-  const jobs = await t.jobs.boss.findJobs(QUEUES.deliverEmail, { data: { emailId } });
+  const jobs = await t.jobs.boss.findJobs(DELIVER_EMAIL_QUEUE, { data: { emailId } });
   return jobs.map((job) => ({ state: job.state, retryCount: job.retryCount }));
 }
 

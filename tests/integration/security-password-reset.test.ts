@@ -10,9 +10,8 @@ import { loadConfig } from "../../src/config.ts";
 import { openDatabase } from "../../src/db/client.ts";
 import { auditEvents, emails, users as users_ } from "../../src/db/schema.ts";
 import { buildDeps, closeDeps, LOG_REDACT, type Deps } from "../../src/deps.ts";
-import { startEmailWorker } from "../../src/email/delivery-worker.ts";
-import { createForgotPasswordQueue } from "../../src/features/auth/password-reset/forgot-password-queue.ts";
 import { requestPasswordReset } from "../../src/features/auth/password-reset/request-password-reset.ts";
+import { startWorkers } from "../../src/jobs/workers.ts";
 import { TestClient } from "../support/client.ts";
 import { createCompanyWithUsers, createUser, FACTORY_PASSWORD, signIn } from "../support/factories.ts";
 import { NEW_PASSWORD, nextResetEmail, settleForgotPasswordJobs, settleOutbox, sha256, submitNewPassword } from "../support/password-reset.ts";
@@ -117,8 +116,8 @@ describe("nothing secret leaves the reset flow", () => {
     // The logger the product would use, at its most talkative, writing into an array.
     const logger = pino({ level: "trace", redact: LOG_REDACT }, { write: (line: string) => void logLines.push(line) });
     deps = await buildDeps(config, { database: testDb.database, clock, logger });
-    const worker = await startEmailWorker(deps);
-    stopWorker = () => worker.stop();
+    const workers = await startWorkers(deps);
+    stopWorker = () => workers.stop();
     app = await buildApp(deps);
     await app.ready();
   });
@@ -284,14 +283,13 @@ describe("a restart", () => {
       const first = await buildDeps(config, { database: store.first, clock, logger });
       const { company } = await createCompanyWithUsers(first);
       const user = await createUser(first, company);
-      await createForgotPasswordQueue(first.jobs);
       await requestPasswordReset(first, { email: user.email, clientAddress: "203.0.113.5" });
       expect(await first.db.select().from(emails)).toEqual([]);
       await closeDeps(first);
 
       // The next process starts on the same database: the request is carried out and the email goes.
       const second = await buildDeps(config, { database: await store.reopen(), clock, logger });
-      const worker = await startEmailWorker(second);
+      const workers = await startWorkers(second);
       const app = await buildApp(second);
       await app.ready();
       try {
@@ -299,7 +297,7 @@ describe("a restart", () => {
         expect(smtp.linksIn(message).some((link) => link.startsWith(`${TEST_PUBLIC_URL}/reset-password#token=`))).toBe(true);
       } finally {
         await app.close();
-        await worker.stop();
+        await workers.stop();
         await closeDeps(second);
       }
     } finally {

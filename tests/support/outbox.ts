@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import { emails } from "../../src/db/schema.ts";
 import type { Deps } from "../../src/deps.ts";
+import { DELIVER_EMAIL_QUEUE } from "../../src/email/delivery-queue.ts";
 import { enqueueEmail, type OutgoingEmail } from "../../src/email/outbox.ts";
-import { QUEUES } from "../../src/jobs/job-queue.ts";
 
 type EmailRow = typeof emails.$inferSelect;
 type EmailStatus = EmailRow["status"];
@@ -39,6 +39,6 @@ export async function enqueueTestEmail(deps: Pick<Deps, "db" | "jobs" | "clock">
 
 /** The pg-boss states of the delivery jobs of one email: "completed" means nobody will try again. */
 export async function deliveryJobStates(deps: Pick<Deps, "jobs">, emailId: string): Promise<string[]> {
-  const jobs = await deps.jobs.boss.findJobs(QUEUES.deliverEmail, { data: { emailId } });
+  const jobs = await deps.jobs.boss.findJobs(DELIVER_EMAIL_QUEUE, { data: { emailId } });
   return jobs.map((job) => job.state);
 }

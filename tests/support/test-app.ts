@@ -3,7 +3,7 @@ import { buildApp, type App } from "../../src/app.ts";
 import { fixedClock } from "../../src/clock.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { buildDeps, closeDeps, type Deps } from "../../src/deps.ts";
-import { startEmailWorker, type EmailWorker } from "../../src/email/delivery-worker.ts";
+import { startWorkers, type BackgroundWorker } from "../../src/jobs/workers.ts";
 import { TestClient } from "./client.ts";
 import { startSmtpServer, type TestSmtpServer } from "./smtp-server.ts";
 import { createTestDatabase } from "./test-database.ts";
@@ -19,13 +19,16 @@ export interface TestApp {
   readonly smtp: TestSmtpServer;
   client(clientAddress?: string): TestClient;
   /** Starts (another) email worker on this app's database, stopped again by `close`. */
-  startWorker(): Promise<EmailWorker>;
+  startWorker(): Promise<BackgroundWorker>;
   close(): Promise<void>;
 }
 
 export interface TestAppOptions {
   env?: Record<string, string>;
-  /** Start the email worker (on by default). */
+  /**
+   * Start the email worker (on by default). The other queues' workers start either way, as in the
+   * server (src/jobs/workers.ts); the housekeeping timer never does (its test starts its own).
+   */
   worker?: boolean;
   /** Deliver through an in-process SMTP server (on by default); `false` keeps the development mailbox. */
   smtp?: boolean;
@@ -47,13 +50,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const testDb = await createTestDatabase();
   const clock = fixedClock(new Date());
   const deps = await buildDeps(config, { database: testDb.database, clock, logger: pino({ level: "silent" }) });
-  const workers: EmailWorker[] = [];
+  // The server's own entry point: a queue added to src/jobs/workers.ts runs in the tests too.
+  const workers = [await startWorkers(deps, { skip: options.worker === false ? ["email-delivery", "housekeeping"] : ["housekeeping"] })];
   const startWorker = async () => {
-    const worker = await startEmailWorker(deps);
+    const worker = await startWorkers(deps, { only: ["email-delivery"] });
     workers.push(worker);
     return worker;
   };
-  if (options.worker !== false) await startWorker();
   const app = await buildApp(deps);
   await app.ready();
   return {

@@ -1,4 +1,4 @@
-import type { JobQueue } from "../../../jobs/job-queue.ts";
+import type { QueueDefinition } from "../../../jobs/job-queue.ts";
 
 export const FORGOT_PASSWORD_QUEUE = "password-reset.forgot";
 
@@ -13,8 +13,10 @@ export function isForgotPasswordJob(data: unknown): data is ForgotPasswordJob {
   return typeof job?.email === "string" && typeof job.clientAddress === "string";
 }
 
-export async function createForgotPasswordQueue(jobs: JobQueue): Promise<void> {
-  const options = {
+/** The queue's pg-boss settings; the worker's fetching is in `forgot-password-worker.ts`. */
+export const forgotPasswordQueue: QueueDefinition = {
+  name: FORGOT_PASSWORD_QUEUE,
+  settings: () => ({
     // A failed attempt (database restart) is retried; a completed job carries an address, so it goes soon.
     retryLimit: 5,
     retryDelay: 2,
@@ -25,7 +27,5 @@ export async function createForgotPasswordQueue(jobs: JobQueue): Promise<void> {
     heartbeatSeconds: 10,
     deleteAfterSeconds: 3_600,
     notify: true,
-  };
-  await jobs.boss.createQueue(FORGOT_PASSWORD_QUEUE, options);
-  await jobs.boss.updateQueue(FORGOT_PASSWORD_QUEUE, options);
-}
+  }),
+};

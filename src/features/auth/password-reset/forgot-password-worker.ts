@@ -1,7 +1,7 @@
 import type { WorkOptions } from "pg-boss";
 import type { Deps } from "../../../deps.ts";
 import { settleBatch } from "../../../jobs/settle-batch.ts";
-import { createForgotPasswordQueue, FORGOT_PASSWORD_QUEUE, isForgotPasswordJob } from "./forgot-password-queue.ts";
+import { FORGOT_PASSWORD_QUEUE, isForgotPasswordJob } from "./forgot-password-queue.ts";
 import { processForgotPassword } from "./process-forgot-password.ts";
 
 /** Jobs of one fetched batch worked on at once; the two fetchers make it twice that. */
@@ -20,9 +20,12 @@ const WORK_OPTIONS = {
   burstWhenBatchFull: true,
 } as const satisfies WorkOptions;
 
-/** Runs "forgot password" jobs. pg-boss claims them with SKIP LOCKED, so instances share the work. */
-export async function startForgotPasswordWorker(deps: Pick<Deps, "db" | "clock" | "config" | "jobs" | "logger">) {
-  await createForgotPasswordQueue(deps.jobs);
+/**
+ * Runs "forgot password" jobs (decision 0007). pg-boss claims them with SKIP LOCKED, so instances
+ * share the work. Started by `jobs/workers.ts` with the other background workers; the queue itself
+ * is set up when the job queue starts.
+ */
+export async function startForgotPasswordWorker(deps: Pick<Deps, "db" | "clock" | "config" | "jobs" | "logger">): Promise<{ stop(): Promise<void> }> {
   const logger = deps.logger.child({ component: "forgot-password-worker" });
   const workId = await deps.jobs.boss.work(FORGOT_PASSWORD_QUEUE, WORK_OPTIONS, (jobs) =>
     settleBatch(jobs, LANES, async (job) => {

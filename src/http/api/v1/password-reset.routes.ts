@@ -1,8 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Deps } from "../../../deps.ts";
-import { createForgotPasswordQueue } from "../../../features/auth/password-reset/forgot-password-queue.ts";
-import { startForgotPasswordWorker } from "../../../features/auth/password-reset/forgot-password-worker.ts";
 import { listPasswordResets } from "../../../features/auth/password-reset/list-password-resets.ts";
 import { requestPasswordReset } from "../../../features/auth/password-reset/request-password-reset.ts";
 import { revokePasswordReset } from "../../../features/auth/password-reset/revoke-password-reset.ts";
@@ -41,17 +39,6 @@ function lifetimeInWords(ms: number): string {
 export function passwordResetRoutes(deps: Deps): FastifyPluginAsyncZod {
   return async (app) => {
     useStrictJsonBodies(app);
-    // The "forgot password" work runs as a job (decision 0007). Its worker lives and dies with the
-    // HTTP app, like the rest of the product's one process.
-    await createForgotPasswordQueue(deps.jobs);
-    let worker: { stop(): Promise<void> } | null = null;
-    app.addHook("onReady", async () => {
-      worker = await startForgotPasswordWorker(deps);
-    });
-    app.addHook("onClose", async () => {
-      await worker?.stop();
-    });
-
     const forgotAnswer = {
       ok: true as const,
       message: `If an account uses this address, a link to choose a new password is on its way. It works for ${lifetimeInWords(deps.config.resetLinkTtlMs)}. Check your spam folder if nothing arrives.`,
