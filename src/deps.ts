@@ -7,7 +7,7 @@ import { migrateDatabase, openDatabase, type Database, type Db } from "./db/clie
 import { createMailTransport } from "./email/transports.ts";
 import type { MailTransport } from "./email/transport.ts";
 import { startJobQueue, type JobQueue } from "./jobs/job-queue.ts";
-import { JOB_QUEUES } from "./jobs/workers.ts";
+import { JOB_QUEUES } from "./job-queues.ts";
 import { prepareHashing } from "./features/auth/passwords.ts";
 
 /** Everything a use case may need, wired explicitly. Tests build their own with a fake clock. */

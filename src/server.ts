@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from "./config.ts";
 import { DataDirLockedError } from "./db/data-dir-lock.ts";
 import { buildDeps, closeDeps } from "./deps.ts";
 import { devMailboxEnabled } from "./features/dev-mailbox/dev-mailbox-enabled.ts";
-import { startWorkers } from "./jobs/workers.ts";
+import { startWorkers } from "./workers.ts";
 
 async function main(): Promise<void> {
   const config = loadConfig();

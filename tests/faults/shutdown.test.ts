@@ -1,7 +1,7 @@
 import { and, eq, gte, inArray, like, sum } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, emails, rateLimits } from "../../src/db/schema.ts";
-import { WORKER_NAMES } from "../../src/jobs/workers.ts";
+import { WORKER_NAMES } from "../../src/workers.ts";
 import { FACTORY_PASSWORD, type SeedUser } from "../support/factories.ts";
 import { eventually, sleep, startService, type ServiceClient, type ServiceProcess } from "../support/process.ts";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp-server.ts";

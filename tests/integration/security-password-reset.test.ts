@@ -11,7 +11,7 @@ import { openDatabase } from "../../src/db/client.ts";
 import { auditEvents, emails, users as users_ } from "../../src/db/schema.ts";
 import { buildDeps, closeDeps, LOG_REDACT, type Deps } from "../../src/deps.ts";
 import { requestPasswordReset } from "../../src/features/auth/password-reset/request-password-reset.ts";
-import { startWorkers } from "../../src/jobs/workers.ts";
+import { startWorkers } from "../../src/workers.ts";
 import { TestClient } from "../support/client.ts";
 import { createCompanyWithUsers, createUser, FACTORY_PASSWORD, signIn } from "../support/factories.ts";
 import { NEW_PASSWORD, nextResetEmail, settleForgotPasswordJobs, settleOutbox, sha256, submitNewPassword } from "../support/password-reset.ts";

@@ -3,7 +3,7 @@ import { buildApp, type App } from "../../src/app.ts";
 import { fixedClock } from "../../src/clock.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { buildDeps, closeDeps, type Deps } from "../../src/deps.ts";
-import { startWorkers, type BackgroundWorker } from "../../src/jobs/workers.ts";
+import { startWorkers, type BackgroundWorker } from "../../src/workers.ts";
 import { TestClient } from "./client.ts";
 import { startSmtpServer, type TestSmtpServer } from "./smtp-server.ts";
 import { createTestDatabase } from "./test-database.ts";

@@ -1,14 +1,13 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { api } from "../../api/endpoints.ts";
 import { messageOf } from "../../api/client.ts";
-import type { Role, UserDetail } from "../../api/types.ts";
+import type { Role, UserDetail, UserView } from "../../api/types.ts";
 import { RoleLabel, StatusBadge } from "../../components/badges.tsx";
 import { ConfirmDialog } from "../../components/confirm-dialog.tsx";
 import { SelectField } from "../../components/field.tsx";
 import { FormResult, type FormMessage } from "../../components/notice.tsx";
 import { ROLE_LABELS, formatDateTime } from "../../lib/format.ts";
 import { useMe } from "../../session/session.tsx";
-import type { UserView } from "./user-page.tsx";
 
 interface Props {
   view: UserView;

@@ -1,11 +1,10 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { api } from "../../api/endpoints.ts";
-import type { UserDetail } from "../../api/types.ts";
+import type { UserDetail, UserView } from "../../api/types.ts";
 import { Field } from "../../components/field.tsx";
 import { FormResult, type FormMessage } from "../../components/notice.tsx";
 import { focusFirstError, splitApiError, type FieldErrors } from "../../lib/form-errors.ts";
 import { formatDateTime } from "../../lib/format.ts";
-import type { UserView } from "./user-page.tsx";
 
 const FIELDS = ["name", "email"] as const;
 type DetailField = (typeof FIELDS)[number];

@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
 import { ApiError } from "../../api/client.ts";
 import { api } from "../../api/endpoints.ts";
-import type { Role, UserDetail, UserPermissions } from "../../api/types.ts";
+import type { Role, UserDetail, UserView } from "../../api/types.ts";
 import { RoleLabel, StatusBadge } from "../../components/badges.tsx";
 import { FormResult, Notice, type FormMessage } from "../../components/notice.tsx";
 import { PageHeader } from "../../components/page-header.tsx";
@@ -18,11 +18,6 @@ import { UserDetailsSection } from "./user-details-section.tsx";
 import { UserRoleSection, UserStatusSection } from "./user-access-sections.tsx";
 
 const MAY_MANAGE = new Set<Role>(["administrator", "manager"]);
-
-export interface UserView {
-  user: UserDetail;
-  permissions: UserPermissions;
-}
 
 /** One user: the reset button first, then details, role, status, and the history of their links. */
 export function UserPage() {

@@ -1,10 +1,9 @@
-import type { Deps } from "../deps.ts";
-import { deliverEmailQueue } from "../email/delivery-queue.ts";
-import { startEmailWorker } from "../email/delivery-worker.ts";
-import { forgotPasswordQueue } from "../features/auth/password-reset/forgot-password-queue.ts";
-import { startForgotPasswordWorker } from "../features/auth/password-reset/forgot-password-worker.ts";
-import { startHousekeeping } from "../features/housekeeping/housekeeping.ts";
-import type { QueueDefinition } from "./job-queue.ts";
+import type { Deps } from "./deps.ts";
+import { startEmailWorker } from "./email/delivery-worker.ts";
+import { startForgotPasswordWorker } from "./features/auth/password-reset/forgot-password-worker.ts";
+import { startHousekeeping } from "./features/housekeeping/housekeeping.ts";
+import { deliverEmailQueue, forgotPasswordQueue, JOB_QUEUES } from "./job-queues.ts";
+import type { QueueDefinition } from "./jobs/job-queue.ts";
 
 /** A started background worker. `stop` stops taking work and resolves when the work in hand is done. */
 export interface BackgroundWorker {
@@ -22,9 +21,8 @@ interface WorkerRegistration {
 
 /**
  * Every background worker of the process, in the order they start. A new queue (back-channel
- * logout, webhooks) is one line here: its definition and its start function, both from its own
- * folder (see README.md). Its queue is then set up by buildDeps and its worker started and stopped
- * with the others.
+ * logout, webhooks) is one line in job-queues.ts (its definition, which buildDeps sets up) and one
+ * here (its start function), both from the queue's own folder (src/jobs/README.md).
  */
 const WORKERS = [
   // First, so the emails the other workers write go out.
@@ -37,8 +35,10 @@ export type WorkerName = (typeof WORKERS)[number]["name"];
 
 export const WORKER_NAMES: readonly WorkerName[] = WORKERS.map((worker) => worker.name);
 
-/** Every queue a worker takes jobs from: buildDeps sets them up, once, in every process. */
-export const JOB_QUEUES: readonly QueueDefinition[] = WORKERS.flatMap((worker: WorkerRegistration) => (worker.queue ? [worker.queue] : []));
+// A worker whose queue buildDeps would not set up would wait for jobs that can never be sent.
+for (const worker of WORKERS as readonly WorkerRegistration[]) {
+  if (worker.queue && !JOB_QUEUES.includes(worker.queue)) throw new Error(`the queue of worker ${worker.name} is missing from job-queues.ts`);
+}
 
 export interface StartWorkersOptions {
   /** Start only these (tests: a second email worker). */
