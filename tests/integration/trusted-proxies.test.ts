@@ -26,6 +26,8 @@ const forgedHop = fc.oneof(
   fc.constantFrom("127.0.0.1", "::1", "10.0.0.2", "10.0.0.3", "unknown", "", " ", "_hidden", "1.2.3.4:80", "[::1]"),
 );
 const forgedPrefix = fc.array(forgedHop, { minLength: 1, maxLength: 6 });
+/** A client's own address: never one of the trusted proxies' (10.0.0.0/8, loopback), which would be read as one more proxy. */
+const clientAddress = fc.ipV4().filter((ip) => !ip.startsWith("10.") && !ip.startsWith("127."));
 
 describe.each([
   { trust: "1", proxy: "127.0.0.1", label: "one hop", byAddress: false },
@@ -47,7 +49,7 @@ describe.each([
 
   it("takes the address the proxy added, whatever the client wrote to the left of it", async () => {
     await fc.assert(
-      fc.asyncProperty(forgedPrefix, fc.ipV4(), async (forged, client) => {
+      fc.asyncProperty(forgedPrefix, clientAddress, async (forged, client) => {
         const { socket, header } = throughProxy(client, forged);
         expect(await addressCounted(t, socket, header)).toBe(client);
       }),
@@ -59,7 +61,7 @@ describe.each([
   // hop count cannot tell the proxy from anyone else, so the README asks that only the proxy reach it.
   it(`${byAddress ? "ignores" : "believes, as a hop count must,"} the header of a client that reaches the service directly`, async () => {
     await fc.assert(
-      fc.asyncProperty(forgedPrefix, fc.ipV4(), async (forged, claimed) => {
+      fc.asyncProperty(forgedPrefix, clientAddress, async (forged, claimed) => {
         const counted = await addressCounted(t, "203.0.113.200", [...forged, claimed].join(", "));
         expect(counted).toBe(byAddress ? "203.0.113.200" : claimed);
       }),
@@ -102,7 +104,7 @@ describe("a chain of two proxies (TRUST_PROXY=2)", () => {
 
   it("takes the address the outer proxy added, past the inner proxy's own", async () => {
     await fc.assert(
-      fc.asyncProperty(forgedPrefix, fc.ipV4(), async (forged, client) => {
+      fc.asyncProperty(forgedPrefix, clientAddress, async (forged, client) => {
         expect(await addressCounted(t, "127.0.0.1", [...forged, client, "10.0.0.7"].join(", "))).toBe(client);
       }),
       { numRuns: 30 },

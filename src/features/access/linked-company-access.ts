@@ -63,6 +63,20 @@ export async function findManageableCompany(db: Executor, member: Member, compan
   return row ? { id: row.id, name: row.name, grantId: row.grant_id } : null;
 }
 
+/**
+ * The parent's side of linked companies (managed companies page, its CSV) starts here: the actor's
+ * own company must be a live multi-company profile, or NOT_MULTI_COMPANY. Returns its allowance of
+ * linked companies its administrators may create.
+ */
+export async function requireMultiCompanyProfile(db: Executor, actor: { companyId: string }): Promise<{ id: string; linkedAllowance: number }> {
+  const [row] = await queryRows<{ id: string; linked_allowance: number }>(
+    db,
+    sql`select id, linked_allowance from companies where id = ${actor.companyId} and is_multi_company and deleted_at is null`,
+  );
+  if (!row) throw new AppError("NOT_MULTI_COMPANY");
+  return { id: row.id, linkedAllowance: Number(row.linked_allowance) };
+}
+
 /** Where an actor works: their own company, or a linked company they switched into (and by which grant). */
 export interface ActingIn {
   userId: string;

@@ -1,7 +1,8 @@
 import { AppError } from "../../errors.ts";
 import { assertMayChangeRoleOf, assertMayManageUser, assertMayTriggerReset, can, type Party } from "./authorize.ts";
 import { ASSIGNABLE_ROLES } from "./permissions.ts";
-import type { Role } from "./roles.ts";
+import { mayHoldGrant } from "./linked-company-access.ts";
+import { ROLES, type Role } from "./roles.ts";
 
 /**
  * What the dashboard may offer, computed by running the very checks the use cases run: a button
@@ -22,6 +23,23 @@ export function companyPermissions(role: Role) {
     rename: can(role, "company.rename"),
     updateContact: can(role, "company.updateContact"),
     delete: can(role, "company.delete"),
+  };
+}
+
+/**
+ * What the signed-in actor may do wherever they act, for the dashboard's navigation and forms
+ * (GET /auth/me): the same checks the use cases run, so the dashboard keeps no copy of the roles table.
+ */
+export function actorCapabilities(role: Role) {
+  return {
+    viewAuditLog: can(role, "audit.view"),
+    createLinkedCompanies: can(role, "linkedCompanies.create"),
+    manageGrants: can(role, "grants.manage"),
+    /** Roles a team member must have to hold a management grant. */
+    grantHolderRoles: ROLES.filter(mayHoldGrant),
+    createUsers: can(role, "users.create"),
+    /** Roles a user created by this actor may get, the first the default. */
+    creatableRoles: can(role, "users.create") ? [...ASSIGNABLE_ROLES[role]] : [],
   };
 }
 

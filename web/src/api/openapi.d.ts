@@ -745,6 +745,14 @@ export interface paths {
                                 name: string;
                                 switched: boolean;
                             };
+                            capabilities: {
+                                creatableRoles: ("administrator" | "manager" | "user" | "read_only")[];
+                                createLinkedCompanies: boolean;
+                                createUsers: boolean;
+                                grantHolderRoles: ("administrator" | "manager" | "user" | "read_only")[];
+                                manageGrants: boolean;
+                                viewAuditLog: boolean;
+                            };
                             user: {
                                 companyId: string;
                                 companyName: string;

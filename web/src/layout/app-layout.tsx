@@ -111,7 +111,7 @@ export function AppLayout({ children }: { children?: ReactNode }) {
                   Users
                 </NavLink>
               </li>
-              {me.user.role === "administrator" ? (
+              {me.capabilities.viewAuditLog ? (
                 <li>
                   <NavLink to="/audit-log" className={navClass}>
                     Audit log

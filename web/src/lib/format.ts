@@ -12,14 +12,6 @@ export function isRole(value: string): value is Role {
   return Object.hasOwn(ROLE_LABELS, value);
 }
 
-/** Roles each role may give (PRODUCT.md section 2); the server decides, this only shapes the form. */
-export const CREATABLE_ROLES: Record<Role, Role[]> = {
-  administrator: ["manager", "user", "read_only"],
-  manager: ["user", "read_only"],
-  user: [],
-  read_only: [],
-};
-
 export const RESET_STATE_LABELS: Record<ResetState, string> = {
   pending: "Pending",
   used: "Used",

@@ -5,6 +5,7 @@ import { login } from "../../../features/auth/login.ts";
 import { revokeSession } from "../../../features/auth/sessions.ts";
 import { registerCompany } from "../../../features/companies/register-company.ts";
 import { recordAuditEvent } from "../../../features/audit/record-audit-event.ts";
+import { actorCapabilities } from "../../../features/access/permission-summary.ts";
 import { devMailboxEnabled } from "../../../features/dev-mailbox/dev-mailbox-enabled.ts";
 import { isLoopbackClient } from "../../loopback.ts";
 import { issueCsrfToken } from "../../middleware/csrf.ts";
@@ -16,6 +17,14 @@ export const LoginBody = z.strictObject({ email: Email, password: Password });
 const Me = z.object({
   user: z.object({ id: z.string(), name: z.string(), email: z.string(), role: Role, companyId: z.string(), companyName: z.string() }),
   actingCompany: z.object({ id: z.string(), name: z.string(), switched: z.boolean() }),
+  capabilities: z.object({
+    viewAuditLog: z.boolean(),
+    createLinkedCompanies: z.boolean(),
+    manageGrants: z.boolean(),
+    grantHolderRoles: z.array(Role),
+    createUsers: z.boolean(),
+    creatableRoles: z.array(Role),
+  }),
 });
 
 export function authRoutes(deps: Deps): FastifyPluginAsyncZod {
@@ -72,6 +81,7 @@ export function authRoutes(deps: Deps): FastifyPluginAsyncZod {
         return {
           user: { id: actor.userId, name: actor.name, email: actor.email, role: actor.role, companyId: actor.companyId, companyName: actor.companyName },
           actingCompany: { id: actor.actingCompanyId, name: actor.actingCompanyName, switched: actor.actingCompanyId !== actor.companyId },
+          capabilities: actorCapabilities(actor.role),
         };
       },
     );

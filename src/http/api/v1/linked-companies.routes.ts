@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Deps } from "../../../deps.ts";
-import { AppError } from "../../../errors.ts";
 import type { Actor } from "../../../features/access/actor.ts";
 import { listTeamMembersWithAccess } from "../../../features/grants/list-team-members-with-access.ts";
-import { countLinkedCompanies, findLiveCompany } from "../../../features/linked-companies/linked-companies.queries.ts";
+import { requireMultiCompanyProfile } from "../../../features/access/linked-company-access.ts";
+import { countLinkedCompanies } from "../../../features/linked-companies/linked-companies.queries.ts";
 import { listManagedCompanies, managedCompaniesCsv } from "../../../features/linked-companies/list-managed-companies.ts";
 import { createLinkedCompany } from "../../../features/linked-companies/create-linked-company.ts";
 import { switchBackToOwnCompany, switchIntoCompany } from "../../../features/linked-companies/switch-company.ts";
@@ -36,12 +36,6 @@ const TeamMembers = z.object({
 
 const memberOf = (actor: Actor) => ({ userId: actor.userId, companyId: actor.companyId, role: actor.role });
 
-async function requireMultiCompany(deps: Deps, actor: Actor) {
-  const company = await findLiveCompany(deps.db, actor.companyId);
-  if (!company?.isMultiCompany) throw new AppError("NOT_MULTI_COMPANY");
-  return company;
-}
-
 /** The parent's side of multi-company profiles: its linked companies, switching in and back. */
 export function linkedCompanyRoutes(deps: Deps): FastifyPluginAsyncZod {
   return async (app) => {
@@ -67,7 +61,7 @@ export function linkedCompanyRoutes(deps: Deps): FastifyPluginAsyncZod {
       },
       async (request) => {
         const actor = actorOf(request);
-        const company = await requireMultiCompany(deps, actor);
+        const company = await requireMultiCompanyProfile(deps.db, actor);
         const page = await listManagedCompanies(deps.db, memberOf(actor), request.query);
         return {
           ...page,
@@ -82,7 +76,7 @@ export function linkedCompanyRoutes(deps: Deps): FastifyPluginAsyncZod {
       { schema: { tags: ["linked companies"], summary: "CSV of the linked companies", produces: ["text/csv"], ...{ response: { 200: z.string(), ...errors(401, 403) } } } },
       async (request, reply) => {
         const actor = actorOf(request);
-        await requireMultiCompany(deps, actor);
+        await requireMultiCompanyProfile(deps.db, actor);
         const csv = await managedCompaniesCsv(deps.db, memberOf(actor));
         return reply.type("text/csv; charset=utf-8").header("content-disposition", 'attachment; filename="managed-companies.csv"').send(csv);
       },

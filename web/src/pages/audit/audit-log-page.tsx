@@ -65,15 +65,15 @@ export function AuditLogPage() {
   const dateError = values.from && values.to && values.from > values.to ? "The end date is before the start date." : null;
   const filters = apiFilters(values, actor);
   const key = JSON.stringify(filters);
-  const isAdministrator = me.user.role === "administrator";
+  const mayView = me.capabilities.viewAuditLog;
 
-  const linked = useResource(() => (isAdministrator ? loadLinked() : Promise.resolve([])), me.user.companyId);
-  const first = useResource(() => (isAdministrator && !dateError ? api.auditEvents({ ...filters, limit: PAGE_SIZE }) : Promise.resolve(null)), `${key}|${dateError}`);
+  const linked = useResource(() => (mayView ? loadLinked() : Promise.resolve([])), me.user.companyId);
+  const first = useResource(() => (mayView && !dateError ? api.auditEvents({ ...filters, limit: PAGE_SIZE }) : Promise.resolve(null)), `${key}|${dateError}`);
   const [older, setOlder] = useState<{ key: string; events: AuditEvent[]; nextBefore: number | null } | null>(null);
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [olderError, setOlderError] = useState<string | null>(null);
 
-  if (!isAdministrator) {
+  if (!mayView) {
     return (
       <>
         <PageHeader title="Audit log" />

@@ -44,8 +44,8 @@ export function ManagedCompaniesTab() {
   }
 
   const data = list.data;
-  const isAdministrator = me.user.role === "administrator";
-  const canCreate = isAdministrator && data !== null && data.allowance.used < data.allowance.limit;
+  const mayCreate = me.capabilities.createLinkedCompanies;
+  const canCreate = mayCreate && data !== null && data.allowance.used < data.allowance.limit;
   const first = cursors.length * PAGE_SIZE + 1;
   const range = data && data.companies.length > 0 && data.total > data.companies.length ? `${first}–${first + data.companies.length - 1} of ` : "";
   const updating = Boolean(data) && (list.loading || search.trim() !== q);
@@ -98,7 +98,7 @@ export function ManagedCompaniesTab() {
       ) : null}
 
       <FormResult message={message} />
-      {isAdministrator && data && !canCreate && data.allowance.limit > 0 ? (
+      {mayCreate && data && !canCreate && data.allowance.limit > 0 ? (
         <p className="card-note">Your company has used its allowance of linked companies. Ask the operator of this installation for more.</p>
       ) : null}
       <p id="managed-count" className="result-count" aria-live="polite" aria-atomic="true">

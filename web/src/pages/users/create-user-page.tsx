@@ -6,7 +6,7 @@ import { Field, SelectField } from "../../components/field.tsx";
 import { FormResult, Notice, type FormMessage } from "../../components/notice.tsx";
 import { PageHeader } from "../../components/page-header.tsx";
 import { focusFirstError, splitApiError, type FieldErrors } from "../../lib/form-errors.ts";
-import { CREATABLE_ROLES, ROLE_LABELS } from "../../lib/format.ts";
+import { ROLE_LABELS } from "../../lib/format.ts";
 import { usePageTitle } from "../../lib/use-page-title.ts";
 import { useMe } from "../../session/session.tsx";
 
@@ -25,7 +25,7 @@ export function CreateUserPage() {
   usePageTitle("Create user");
   const me = useMe();
   const navigate = useNavigate();
-  const roles = CREATABLE_ROLES[me.user.role];
+  const roles = me.capabilities.creatableRoles;
   const company = me.actingCompany.name;
   const [values, setValues] = useState<{ name: string; email: string; role: Role }>({ name: "", email: "", role: "user" });
   const [errors, setErrors] = useState<FieldErrors<NewUserField>>({});

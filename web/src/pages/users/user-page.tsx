@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
 import { ApiError } from "../../api/client.ts";
 import { api } from "../../api/endpoints.ts";
-import type { Role, UserDetail, UserView } from "../../api/types.ts";
+import type { UserDetail, UserView } from "../../api/types.ts";
 import { RoleLabel, StatusBadge } from "../../components/badges.tsx";
 import { FormResult, Notice, type FormMessage } from "../../components/notice.tsx";
 import { PageHeader } from "../../components/page-header.tsx";
@@ -16,8 +16,6 @@ import { PasswordResetsSection } from "./password-resets-section.tsx";
 import { ResetPasswordAction, ResendInvitationAction } from "./user-actions.tsx";
 import { UserDetailsSection } from "./user-details-section.tsx";
 import { UserRoleSection, UserStatusSection } from "./user-access-sections.tsx";
-
-const MAY_MANAGE = new Set<Role>(["administrator", "manager"]);
 
 /** One user: the reset button first, then details, role, status, and the history of their links. */
 export function UserPage() {
@@ -86,7 +84,7 @@ export function UserPage() {
   };
   const canInvite = user.status === "active" && !user.hasPassword && permissions.resetPassword;
   // Grants belong to the parent's own team members, seen from the parent itself (PRODUCT.md section 3).
-  const showGrants = !me.actingCompany.switched && MAY_MANAGE.has(me.user.role) && MAY_MANAGE.has(user.role);
+  const showGrants = !me.actingCompany.switched && me.capabilities.manageGrants && me.capabilities.grantHolderRoles.includes(user.role);
 
   return (
     <>

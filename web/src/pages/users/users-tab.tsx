@@ -4,7 +4,7 @@ import { api } from "../../api/endpoints.ts";
 import { FormResult, type FormMessage } from "../../components/notice.tsx";
 import { Pagination } from "../../components/pagination.tsx";
 import { EmptyState, ErrorState, LoadingState, Spinner } from "../../components/states.tsx";
-import { CREATABLE_ROLES, plural } from "../../lib/format.ts";
+import { plural } from "../../lib/format.ts";
 import { useDebounced } from "../../lib/use-debounced.ts";
 import { useResource } from "../../lib/use-resource.ts";
 import { useMe } from "../../session/session.tsx";
@@ -47,7 +47,7 @@ export function UsersTab() {
 
   const key = JSON.stringify([company.id, q, status, cursor]);
   const list = useResource(() => api.users({ q, status, limit: PAGE_SIZE, ...(cursor ?? {}) }), key);
-  const canManage = CREATABLE_ROLES[me.user.role].length > 0;
+  const canManage = me.capabilities.createUsers;
   const [message, setMessage] = useState<FormMessage | null>(null);
 
   function updateParam(name: string, value: string, fallback: string) {
