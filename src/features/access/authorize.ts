@@ -1,4 +1,4 @@
-import { AppError } from "../../errors.ts";
+import { assertThat } from "../../errors.ts";
 import { ASSIGNABLE_ROLES, MANAGEABLE_TARGET_ROLES, PERMISSIONS, RESETTABLE_TARGET_ROLES, type Permission } from "./permissions.ts";
 import type { Role } from "./roles.ts";
 
@@ -7,11 +7,11 @@ export function can(role: Role, permission: Permission): boolean {
 }
 
 export function assertCan(role: Role, permission: Permission): void {
-  if (!can(role, permission)) throw new AppError("FORBIDDEN");
+  assertThat(can(role, permission), "FORBIDDEN");
 }
 
 export function assertMayAssignRole(actorRole: Role, role: Role): void {
-  if (!ASSIGNABLE_ROLES[actorRole].includes(role)) throw new AppError("ROLE_NOT_ALLOWED");
+  assertThat(ASSIGNABLE_ROLES[actorRole].includes(role), "ROLE_NOT_ALLOWED");
 }
 
 export interface Party {
@@ -22,15 +22,15 @@ export interface Party {
 /** Editing details, deactivating, restoring: another user whose role the actor outranks. */
 export function assertMayManageUser(actor: Party, target: Party, permission: Permission): void {
   assertCan(actor.role, permission);
-  if (actor.id === target.id) throw new AppError("CANNOT_ACT_ON_SELF");
-  if (!MANAGEABLE_TARGET_ROLES[actor.role].includes(target.role)) throw new AppError("FORBIDDEN");
+  assertThat(actor.id !== target.id, "CANNOT_ACT_ON_SELF");
+  assertThat(MANAGEABLE_TARGET_ROLES[actor.role].includes(target.role), "FORBIDDEN");
 }
 
 /** Whether the actor may change this target's role at all, whatever the new role. */
 export function assertMayChangeRoleOf(actor: Party, target: Party): void {
   assertCan(actor.role, "users.changeRole");
-  if (actor.id === target.id) throw new AppError("CANNOT_CHANGE_OWN_ROLE");
-  if (!MANAGEABLE_TARGET_ROLES[actor.role].includes(target.role)) throw new AppError("FORBIDDEN");
+  assertThat(actor.id !== target.id, "CANNOT_CHANGE_OWN_ROLE");
+  assertThat(MANAGEABLE_TARGET_ROLES[actor.role].includes(target.role), "FORBIDDEN");
 }
 
 export function assertMayChangeRole(actor: Party, target: Party, newRole: Role): void {
@@ -40,6 +40,6 @@ export function assertMayChangeRole(actor: Party, target: Party, newRole: Role):
 
 export function assertMayTriggerReset(actor: Party, target: Party): void {
   assertCan(actor.role, "users.triggerReset");
-  if (actor.id === target.id) throw new AppError("CANNOT_ACT_ON_SELF");
-  if (!RESETTABLE_TARGET_ROLES[actor.role].includes(target.role)) throw new AppError("FORBIDDEN");
+  assertThat(actor.id !== target.id, "CANNOT_ACT_ON_SELF");
+  assertThat(RESETTABLE_TARGET_ROLES[actor.role].includes(target.role), "FORBIDDEN");
 }

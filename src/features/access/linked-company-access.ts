@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { queryRows, type Executor } from "../../db/client.ts";
-import { AppError } from "../../errors.ts";
+import { assertThat } from "../../errors.ts";
 import type { Role } from "./roles.ts";
 
 /** A team member as far as linked-company rules care: who, in which company, with which role. */
@@ -73,7 +73,7 @@ export async function requireMultiCompanyProfile(db: Executor, actor: { companyI
     db,
     sql`select id, linked_allowance from companies where id = ${actor.companyId} and is_multi_company and deleted_at is null`,
   );
-  if (!row) throw new AppError("NOT_MULTI_COMPANY");
+  assertThat(row, "NOT_MULTI_COMPANY");
   return { id: row.id, linkedAllowance: Number(row.linked_allowance) };
 }
 
@@ -101,5 +101,5 @@ export async function holdAuthorityInActingCompany(tx: Executor, actor: ActingIn
         where c.id = ${actor.actingCompanyId} and ${manageableBy({ userId: actor.userId, companyId: actor.companyId, role: actor.role })}
         for share`,
   );
-  if (rows.length === 0) throw new AppError("NOT_FOUND");
+  assertThat(rows.length > 0, "NOT_FOUND");
 }

@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { queryRows, type Executor } from "../../db/client.ts";
 import { likePrefix } from "../../db/like-prefix.ts";
-import { AppError } from "../../errors.ts";
+import { assertThat } from "../../errors.ts";
 import { assertCan } from "../access/authorize.ts";
 import type { Actor } from "../access/actor.ts";
 import { toCsv } from "../csv.ts";
@@ -45,7 +45,7 @@ async function reachableCompanies(db: Executor, actor: Actor, filters: AuditFilt
   const linked = await queryRows<{ id: string }>(db, sql`select id from companies where parent_id = ${actor.companyId}`);
   const reach = new Set([actor.companyId, ...linked.map((r) => r.id)]);
   if (filters.companyId) {
-    if (!reach.has(filters.companyId)) throw new AppError("NOT_FOUND");
+    assertThat(reach.has(filters.companyId), "NOT_FOUND");
     return [filters.companyId];
   }
   return filters.includeLinked ? [...reach] : [actor.companyId];

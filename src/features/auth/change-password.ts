@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Deps } from "../../deps.ts";
 import { users } from "../../db/schema.ts";
-import { AppError } from "../../errors.ts";
+import { assertThat } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import type { Actor } from "../access/actor.ts";
 import { revokeLiveLinks } from "./link-tokens.ts";
@@ -21,8 +21,8 @@ export async function changePassword(deps: Pick<Deps, "db" | "clock" | "config" 
   const now = deps.clock.now();
   const [user] = await deps.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, actor.userId));
   const currentOk = user?.passwordHash ? await verifyPassword(user.passwordHash, input.currentPassword) : false;
-  if (!currentOk) throw new AppError("CURRENT_PASSWORD_INCORRECT");
-  if (input.newPassword !== input.newPasswordConfirmation) throw new AppError("PASSWORD_MISMATCH");
+  assertThat(currentOk, "CURRENT_PASSWORD_INCORRECT");
+  assertThat(input.newPassword === input.newPasswordConfirmation, "PASSWORD_MISMATCH");
   checkPasswordPolicy(input.newPassword, { minLength: deps.config.passwordMinLength, email: actor.email, companyName: actor.companyName });
   const passwordHash = await hashPassword(input.newPassword);
 

@@ -1,7 +1,7 @@
 import type { Deps } from "../../deps.ts";
 import { checkLink } from "./check-link.ts";
 import type { InspectedLink } from "./link-tokens.ts";
-import { enforceRateLimits } from "./password-reset/rate-limited.ts";
+import { enforceRateLimits } from "../rate-limit.ts";
 import { RESET_LIMITS, resetRateKeys } from "./password-reset/reset-limits.ts";
 
 /**

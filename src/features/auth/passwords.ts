@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { hash, verify } from "@node-rs/argon2";
-import { AppError } from "../../errors.ts";
+import { AppError, assertThat } from "../../errors.ts";
 import { lowerHashingThreadPriority } from "./hashing-threads.ts";
 
 /** OWASP's minimum for argon2id: m=19 MiB, t=2, p=1. */
@@ -117,9 +117,9 @@ export function checkPasswordPolicy(password: string, context: PasswordContext):
     throw new AppError("PASSWORD_TOO_LONG", `The password must be at most ${PASSWORD_MAX_LENGTH} characters long.`);
   }
   const lower = normalized.toLowerCase();
-  if (isCommon(lower)) throw new AppError("PASSWORD_TOO_COMMON");
+  assertThat(!isCommon(lower), "PASSWORD_TOO_COMMON");
   const identity = [context.email, context.email?.split("@")[0], context.companyName]
     .map((part) => part?.normalize("NFKC").toLowerCase().trim())
     .filter((part): part is string => part !== undefined && part.length >= 4);
-  if (identity.some((part) => lower.includes(part))) throw new AppError("PASSWORD_CONTAINS_IDENTITY");
+  assertThat(!identity.some((part) => lower.includes(part)), "PASSWORD_CONTAINS_IDENTITY");
 }

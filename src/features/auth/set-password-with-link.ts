@@ -1,11 +1,11 @@
 import { eq } from "drizzle-orm";
 import type { Deps } from "../../deps.ts";
 import { users } from "../../db/schema.ts";
-import { AppError } from "../../errors.ts";
+import { AppError, assertThat } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import { checkLink } from "./check-link.ts";
 import { consumeLinkToken, inspectLinkToken, revokeLiveLinks } from "./link-tokens.ts";
-import { enforceRateLimits } from "./password-reset/rate-limited.ts";
+import { enforceRateLimits } from "../rate-limit.ts";
 import { RESET_LIMITS, resetRateKeys } from "./password-reset/reset-limits.ts";
 import { checkPasswordPolicy, hashPassword } from "./passwords.ts";
 import { sendPasswordChangedEmails } from "./send-password-changed-emails.ts";
@@ -44,7 +44,7 @@ export async function setPasswordWithLink(deps: Pick<Deps, "db" | "clock" | "con
   if (!link.ok) {
     throw new AppError(REJECTION_CODES[link.reason]);
   }
-  if (input.password !== input.passwordConfirmation) throw new AppError("PASSWORD_MISMATCH");
+  assertThat(input.password === input.passwordConfirmation, "PASSWORD_MISMATCH");
   checkPasswordPolicy(input.password, { minLength: deps.config.passwordMinLength, email: link.email, companyName: link.companyName });
   const passwordHash = await hashPassword(input.password);
 

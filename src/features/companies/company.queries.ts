@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Executor } from "../../db/client.ts";
 import { companies } from "../../db/schema.ts";
-import { AppError } from "../../errors.ts";
+import { assertThat } from "../../errors.ts";
 import { companyInScope, type ScopeActor } from "../access/company-scope.ts";
 
 const parent = alias(companies, "parent");
@@ -26,7 +26,7 @@ export async function requireCompanyInScope(db: Executor, actor: ScopeActor, opt
     .where(companyInScope(actor))
     .limit(1);
   const [row] = options.lock ? await query.for("update", { of: companies }) : await query;
-  if (!row) throw new AppError("NOT_FOUND");
+  assertThat(row, "NOT_FOUND");
   return row;
 }
 

@@ -3,12 +3,11 @@ import { isUniqueViolation } from "../../db/errors.ts";
 import { companies, userLogins, users } from "../../db/schema.ts";
 import { AppError, assertThat } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import { enforceRateLimits } from "../auth/password-reset/rate-limited.ts";
 import { checkPasswordPolicy, hashPassword } from "../auth/passwords.ts";
 import { createSession } from "../auth/sessions.ts";
 import { normalizeEmail } from "../email-address.ts";
 import { nameSortKey } from "../users/user-name.ts";
-import type { RateRule } from "../rate-limit.ts";
+import { enforceRateLimits, type RateRule } from "../rate-limit.ts";
 
 /**
  * Registrations per client address (decision 0020): a company and an administrator are rows nobody

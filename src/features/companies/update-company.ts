@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Deps } from "../../deps.ts";
 import { companies } from "../../db/schema.ts";
-import { AppError } from "../../errors.ts";
+import { assertThat } from "../../errors.ts";
 import { assertCan, can } from "../access/authorize.ts";
 import { companyPermissions } from "../access/permission-summary.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
@@ -28,7 +28,7 @@ export async function updateCompany(deps: Pick<Deps, "db" | "clock">, actor: Act
   const company = await deps.db.transaction(async (tx) => {
     const current = await requireCompanyInScope(tx, actor, { lock: true });
     // Someone who may change nothing is refused even when they send the current values back.
-    if (!can(actor.role, "company.rename") && !can(actor.role, "company.updateContact")) throw new AppError("FORBIDDEN");
+    assertThat(can(actor.role, "company.rename") || can(actor.role, "company.updateContact"), "FORBIDDEN");
     const changes: Partial<typeof companies.$inferInsert> = {};
     if (input.name !== undefined && input.name !== current.name) {
       assertCan(actor.role, "company.rename");

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Deps } from "../../deps.ts";
 import { emails } from "../../db/schema.ts";
-import { AppError, assertThat } from "../../errors.ts";
+import { assertThat } from "../../errors.ts";
 import { devMailboxEnabled } from "./dev-mailbox-enabled.ts";
 import { mailboxSummaryColumns } from "./list-mailbox-emails.ts";
 
@@ -12,6 +12,6 @@ export async function readMailboxEmail(deps: Pick<Deps, "db" | "config">, id: st
     .select({ ...mailboxSummaryColumns, text: emails.text, html: emails.html })
     .from(emails)
     .where(eq(emails.id, id));
-  if (!email) throw new AppError("NOT_FOUND");
+  assertThat(email, "NOT_FOUND");
   return email;
 }

@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { queryRows, type Executor } from "../../db/client.ts";
 import { users } from "../../db/schema.ts";
-import { AppError } from "../../errors.ts";
+import { assertThat } from "../../errors.ts";
 import { can } from "../access/authorize.ts";
 import { manageableBy, mayHoldGrant } from "../access/linked-company-access.ts";
 import type { Actor } from "../access/actor.ts";
@@ -11,13 +11,13 @@ import type { Actor } from "../access/actor.ts";
  * hold a grant for it, and whether the viewer may give or take that grant.
  */
 export async function listMemberGrants(db: Executor, actor: Actor, memberId: string) {
-  if (actor.actingCompanyId !== actor.companyId) throw new AppError("NOT_FOUND");
+  assertThat(actor.actingCompanyId === actor.companyId, "NOT_FOUND");
   const [member] = await db
     .select({ id: users.id, role: users.role })
     .from(users)
     .where(and(eq(users.id, memberId), eq(users.companyId, actor.companyId)))
     .limit(1);
-  if (!member) throw new AppError("NOT_FOUND");
+  assertThat(member, "NOT_FOUND");
   const viewer = { userId: actor.userId, companyId: actor.companyId, role: actor.role };
   const mayChange = can(actor.role, "grants.manage") && member.id !== actor.userId && mayHoldGrant(member.role);
   const rows = await queryRows<{ id: string; name: string; granted: boolean; viewer_manages: boolean }>(

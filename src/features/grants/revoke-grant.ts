@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Deps } from "../../deps.ts";
 import { managementGrants } from "../../db/schema.ts";
-import { AppError } from "../../errors.ts";
+import { assertThat } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import type { Actor } from "../access/actor.ts";
 import { revokeLinksOfLostAuthority } from "./revoke-links-of-lost-authority.ts";
@@ -13,7 +13,7 @@ import { resolveGrantChange } from "./team-member.ts";
  */
 export async function revokeGrant(deps: Pick<Deps, "db" | "clock">, actor: Actor, memberId: string, companyId: string) {
   const { member, company } = await resolveGrantChange(deps.db, actor, memberId, companyId);
-  if (member.id === actor.userId) throw new AppError("CANNOT_ACT_ON_SELF");
+  assertThat(member.id !== actor.userId, "CANNOT_ACT_ON_SELF");
   const now = deps.clock.now();
   await deps.db.transaction(async (tx) => {
     const removed = await tx

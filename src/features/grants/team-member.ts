@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Executor } from "../../db/client.ts";
 import { users } from "../../db/schema.ts";
-import { AppError } from "../../errors.ts";
+import { assertThat } from "../../errors.ts";
 import { assertCan } from "../access/authorize.ts";
 import { findManageableCompany } from "../access/linked-company-access.ts";
 import type { Actor } from "../access/actor.ts";
@@ -12,15 +12,15 @@ import type { Actor } from "../access/actor.ts";
  * Out of scope and missing both answer 404.
  */
 export async function resolveGrantChange(db: Executor, actor: Actor, memberId: string, companyId: string) {
-  if (actor.actingCompanyId !== actor.companyId) throw new AppError("NOT_FOUND");
+  assertThat(actor.actingCompanyId === actor.companyId, "NOT_FOUND");
   const [member] = await db
     .select({ id: users.id, name: users.name, role: users.role, status: users.status })
     .from(users)
     .where(and(eq(users.id, memberId), eq(users.companyId, actor.companyId)))
     .limit(1);
-  if (!member) throw new AppError("NOT_FOUND");
+  assertThat(member, "NOT_FOUND");
   assertCan(actor.role, "grants.manage");
   const company = await findManageableCompany(db, { userId: actor.userId, companyId: actor.companyId, role: actor.role }, companyId);
-  if (!company) throw new AppError("NOT_FOUND");
+  assertThat(company, "NOT_FOUND");
   return { member, company };
 }

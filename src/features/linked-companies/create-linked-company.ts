@@ -1,5 +1,5 @@
 import type { Deps } from "../../deps.ts";
-import { AppError } from "../../errors.ts";
+import { assertThat } from "../../errors.ts";
 import { assertCan } from "../access/authorize.ts";
 import type { Actor } from "../access/actor.ts";
 import { createCompanyWithAdmin } from "../companies/create-company-with-admin.ts";
@@ -18,10 +18,10 @@ export interface CreateLinkedCompanyInput {
 export async function createLinkedCompany(deps: Pick<Deps, "db" | "clock" | "config" | "jobs">, actor: Actor, input: CreateLinkedCompanyInput) {
   assertCan(actor.role, "linkedCompanies.create");
   const parent = await findLiveCompany(deps.db, actor.companyId);
-  if (!parent?.isMultiCompany) throw new AppError("NOT_MULTI_COMPANY");
+  assertThat(parent?.isMultiCompany, "NOT_MULTI_COMPANY");
   // Checked before the insert; two administrators racing for the last slot may both pass, which
   // overshoots the allowance by one at worst — acceptable for a commercial limit, not a security one.
-  if ((await countLinkedCompanies(deps.db, parent.id)) >= parent.linkedAllowance) throw new AppError("LINKED_ALLOWANCE_EXHAUSTED");
+  assertThat((await countLinkedCompanies(deps.db, parent.id)) < parent.linkedAllowance, "LINKED_ALLOWANCE_EXHAUSTED");
   const created = await createCompanyWithAdmin(deps, {
     companyName: input.name,
     adminName: input.adminName,

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Deps } from "../../deps.ts";
 import { sessions } from "../../db/schema.ts";
-import { AppError } from "../../errors.ts";
+import { assertThat } from "../../errors.ts";
 import { findManageableCompany } from "../access/linked-company-access.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import type { Actor } from "../access/actor.ts";
@@ -9,7 +9,7 @@ import type { Actor } from "../access/actor.ts";
 /** Works in a linked company from now on: the acting company lives in the session, checked on every request. */
 export async function switchIntoCompany(deps: Pick<Deps, "db" | "clock">, actor: Actor, companyId: string) {
   const company = await findManageableCompany(deps.db, { userId: actor.userId, companyId: actor.companyId, role: actor.role }, companyId);
-  if (!company) throw new AppError("NOT_FOUND");
+  assertThat(company, "NOT_FOUND");
   const now = deps.clock.now();
   await deps.db.transaction(async (tx) => {
     await tx.update(sessions).set({ actingCompanyId: company.id, lastSeenAt: now }).where(eq(sessions.id, actor.sessionId));

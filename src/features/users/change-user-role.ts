@@ -6,7 +6,7 @@ import type { Role } from "../access/roles.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import type { Actor } from "../access/actor.ts";
 import { withdrawAuthorityAfterRoleChange } from "../grants/drop-grants-of-member.ts";
-import { requireUserInScope } from "./users.queries.ts";
+import { requireUserInScope } from "../access/users-in-scope.ts";
 
 /**
  * Gives another user a new role, within PRODUCT.md section 2 (rules in access/). The session

@@ -10,7 +10,7 @@ import { actingCompanyOf } from "../access/company-scope.ts";
 import { normalizeEmail } from "../email-address.ts";
 import { sendInvitation } from "./send-invitation.ts";
 import { nameSortKey } from "./user-name.ts";
-import { requireUserInScope } from "./users.queries.ts";
+import { requireUserInScope } from "../access/users-in-scope.ts";
 
 export interface CreateUserInput {
   name: string;

@@ -9,7 +9,7 @@ import { revokeLiveLinks } from "../auth/link-tokens.ts";
 import { revokeSessionsOfUser } from "../auth/sessions.ts";
 import { dropGrantsOfMember } from "../grants/drop-grants-of-member.ts";
 import { revokeLinksOfLostAuthority } from "../grants/revoke-links-of-lost-authority.ts";
-import { requireUserInScope } from "./users.queries.ts";
+import { requireUserInScope } from "../access/users-in-scope.ts";
 
 /**
  * "Deleting" a user: the row stays (audit history, restore), but the user can no longer sign in,

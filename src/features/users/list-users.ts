@@ -1,5 +1,5 @@
 import type { Deps } from "../../deps.ts";
-import { AppError } from "../../errors.ts";
+import { assertThat } from "../../errors.ts";
 import { assertCan } from "../access/authorize.ts";
 import type { Actor } from "../access/actor.ts";
 import { decodeNameCursor, encodeNameCursor, type NameCursorKey } from "../keyset-cursor.ts";
@@ -26,7 +26,7 @@ export interface UserPage {
 /** The acting company's users by name, a keyset page at a time, so page 500 costs what page 1 costs. */
 export async function listUsers(deps: Pick<Deps, "db">, actor: Actor, input: ListUsersInput): Promise<UserPage> {
   assertCan(actor.role, "users.view");
-  if (input.after && input.before) throw new AppError("VALIDATION_FAILED", "Give either after or before, not both.");
+  assertThat(!input.after || !input.before, "VALIDATION_FAILED", "Give either after or before, not both.");
   const filter: UserFilter = { prefix: searchPrefix(input.q), status: input.status };
   const cursor = input.after ?? input.before;
   const key = cursor ? decodeNameCursor(cursor) : null;

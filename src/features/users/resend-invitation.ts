@@ -4,7 +4,7 @@ import { assertMayTriggerReset } from "../access/authorize.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import type { Actor } from "../access/actor.ts";
 import { sendInvitation } from "./send-invitation.ts";
-import { requireUserInScope } from "./users.queries.ts";
+import { requireUserInScope } from "../access/users-in-scope.ts";
 
 /**
  * A fresh invitation for a user who has never chosen a password; the new link supersedes the old.

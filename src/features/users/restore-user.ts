@@ -5,7 +5,7 @@ import { assertThat } from "../../errors.ts";
 import { assertMayManageUser } from "../access/authorize.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import type { Actor } from "../access/actor.ts";
-import { requireUserInScope } from "./users.queries.ts";
+import { requireUserInScope } from "../access/users-in-scope.ts";
 
 /**
  * Brings a deactivated user back without their old password: whoever knew it while the account

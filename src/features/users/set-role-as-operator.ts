@@ -1,7 +1,7 @@
 import { and, eq, ne } from "drizzle-orm";
 import type { Deps } from "../../deps.ts";
 import { companies, users } from "../../db/schema.ts";
-import { AppError } from "../../errors.ts";
+import { assertThat } from "../../errors.ts";
 import type { Role } from "../access/roles.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import { withdrawAuthorityAfterRoleChange } from "../grants/drop-grants-of-member.ts";
@@ -26,7 +26,7 @@ export async function setRoleAsOperator(deps: Pick<Deps, "db" | "clock">, input:
       .where(eq(users.emailNormalized, normalizeEmail(input.email)))
       .for("update", { of: users })
       .limit(1);
-    if (!user) throw new AppError("NOT_FOUND", `No user has the email address ${input.email}.`);
+    assertThat(user, "NOT_FOUND", `No user has the email address ${input.email}.`);
     if (user.role === input.role) return { changed: false as const, user, from: user.role, to: input.role };
 
     if (user.role === "administrator" && user.status === "active") {
@@ -36,7 +36,7 @@ export async function setRoleAsOperator(deps: Pick<Deps, "db" | "clock">, input:
         .from(users)
         .where(and(eq(users.companyId, user.companyId), eq(users.role, "administrator"), eq(users.status, "active"), ne(users.id, user.id)))
         .for("update");
-      if (others.length === 0) throw new AppError("LAST_ADMINISTRATOR");
+      assertThat(others.length > 0, "LAST_ADMINISTRATOR");
     }
 
     await tx.update(users).set({ role: input.role, updatedAt: now }).where(eq(users.id, user.id));

@@ -12,7 +12,7 @@ import { revokeLiveLinks } from "../auth/link-tokens.ts";
 import { maskEmailAddress, normalizeEmail } from "../email-address.ts";
 import { recordEmailChange } from "../auth/email-changes.ts";
 import { nameSortKey } from "./user-name.ts";
-import { requireUserInScope } from "./users.queries.ts";
+import { requireUserInScope } from "../access/users-in-scope.ts";
 
 export interface UpdateUserInput {
   name?: string | undefined;

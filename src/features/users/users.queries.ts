@@ -2,51 +2,10 @@ import { and, asc, count, desc, eq, like, notLike, sql, type SQL } from "drizzle
 import { unionAll } from "drizzle-orm/pg-core";
 import type { Executor } from "../../db/client.ts";
 import { likePrefix } from "../../db/like-prefix.ts";
-import { companies, userLogins, users } from "../../db/schema.ts";
-import { AppError } from "../../errors.ts";
+import { users } from "../../db/schema.ts";
 import { usersInScope, type ScopeActor } from "../access/company-scope.ts";
+import { summaryColumns } from "../access/users-in-scope.ts";
 
-/** What a list row shows. `nameSort` travels along because the page cursor is built from it. */
-const summaryColumns = {
-  id: users.id,
-  name: users.name,
-  nameSort: users.nameSort,
-  email: users.email,
-  role: users.role,
-  status: users.status,
-  hasPassword: sql<boolean>`(${users.passwordHash} is not null)`,
-  // Kept apart from users (decision 0015); read for the rows of the page only. Qualified by hand:
-  // in a one-table select the builder writes bare column names, and "id" would mean whichever
-  // table of the subquery had one.
-  lastLoginAt: sql<Date | null>`(select l.last_login_at from ${userLogins} l where l.user_id = "users"."id")`.mapWith(userLogins.lastLoginAt),
-  createdAt: users.createdAt,
-};
-
-const detailColumns = {
-  ...summaryColumns,
-  emailNormalized: users.emailNormalized,
-  companyId: users.companyId,
-  companyName: companies.name,
-  passwordChangedAt: users.passwordChangedAt,
-  deactivatedAt: users.deactivatedAt,
-};
-
-/**
- * One user the actor may see, or null: out of scope and missing are the same answer. `lock`
- * holds the row until the transaction ends, so two admins acting at once apply one after the other.
- */
-export async function findUserInScope(db: Executor, actor: ScopeActor, userId: string, options: { lock?: boolean } = {}) {
-  const query = db
-    .select(detailColumns)
-    .from(users)
-    .innerJoin(companies, eq(companies.id, users.companyId))
-    .where(and(eq(users.id, userId), usersInScope(actor)))
-    .limit(1);
-  const [row] = options.lock ? await query.for("update", { of: users }) : await query;
-  return row ?? null;
-}
-
-export type UserDetail = NonNullable<Awaited<ReturnType<typeof findUserInScope>>>;
 export type UserSummary = Awaited<ReturnType<typeof selectUserPage>>[number];
 export type UserStatusFilter = "active" | "deactivated" | "all";
 
@@ -132,11 +91,4 @@ export function countUsers(db: Executor, actor: ScopeActor, filter: UserFilter) 
   const { byName, byEmailOnly } = searchBranches(filter.prefix);
   const matches = (search: SQL | undefined) => db.select({ id: users.id }).from(users).where(and(scopeAndStatus(actor, filter), search));
   return db.select({ total: count() }).from(unionAll(matches(byName), matches(byEmailOnly)).limit(SEARCH_COUNT_CAP + 1).as("matches"));
-}
-
-/** Like findUserInScope, for use cases: a user the actor cannot see is NOT_FOUND, before any other check. */
-export async function requireUserInScope(db: Executor, actor: ScopeActor, userId: string, options: { lock?: boolean } = {}): Promise<UserDetail> {
-  const user = await findUserInScope(db, actor, userId, options);
-  if (!user) throw new AppError("NOT_FOUND");
-  return user;
 }

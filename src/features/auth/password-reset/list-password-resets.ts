@@ -1,11 +1,12 @@
 import type { Deps } from "../../../deps.ts";
-import { AppError } from "../../../errors.ts";
+import { assertThat } from "../../../errors.ts";
 import { assertCan } from "../../access/authorize.ts";
 import type { Role } from "../../access/roles.ts";
 import type { Actor } from "../../access/actor.ts";
 import { linkState, type LinkState } from "../../../db/link-state.ts";
 import type { LinkPurpose } from "../link-tokens.ts";
-import { emailStatusOfLinks, findUserInScope, listLinksOfUser } from "./password-reset.queries.ts";
+import { findUserInScope } from "../../access/users-in-scope.ts";
+import { emailStatusOfLinks, listLinksOfUser } from "./password-reset.queries.ts";
 
 export type EmailDeliveryState = "queued" | "sent" | "retrying" | "failed" | "dropped";
 
@@ -25,7 +26,7 @@ export interface ResetHistoryEntry {
  */
 export async function listPasswordResets(deps: Pick<Deps, "db" | "clock">, actor: Actor, userId: string): Promise<ResetHistoryEntry[]> {
   const user = await findUserInScope(deps.db, actor, userId);
-  if (!user) throw new AppError("NOT_FOUND");
+  assertThat(user, "NOT_FOUND");
   assertCan(actor.role, "users.triggerReset");
   const now = deps.clock.now();
   const links = await listLinksOfUser(deps.db, user.id);

@@ -1,29 +1,7 @@
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { desc, eq, inArray, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { preparedStatement, type Executor } from "../../../db/client.ts";
 import { companies, emails, linkTokens, roleEnum, userStatusEnum, users } from "../../../db/schema.ts";
-import { usersInScope, type ScopeActor } from "../../access/company-scope.ts";
-
-const target = {
-  id: users.id,
-  name: users.name,
-  email: users.email,
-  role: users.role,
-  status: users.status,
-  companyId: users.companyId,
-  companyName: companies.name,
-};
-
-/** A user the actor may see, or null: out of scope and missing look the same. */
-export async function findUserInScope(db: Executor, actor: ScopeActor, userId: string) {
-  const [row] = await db
-    .select(target)
-    .from(users)
-    .innerJoin(companies, eq(companies.id, users.companyId))
-    .where(and(eq(users.id, userId), usersInScope(actor)))
-    .limit(1);
-  return row ?? null;
-}
 
 interface AccountRow {
   id: string;

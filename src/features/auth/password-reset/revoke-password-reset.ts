@@ -1,17 +1,17 @@
 import { and, eq } from "drizzle-orm";
 import type { Deps } from "../../../deps.ts";
 import { linkTokens } from "../../../db/schema.ts";
-import { AppError } from "../../../errors.ts";
+import { assertThat } from "../../../errors.ts";
 import { assertMayTriggerReset } from "../../access/authorize.ts";
 import { recordAuditEvent } from "../../audit/record-audit-event.ts";
 import type { Actor } from "../../access/actor.ts";
 import { revokeLinkToken } from "../link-tokens.ts";
-import { findUserInScope } from "./password-reset.queries.ts";
+import { findUserInScope } from "../../access/users-in-scope.ts";
 
 /** Cancels one pending link of a user (a reset sent by mistake, an invitation to the wrong address). */
 export async function revokePasswordReset(deps: Pick<Deps, "db" | "clock">, actor: Actor, userId: string, linkId: string) {
   const user = await findUserInScope(deps.db, actor, userId);
-  if (!user) throw new AppError("NOT_FOUND");
+  assertThat(user, "NOT_FOUND");
   assertMayTriggerReset({ id: actor.userId, role: actor.role }, { id: user.id, role: user.role });
   const now = deps.clock.now();
   const [link] = await deps.db
@@ -19,11 +19,11 @@ export async function revokePasswordReset(deps: Pick<Deps, "db" | "clock">, acto
     .from(linkTokens)
     .where(and(eq(linkTokens.id, linkId), eq(linkTokens.userId, user.id)))
     .limit(1);
-  if (!link) throw new AppError("NOT_FOUND");
+  assertThat(link, "NOT_FOUND");
   await deps.db.transaction(async (tx) => {
     // Only a live link is revoked; the condition sits in the UPDATE, so a link used meanwhile stays used.
     const revoked = await revokeLinkToken(tx, link.id, "admin", now);
-    if (!revoked) throw new AppError("LINK_NOT_PENDING");
+    assertThat(revoked, "LINK_NOT_PENDING");
     await recordAuditEvent(tx, {
       action: "password_reset.revoked",
       actor,

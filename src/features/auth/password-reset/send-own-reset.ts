@@ -1,6 +1,6 @@
 import type { Deps } from "../../../deps.ts";
 import type { Actor } from "../../access/actor.ts";
-import { enforceRateLimits } from "./rate-limited.ts";
+import { enforceRateLimits } from "../../rate-limit.ts";
 import { RESET_LIMITS, resetRateKeys } from "./reset-limits.ts";
 import { sendResetLink } from "./send-reset-link.ts";
 

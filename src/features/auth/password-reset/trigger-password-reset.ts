@@ -1,10 +1,10 @@
 import type { Deps } from "../../../deps.ts";
-import { AppError } from "../../../errors.ts";
+import { assertThat } from "../../../errors.ts";
 import { assertMayTriggerReset } from "../../access/authorize.ts";
 import { holdAuthorityInActingCompany } from "../../access/linked-company-access.ts";
 import type { Actor } from "../../access/actor.ts";
-import { findUserInScope } from "./password-reset.queries.ts";
-import { enforceRateLimits } from "./rate-limited.ts";
+import { findUserInScope } from "../../access/users-in-scope.ts";
+import { enforceRateLimits } from "../../rate-limit.ts";
 import { RESET_LIMITS, resetRateKeys } from "./reset-limits.ts";
 import { sendResetLink } from "./send-reset-link.ts";
 
@@ -16,9 +16,9 @@ export async function triggerPasswordReset(deps: Pick<Deps, "db" | "clock" | "co
   const now = deps.clock.now();
   // Scope first: a user outside it answers exactly like a missing one, whatever the actor's role.
   const target = await findUserInScope(deps.db, actor, targetUserId);
-  if (!target) throw new AppError("NOT_FOUND");
+  assertThat(target, "NOT_FOUND");
   assertMayTriggerReset({ id: actor.userId, role: actor.role }, { id: target.id, role: target.role });
-  if (target.status !== "active") throw new AppError("USER_DEACTIVATED");
+  assertThat(target.status === "active", "USER_DEACTIVATED");
 
   await enforceRateLimits(
     deps.db,

@@ -9,7 +9,8 @@ import { listUsers } from "../../../features/users/list-users.ts";
 import { resendInvitation } from "../../../features/users/resend-invitation.ts";
 import { restoreUser } from "../../../features/users/restore-user.ts";
 import { updateUser } from "../../../features/users/update-user.ts";
-import type { UserDetail as UserDetailRow, UserSummary as UserSummaryRow } from "../../../features/users/users.queries.ts";
+import type { UserDetail as UserDetailRow } from "../../../features/access/users-in-scope.ts";
+import type { UserSummary as UserSummaryRow } from "../../../features/users/users.queries.ts";
 import { actorOf, requireActor } from "../../middleware/session.ts";
 import { Email, IdParams, Ok, PersonName, Role, SearchText, errors } from "./schemas.ts";
 
