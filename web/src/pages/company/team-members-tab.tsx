@@ -1,6 +1,7 @@
 import { api } from "../../api/endpoints.ts";
 import type { TeamMemberAccess } from "../../api/types.ts";
 import { RoleLabel } from "../../components/badges.tsx";
+import { DataTable } from "../../components/data-table.tsx";
 import { Notice } from "../../components/notice.tsx";
 import { ListStates } from "../../components/states.tsx";
 import { plural } from "../../lib/format.ts";
@@ -44,35 +45,26 @@ export function TeamMembersTab() {
         emptyTitle={`${parentName} has no team members`}
       >
         {({ members }) => (
-          <div className="table-wrap" aria-busy={list.loading || undefined}>
-            <table className="table">
-              <caption className="visually-hidden">Team members of {parentName} and their access to {company.name}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Access</th>
-                </tr>
-              </thead>
-              <tbody>
-                {members.map((member) => (
-                  <tr key={member.id}>
-                    <th scope="row" className="cell-strong">
-                      {member.name}
-                    </th>
-                    <td className="cell-email">{member.email}</td>
-                    <td>
-                      <RoleLabel role={member.role} />
-                    </td>
-                    <td>
-                      <Access member={member} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption={<>Team members of {parentName} and their access to {company.name}</>}
+            busy={list.loading}
+            columns={["Name", "Email", "Role", "Access"]}
+          >
+            {members.map((member) => (
+              <tr key={member.id}>
+                <th scope="row" className="cell-strong">
+                  {member.name}
+                </th>
+                <td className="cell-email">{member.email}</td>
+                <td>
+                  <RoleLabel role={member.role} />
+                </td>
+                <td>
+                  <Access member={member} />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </ListStates>
     </div>

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { Link } from "react-router-dom";
 import { api } from "../../api/endpoints.ts";
 import { EmailStatusBadge } from "../../components/badges.tsx";
+import { DataTable } from "../../components/data-table.tsx";
 import { DateTimeCell } from "../../components/date-time-cell.tsx";
 import { Notice } from "../../components/notice.tsx";
 import { PageHeader } from "../../components/page-header.tsx";
@@ -74,37 +75,23 @@ export function MailboxPage() {
         keepOnError
       >
         {({ emails }) => (
-          <div className="table-wrap card-flush" aria-busy={mailbox.loading || undefined}>
-            <table className="table">
-              <caption className="visually-hidden">Captured emails, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">To</th>
-                  <th scope="col">Subject</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Time</th>
-                </tr>
-              </thead>
-              <tbody>
-                {emails.map((email) => (
-                  <tr key={email.id}>
-                    <td className="cell-email">{email.to}</td>
-                    <th scope="row" className="cell-strong">
-                      <Link to={`/dev/mailbox/${email.id}`}>{email.subject}</Link>
-                    </th>
-                    <td className="cell-nowrap">{kindLabel(email.kind)}</td>
-                    <td>
-                      <EmailStatusBadge status={email.status} />
-                    </td>
-                    <td>
-                      <DateTimeCell value={email.sentAt ?? email.createdAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable caption="Captured emails, newest first" busy={mailbox.loading} wrapClassName="card-flush" columns={["To", "Subject", "Kind", "Status", "Time"]}>
+            {emails.map((email) => (
+              <tr key={email.id}>
+                <td className="cell-email">{email.to}</td>
+                <th scope="row" className="cell-strong">
+                  <Link to={`/dev/mailbox/${email.id}`}>{email.subject}</Link>
+                </th>
+                <td className="cell-nowrap">{kindLabel(email.kind)}</td>
+                <td>
+                  <EmailStatusBadge status={email.status} />
+                </td>
+                <td>
+                  <DateTimeCell value={email.sentAt ?? email.createdAt} />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </ListStates>
     </>

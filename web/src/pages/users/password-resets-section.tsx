@@ -3,6 +3,7 @@ import { api } from "../../api/endpoints.ts";
 import type { PasswordReset, UserDetail } from "../../api/types.ts";
 import { EmailStatusBadge, ResetStateBadge } from "../../components/badges.tsx";
 import { ConfirmDialog } from "../../components/confirm-dialog.tsx";
+import { DataTable } from "../../components/data-table.tsx";
 import type { FormMessage } from "../../components/notice.tsx";
 import { DateTimeCell } from "../../components/date-time-cell.tsx";
 import { ListStates } from "../../components/states.tsx";
@@ -74,57 +75,40 @@ export function PasswordResetsSection({ user, version, canRevoke, onMessage }: P
         keepOnError
       >
         {({ resets }) => (
-          <div className="table-wrap">
-            <table className="table">
-              <caption className="visually-hidden">Password resets and invitations of {user.name}, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Link</th>
-                  <th scope="col">Requested by</th>
-                  <th scope="col">Requested at</th>
-                  <th scope="col">Expires at</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Email delivery</th>
-                  {canRevoke ? (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  ) : null}
-                </tr>
-              </thead>
-              <tbody>
-                {resets.map((reset) => (
-                  <tr key={reset.id}>
-                    <td>{reset.purpose === "invite" ? "Invitation" : "Password reset"}</td>
-                    <td>
-                      <RequestedBy reset={reset} />
-                    </td>
-                    <td>
-                      <DateTimeCell value={reset.createdAt} />
-                    </td>
-                    <td>
-                      <DateTimeCell value={reset.expiresAt} />
-                    </td>
-                    <td>
-                      <ResetStateBadge state={reset.state} />
-                    </td>
-                    <td>
-                      <EmailStatusBadge status={reset.emailStatus} />
-                    </td>
-                    {canRevoke ? (
-                      <td className="cell-actions">
-                        {reset.state === "pending" ? (
-                          <button type="button" className="button button-small" onClick={() => setRevoking(reset)} aria-label={`Revoke the link requested ${formatDateTime(reset.createdAt)}`}>
-                            Revoke
-                          </button>
-                        ) : null}
-                      </td>
+          <DataTable
+            caption={<>Password resets and invitations of {user.name}, newest first</>}
+            columns={["Link", "Requested by", "Requested at", "Expires at", "State", "Email delivery", canRevoke && { label: "Actions", visuallyHidden: true }]}
+          >
+            {resets.map((reset) => (
+              <tr key={reset.id}>
+                <td>{reset.purpose === "invite" ? "Invitation" : "Password reset"}</td>
+                <td>
+                  <RequestedBy reset={reset} />
+                </td>
+                <td>
+                  <DateTimeCell value={reset.createdAt} />
+                </td>
+                <td>
+                  <DateTimeCell value={reset.expiresAt} />
+                </td>
+                <td>
+                  <ResetStateBadge state={reset.state} />
+                </td>
+                <td>
+                  <EmailStatusBadge status={reset.emailStatus} />
+                </td>
+                {canRevoke ? (
+                  <td className="cell-actions">
+                    {reset.state === "pending" ? (
+                      <button type="button" className="button button-small" onClick={() => setRevoking(reset)} aria-label={`Revoke the link requested ${formatDateTime(reset.createdAt)}`}>
+                        Revoke
+                      </button>
                     ) : null}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </DataTable>
         )}
       </ListStates>
       <ConfirmDialog
