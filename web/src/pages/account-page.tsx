@@ -3,6 +3,7 @@ import { api } from "../api/endpoints.ts";
 import { Field } from "../components/field.tsx";
 import { FormResult } from "../components/notice.tsx";
 import { PageHeader } from "../components/page-header.tsx";
+import { SubmitButton } from "../components/submit-button.tsx";
 import type { FieldErrors } from "../lib/form-errors.ts";
 import { ROLE_LABELS } from "../lib/format.ts";
 import { useFormSubmit } from "../lib/use-form-submit.ts";
@@ -58,9 +59,9 @@ function NameSection() {
         <Field id="account-name" label="Name" autoComplete="name" required value={name} onChange={(e) => setName(e.target.value)} error={errors.name} />
         <Field id="account-email" label="Email" type="email" readOnly value={me.user.email} hint="Your login. An administrator or manager of your company can change it." />
         <div className="form-actions">
-          <button type="submit" className="button button-primary" aria-disabled={busy || undefined}>
-            {busy ? "Saving…" : "Save name"}
-          </button>
+          <SubmitButton busy={busy} busyLabel="Saving…">
+            Save name
+          </SubmitButton>
         </div>
         <FormResult message={message} />
       </form>
@@ -121,9 +122,9 @@ function ChangePasswordSection() {
         />
         <Field id={passwordId("newPasswordConfirmation")} label="Confirm new password" type="password" autoComplete="new-password" required value={values.newPasswordConfirmation} onChange={set("newPasswordConfirmation")} error={errors.newPasswordConfirmation} />
         <div className="form-actions">
-          <button type="submit" className="button button-primary" aria-disabled={busy || undefined}>
-            {busy ? "Changing…" : "Change password"}
-          </button>
+          <SubmitButton busy={busy} busyLabel="Changing…">
+            Change password
+          </SubmitButton>
         </div>
         <FormResult message={message} />
       </form>

@@ -3,6 +3,7 @@ import { Link } from "react-router-dom";
 import { api } from "../api/endpoints.ts";
 import { Field } from "../components/field.tsx";
 import { FormResult } from "../components/notice.tsx";
+import { SubmitButton } from "../components/submit-button.tsx";
 import { useFormSubmit } from "../lib/use-form-submit.ts";
 import { usePageTitle } from "../lib/use-page-title.ts";
 
@@ -33,9 +34,9 @@ export function ForgotPasswordPage() {
       {sent ? null : <p className="lead">Enter the email address you sign in with. We will email you a link to choose a new password.</p>}
       <form onSubmit={submit} noValidate className="form" hidden={sent}>
         <Field id="forgot-email" label="Email" type="email" autoComplete="username" required value={email} onChange={(event) => setEmail(event.target.value)} error={errors.email} />
-        <button type="submit" className="button button-primary button-block" aria-disabled={busy || undefined}>
-          {busy ? "Sending…" : "Send reset link"}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Sending…" block>
+          Send reset link
+        </SubmitButton>
       </form>
       <FormResult message={message} />
       {sent ? (

@@ -3,6 +3,7 @@ import { Link, useLocation, useNavigate, useSearchParams } from "react-router-do
 import { api } from "../api/endpoints.ts";
 import { Field } from "../components/field.tsx";
 import { FormResult, Notice } from "../components/notice.tsx";
+import { SubmitButton } from "../components/submit-button.tsx";
 import type { FieldErrors } from "../lib/form-errors.ts";
 import { useFormSubmit } from "../lib/use-form-submit.ts";
 import { usePageTitle } from "../lib/use-page-title.ts";
@@ -91,9 +92,9 @@ export function LoginPage() {
           error={errors.password}
         />
         <FormResult message={message} />
-        <button type="submit" className="button button-primary button-block" aria-disabled={busy || undefined}>
-          {busy ? "Signing in…" : "Sign in"}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Signing in…" block>
+          Sign in
+        </SubmitButton>
         <p className="form-footer">
           <Link to="/forgot-password">Forgot password?</Link>
         </p>

@@ -3,6 +3,7 @@ import { Link, Navigate, useNavigate } from "react-router-dom";
 import { api } from "../api/endpoints.ts";
 import { Field } from "../components/field.tsx";
 import { FormResult, Notice } from "../components/notice.tsx";
+import { SubmitButton } from "../components/submit-button.tsx";
 import type { FieldErrors } from "../lib/form-errors.ts";
 import { useFormSubmit } from "../lib/use-form-submit.ts";
 import { usePageTitle } from "../lib/use-page-title.ts";
@@ -69,9 +70,9 @@ export function RegisterPage() {
           error={errors.password}
         />
         <FormResult message={message} />
-        <button type="submit" className="button button-primary button-block" aria-disabled={busy || undefined}>
-          {busy ? "Creating your account…" : "Create account"}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Creating your account…" block>
+          Create account
+        </SubmitButton>
       </form>
       <p className="auth-alternative">
         Already have an account? <Link to="/login">Sign in</Link>

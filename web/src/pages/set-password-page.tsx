@@ -6,6 +6,7 @@ import type { LinkInfo, LinkReason } from "../api/types.ts";
 import { Field } from "../components/field.tsx";
 import { FormResult } from "../components/notice.tsx";
 import { ErrorState, LoadingState } from "../components/states.tsx";
+import { SubmitButton } from "../components/submit-button.tsx";
 import type { FieldErrors } from "../lib/form-errors.ts";
 import { formatDateTime } from "../lib/format.ts";
 import { usePageTitle } from "../lib/use-page-title.ts";
@@ -154,9 +155,9 @@ function ChoosePasswordForm({ token, info, onDone, onLinkProblem }: FormProps) {
           error={errors.passwordConfirmation}
         />
         <FormResult message={message} />
-        <button type="submit" className="button button-primary button-block" aria-disabled={busy || undefined}>
-          {busy ? "Saving…" : invite ? "Set password" : "Change password"}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Saving…" block>
+          {invite ? "Set password" : "Change password"}
+        </SubmitButton>
         <p className="form-hint">This link works until {formatDateTime(info.expiresAt)}.</p>
       </form>
     </>

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import { api } from "../../api/endpoints.ts";
 import { Field } from "../../components/field.tsx";
 import { FormResult } from "../../components/notice.tsx";
+import { SubmitButton } from "../../components/submit-button.tsx";
 import type { FieldErrors } from "../../lib/form-errors.ts";
 import { useFormSubmit } from "../../lib/use-form-submit.ts";
 
@@ -65,9 +66,9 @@ export function CreateLinkedCompanyForm({ parentName, onCreated, onCancel }: Pro
         </div>
         <FormResult message={message} />
         <div className="form-actions">
-          <button type="submit" className="button button-primary" aria-disabled={busy || undefined}>
-            {busy ? "Creating…" : "Create linked company"}
-          </button>
+          <SubmitButton busy={busy} busyLabel="Creating…">
+            Create linked company
+          </SubmitButton>
           <button type="button" className="button button-quiet" onClick={onCancel}>
             Cancel
           </button>

@@ -5,6 +5,7 @@ import type { Role } from "../../api/types.ts";
 import { Field, SelectField } from "../../components/field.tsx";
 import { FormResult, Notice } from "../../components/notice.tsx";
 import { PageHeader } from "../../components/page-header.tsx";
+import { SubmitButton } from "../../components/submit-button.tsx";
 import type { FieldErrors } from "../../lib/form-errors.ts";
 import { ROLE_LABELS } from "../../lib/format.ts";
 import { useFormSubmit } from "../../lib/use-form-submit.ts";
@@ -82,9 +83,9 @@ export function CreateUserPage() {
           />
           <FormResult message={message} />
           <div className="form-actions">
-            <button type="submit" className="button button-primary" aria-disabled={busy || undefined}>
-              {busy ? "Creating…" : "Create user"}
-            </button>
+            <SubmitButton busy={busy} busyLabel="Creating…">
+              Create user
+            </SubmitButton>
             <Link to="/company/users" className="button button-quiet">
               Cancel
             </Link>

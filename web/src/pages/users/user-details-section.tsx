@@ -3,6 +3,7 @@ import { api } from "../../api/endpoints.ts";
 import type { UserDetail, UserView } from "../../api/types.ts";
 import { Field } from "../../components/field.tsx";
 import { FormResult } from "../../components/notice.tsx";
+import { SubmitButton } from "../../components/submit-button.tsx";
 import type { FieldErrors } from "../../lib/form-errors.ts";
 import { formatDateTime } from "../../lib/format.ts";
 import { useFormSubmit } from "../../lib/use-form-submit.ts";
@@ -98,9 +99,9 @@ function DetailsForm({ view, onUpdated }: Props) {
         error={errors.email}
       />
       <div className="form-actions form-grid-wide">
-        <button type="submit" className="button button-primary" aria-disabled={busy || undefined}>
-          {busy ? "Saving…" : "Save details"}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Saving…">
+          Save details
+        </SubmitButton>
       </div>
       <div className="form-grid-wide">
         <FormResult message={message} />
