@@ -36,3 +36,44 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
     </div>
   );
 }
+
+interface ListStatesProps<T> {
+  list: { data: T | null; loading: boolean; error: unknown; reload: () => void };
+  count: (data: T) => number;
+  loadingLabel: string;
+  errorTitle: string;
+  emptyTitle: string;
+  emptyText?: ReactNode;
+  /** Lists refreshed in place (polling, a Refresh button) keep what they showed when a refresh fails. */
+  keepOnError?: boolean;
+  children: (data: T) => ReactNode;
+}
+
+/** The loading, error and empty blocks of a loaded list, in that order, then the list itself. */
+export function ListStates<T>({ list, count, loadingLabel, errorTitle, emptyTitle, emptyText, keepOnError = false, children }: ListStatesProps<T>) {
+  const { data, loading, error, reload } = list;
+  const shown = data !== null && (keepOnError || !error) ? data : null;
+  const size = shown === null ? 0 : count(shown);
+  return (
+    <>
+      {!data && loading ? <LoadingState label={loadingLabel} /> : null}
+      {error && !loading ? <ErrorState title={errorTitle} error={error} onRetry={reload} /> : null}
+      {shown !== null && size === 0 ? <EmptyState title={emptyTitle}>{emptyText ? <p>{emptyText}</p> : null}</EmptyState> : null}
+      {shown !== null && size > 0 ? children(shown) : null}
+    </>
+  );
+}
+
+/** "26–50 of 120 users", announced when it changes, with a quiet spinner while a new answer is on its way. */
+export function ResultCount({ id, updating, children }: { id?: string; updating: boolean; children: ReactNode }) {
+  return (
+    <p id={id} className="result-count" aria-live="polite" aria-atomic="true">
+      {children}
+      {updating ? (
+        <span className="inline-loading">
+          <Spinner /> Updating…
+        </span>
+      ) : null}
+    </p>
+  );
+}

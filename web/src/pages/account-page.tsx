@@ -1,11 +1,12 @@
 import { useState, type FormEvent } from "react";
 import { api } from "../api/endpoints.ts";
-import { messageOf } from "../api/client.ts";
 import { Field } from "../components/field.tsx";
-import { FormResult, type FormMessage } from "../components/notice.tsx";
+import { FormResult } from "../components/notice.tsx";
 import { PageHeader } from "../components/page-header.tsx";
-import { focusFirstError, splitApiError, type FieldErrors } from "../lib/form-errors.ts";
+import { SubmitButton } from "../components/submit-button.tsx";
+import type { FieldErrors } from "../lib/form-errors.ts";
 import { ROLE_LABELS } from "../lib/format.ts";
+import { useFormSubmit } from "../lib/use-form-submit.ts";
 import { usePageTitle } from "../lib/use-page-title.ts";
 import { useMe, useSession } from "../session/session.tsx";
 
@@ -35,32 +36,18 @@ function NameSection() {
   const me = useMe();
   const { refresh } = useSession();
   const [name, setName] = useState(me.user.name);
-  const [error, setError] = useState<string | undefined>();
-  const [message, setMessage] = useState<FormMessage | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, message, run } = useFormSubmit({ fields: ["name"], fieldId: () => "account-name", focusRefusedField: false });
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    if (busy) return;
-    if (!name.trim()) {
-      setError("Enter your name.");
-      document.getElementById("account-name")?.focus();
-      return;
-    }
-    setBusy(true);
-    setError(undefined);
-    setMessage(null);
-    try {
-      await api.updateAccount(name.trim());
-      await refresh();
-      setMessage({ tone: "success", text: "Your name was saved." });
-    } catch (failure) {
-      const { fieldErrors, formError } = splitApiError(failure, ["name"] as const);
-      setError(fieldErrors.name);
-      setMessage(formError ? { tone: "error", text: formError } : null);
-    } finally {
-      setBusy(false);
-    }
+    void run(
+      async () => {
+        await api.updateAccount(name.trim());
+        await refresh();
+        return { tone: "success", text: "Your name was saved." };
+      },
+      { invalid: name.trim() ? {} : { name: "Enter your name." } },
+    );
   }
 
   return (
@@ -69,12 +56,12 @@ function NameSection() {
         <h2 id="account-name-heading">Profile</h2>
       </div>
       <form onSubmit={submit} noValidate className="form">
-        <Field id="account-name" label="Name" autoComplete="name" required value={name} onChange={(e) => setName(e.target.value)} error={error} />
+        <Field id="account-name" label="Name" autoComplete="name" required value={name} onChange={(e) => setName(e.target.value)} error={errors.name} />
         <Field id="account-email" label="Email" type="email" readOnly value={me.user.email} hint="Your login. An administrator or manager of your company can change it." />
         <div className="form-actions">
-          <button type="submit" className="button button-primary" aria-disabled={busy || undefined}>
-            {busy ? "Saving…" : "Save name"}
-          </button>
+          <SubmitButton busy={busy} busyLabel="Saving…">
+            Save name
+          </SubmitButton>
         </div>
         <FormResult message={message} />
       </form>
@@ -91,41 +78,27 @@ function ChangePasswordSection() {
   const me = useMe();
   const { config } = useSession();
   const [values, setValues] = useState<Record<PasswordField, string>>(EMPTY);
-  const [errors, setErrors] = useState<FieldErrors<PasswordField>>({});
-  const [message, setMessage] = useState<FormMessage | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, message, run } = useFormSubmit({
+    fields: PASSWORD_FIELDS,
+    fieldId: passwordId,
+    codeToField: { CURRENT_PASSWORD_INCORRECT: "currentPassword", PASSWORD: "newPassword", PASSWORD_MISMATCH: "newPasswordConfirmation" },
+  });
   const set = (field: PasswordField) => (e: { target: { value: string } }) => setValues((v) => ({ ...v, [field]: e.target.value }));
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    if (busy) return;
     const found: FieldErrors<PasswordField> = {};
     if (!values.currentPassword) found.currentPassword = "Enter your current password.";
     if (values.newPassword.length < config.passwordMinLength) found.newPassword = `Use at least ${config.passwordMinLength} characters.`;
     else if (values.newPasswordConfirmation !== values.newPassword) found.newPasswordConfirmation = "The two passwords do not match.";
-    setErrors(found);
-    if (Object.keys(found).length > 0) {
-      setMessage(null);
-      return focusFirstError(found, PASSWORD_FIELDS, passwordId);
-    }
-    setBusy(true);
-    setMessage(null);
-    try {
-      await api.changePassword(values);
-      setValues(EMPTY);
-      setMessage({ tone: "success", text: "Your password was changed. Your other sessions were signed out; this one stays signed in." });
-    } catch (error) {
-      const { fieldErrors, formError } = splitApiError(error, PASSWORD_FIELDS, {
-        CURRENT_PASSWORD_INCORRECT: "currentPassword",
-        PASSWORD: "newPassword",
-        PASSWORD_MISMATCH: "newPasswordConfirmation",
-      });
-      setErrors(fieldErrors);
-      setMessage(formError ? { tone: "error", text: formError } : null);
-      focusFirstError(fieldErrors, PASSWORD_FIELDS, passwordId);
-    } finally {
-      setBusy(false);
-    }
+    void run(
+      async () => {
+        await api.changePassword(values);
+        setValues(EMPTY);
+        return { tone: "success", text: "Your password was changed. Your other sessions were signed out; this one stays signed in." };
+      },
+      { invalid: found },
+    );
   }
 
   return (
@@ -149,9 +122,9 @@ function ChangePasswordSection() {
         />
         <Field id={passwordId("newPasswordConfirmation")} label="Confirm new password" type="password" autoComplete="new-password" required value={values.newPasswordConfirmation} onChange={set("newPasswordConfirmation")} error={errors.newPasswordConfirmation} />
         <div className="form-actions">
-          <button type="submit" className="button button-primary" aria-disabled={busy || undefined}>
-            {busy ? "Changing…" : "Change password"}
-          </button>
+          <SubmitButton busy={busy} busyLabel="Changing…">
+            Change password
+          </SubmitButton>
         </div>
         <FormResult message={message} />
       </form>
@@ -161,21 +134,13 @@ function ChangePasswordSection() {
 
 function ResetLinkSection() {
   const me = useMe();
-  const [message, setMessage] = useState<FormMessage | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, message, run } = useFormSubmit();
 
-  async function send() {
-    if (busy) return;
-    setBusy(true);
-    setMessage(null);
-    try {
+  function send() {
+    void run(async () => {
       await api.sendMeResetLink();
-      setMessage({ tone: "success", text: `We sent a password reset link to ${me.user.email}. Open it to choose a new password.` });
-    } catch (error) {
-      setMessage({ tone: "error", text: messageOf(error) });
-    } finally {
-      setBusy(false);
-    }
+      return { tone: "success", text: `We sent a password reset link to ${me.user.email}. Open it to choose a new password.` };
+    });
   }
 
   return (

@@ -2,8 +2,10 @@ import { useState, type FormEvent } from "react";
 import { Link, useLocation, useNavigate, useSearchParams } from "react-router-dom";
 import { api } from "../api/endpoints.ts";
 import { Field } from "../components/field.tsx";
-import { FormResult, Notice, type FormMessage } from "../components/notice.tsx";
-import { focusFirstError, splitApiError, type FieldErrors } from "../lib/form-errors.ts";
+import { FormResult, Notice } from "../components/notice.tsx";
+import { SubmitButton } from "../components/submit-button.tsx";
+import type { FieldErrors } from "../lib/form-errors.ts";
+import { useFormSubmit } from "../lib/use-form-submit.ts";
 import { usePageTitle } from "../lib/use-page-title.ts";
 import { safeNext } from "../session/require-auth.tsx";
 import { useSession } from "../session/session.tsx";
@@ -22,34 +24,18 @@ export function LoginPage() {
   const arrival = location.state as { sessionEnded?: boolean; signedOut?: boolean; companyDeleted?: boolean } | null;
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [errors, setErrors] = useState<FieldErrors<LoginField>>({});
-  const [message, setMessage] = useState<FormMessage | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, message, run } = useFormSubmit({ fields: FIELDS, fieldId, leavesOnSuccess: true, focusRefusedField: false });
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    if (busy) return;
     const missing: FieldErrors<LoginField> = {};
     if (!email.trim()) missing.email = "Enter your email address.";
     if (!password) missing.password = "Enter your password.";
-    setErrors(missing);
-    if (Object.keys(missing).length > 0) {
-      setMessage(null);
-      focusFirstError(missing, FIELDS, fieldId);
-      return;
-    }
-    setBusy(true);
-    setMessage(null);
-    try {
+    void run(async () => {
       await api.login({ email: email.trim(), password });
       await refresh();
       navigate(next, { replace: true });
-    } catch (error) {
-      const { fieldErrors, formError } = splitApiError(error, FIELDS);
-      setErrors(fieldErrors);
-      setMessage(formError ? { tone: "error", text: formError } : null);
-      setBusy(false);
-    }
+    }, { invalid: missing });
   }
 
   if (state.status === "signed-in") {
@@ -106,9 +92,9 @@ export function LoginPage() {
           error={errors.password}
         />
         <FormResult message={message} />
-        <button type="submit" className="button button-primary button-block" aria-disabled={busy || undefined}>
-          {busy ? "Signing in…" : "Sign in"}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Signing in…" block>
+          Sign in
+        </SubmitButton>
         <p className="form-footer">
           <Link to="/forgot-password">Forgot password?</Link>
         </p>

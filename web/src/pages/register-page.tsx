@@ -2,8 +2,10 @@ import { useState, type FormEvent } from "react";
 import { Link, Navigate, useNavigate } from "react-router-dom";
 import { api } from "../api/endpoints.ts";
 import { Field } from "../components/field.tsx";
-import { FormResult, Notice, type FormMessage } from "../components/notice.tsx";
-import { focusFirstError, splitApiError, type FieldErrors } from "../lib/form-errors.ts";
+import { FormResult, Notice } from "../components/notice.tsx";
+import { SubmitButton } from "../components/submit-button.tsx";
+import type { FieldErrors } from "../lib/form-errors.ts";
+import { useFormSubmit } from "../lib/use-form-submit.ts";
 import { usePageTitle } from "../lib/use-page-title.ts";
 import { useSession } from "../session/session.tsx";
 
@@ -16,9 +18,7 @@ export function RegisterPage() {
   const { state, config, refresh } = useSession();
   const navigate = useNavigate();
   const [values, setValues] = useState<Record<RegisterField, string>>({ companyName: "", name: "", email: "", password: "" });
-  const [errors, setErrors] = useState<FieldErrors<RegisterField>>({});
-  const [message, setMessage] = useState<FormMessage | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, message, run } = useFormSubmit({ fields: FIELDS, fieldId, codeToField: { PASSWORD: "password", EMAIL_TAKEN: "email" }, leavesOnSuccess: true });
 
   if (state.status === "signed-in" && !busy) return <Navigate to="/company" replace />;
 
@@ -36,33 +36,18 @@ export function RegisterPage() {
 
   const set = (field: RegisterField) => (event: { target: { value: string } }) => setValues((v) => ({ ...v, [field]: event.target.value }));
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    if (busy) return;
     const missing: FieldErrors<RegisterField> = {};
     if (!values.companyName.trim()) missing.companyName = "Enter your company's name.";
     if (!values.name.trim()) missing.name = "Enter your name.";
     if (!values.email.trim()) missing.email = "Enter your email address.";
     if (values.password.length < config.passwordMinLength) missing.password = `Use at least ${config.passwordMinLength} characters.`;
-    setErrors(missing);
-    if (Object.keys(missing).length > 0) {
-      setMessage(null);
-      focusFirstError(missing, FIELDS, fieldId);
-      return;
-    }
-    setBusy(true);
-    setMessage(null);
-    try {
+    void run(async () => {
       await api.register({ companyName: values.companyName.trim(), name: values.name.trim(), email: values.email.trim(), password: values.password });
       await refresh();
       navigate("/company", { replace: true });
-    } catch (error) {
-      const { fieldErrors, formError } = splitApiError(error, FIELDS, { PASSWORD: "password", EMAIL_TAKEN: "email" });
-      setErrors(fieldErrors);
-      setMessage(formError ? { tone: "error", text: formError } : null);
-      focusFirstError(fieldErrors, FIELDS, fieldId);
-      setBusy(false);
-    }
+    }, { invalid: missing });
   }
 
   return (
@@ -85,9 +70,9 @@ export function RegisterPage() {
           error={errors.password}
         />
         <FormResult message={message} />
-        <button type="submit" className="button button-primary button-block" aria-disabled={busy || undefined}>
-          {busy ? "Creating your account…" : "Create account"}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Creating your account…" block>
+          Create account
+        </SubmitButton>
       </form>
       <p className="auth-alternative">
         Already have an account? <Link to="/login">Sign in</Link>

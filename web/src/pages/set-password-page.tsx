@@ -4,11 +4,13 @@ import { ApiError } from "../api/client.ts";
 import { api } from "../api/endpoints.ts";
 import type { LinkInfo, LinkReason } from "../api/types.ts";
 import { Field } from "../components/field.tsx";
-import { FormResult, type FormMessage } from "../components/notice.tsx";
+import { FormResult } from "../components/notice.tsx";
 import { ErrorState, LoadingState } from "../components/states.tsx";
-import { focusFirstError, splitApiError, type FieldErrors } from "../lib/form-errors.ts";
+import { SubmitButton } from "../components/submit-button.tsx";
+import type { FieldErrors } from "../lib/form-errors.ts";
 import { formatDateTime } from "../lib/format.ts";
 import { usePageTitle } from "../lib/use-page-title.ts";
+import { useFormSubmit } from "../lib/use-form-submit.ts";
 import { useResource } from "../lib/use-resource.ts";
 import { useSession } from "../session/session.tsx";
 import { LinkProblem } from "./link-problem.tsx";
@@ -97,36 +99,27 @@ interface FormProps {
 function ChoosePasswordForm({ token, info, onDone, onLinkProblem }: FormProps) {
   const { config } = useSession();
   const [values, setValues] = useState<Record<PasswordField, string>>({ password: "", passwordConfirmation: "" });
-  const [errors, setErrors] = useState<FieldErrors<PasswordField>>({});
-  const [message, setMessage] = useState<FormMessage | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, message, run } = useFormSubmit({
+    fields: FIELDS,
+    fieldId,
+    codeToField: { PASSWORD: "password", PASSWORD_MISMATCH: "passwordConfirmation" },
+    leavesOnSuccess: true,
+    intercept: (error) => {
+      const reason = error instanceof ApiError ? LINK_CODES[error.code] : undefined;
+      if (reason) onLinkProblem(reason);
+      return reason !== undefined;
+    },
+  });
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    if (busy) return;
     const found: FieldErrors<PasswordField> = {};
     if (values.password.length < config.passwordMinLength) found.password = `Use at least ${config.passwordMinLength} characters.`;
     if (!found.password && values.passwordConfirmation !== values.password) found.passwordConfirmation = "The two passwords do not match.";
-    setErrors(found);
-    if (Object.keys(found).length > 0) {
-      setMessage(null);
-      focusFirstError(found, FIELDS, fieldId);
-      return;
-    }
-    setBusy(true);
-    setMessage(null);
-    try {
+    void run(async () => {
       await api.setPasswordWithLink({ token, ...values });
       onDone();
-    } catch (error) {
-      const reason = error instanceof ApiError ? LINK_CODES[error.code] : undefined;
-      if (reason) return onLinkProblem(reason);
-      const { fieldErrors, formError } = splitApiError(error, FIELDS, { PASSWORD: "password", PASSWORD_MISMATCH: "passwordConfirmation" });
-      setErrors(fieldErrors);
-      setMessage(formError ? { tone: "error", text: formError } : null);
-      focusFirstError(fieldErrors, FIELDS, fieldId);
-      setBusy(false);
-    }
+    }, { invalid: found });
   }
 
   const invite = info.purpose === "invite";
@@ -162,9 +155,9 @@ function ChoosePasswordForm({ token, info, onDone, onLinkProblem }: FormProps) {
           error={errors.passwordConfirmation}
         />
         <FormResult message={message} />
-        <button type="submit" className="button button-primary button-block" aria-disabled={busy || undefined}>
-          {busy ? "Saving…" : invite ? "Set password" : "Change password"}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Saving…" block>
+          {invite ? "Set password" : "Change password"}
+        </SubmitButton>
         <p className="form-hint">This link works until {formatDateTime(info.expiresAt)}.</p>
       </form>
     </>

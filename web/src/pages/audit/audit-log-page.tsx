@@ -5,7 +5,7 @@ import { api, downloads } from "../../api/endpoints.ts";
 import type { AuditEvent, AuditFilters as ApiFilters } from "../../api/types.ts";
 import { Notice } from "../../components/notice.tsx";
 import { PageHeader } from "../../components/page-header.tsx";
-import { EmptyState, ErrorState, LoadingState, Spinner } from "../../components/states.tsx";
+import { ListStates, ResultCount } from "../../components/states.tsx";
 import { plural } from "../../lib/format.ts";
 import { useDebounced } from "../../lib/use-debounced.ts";
 import { usePageTitle } from "../../lib/use-page-title.ts";
@@ -142,22 +142,17 @@ export function AuditLogPage() {
               : null
           }
         />
-        <p className="result-count" aria-live="polite" aria-atomic="true">
-          {page ? `${plural(events.length, "event")} shown${nextBefore !== null ? ", more are older" : ""}` : ""}
-          {updating ? (
-            <span className="inline-loading">
-              <Spinner /> Updating…
-            </span>
-          ) : null}
-        </p>
-        {!page && first.loading ? <LoadingState label="Loading the audit log…" /> : null}
-        {first.error && !first.loading ? <ErrorState title="The audit log could not be loaded" error={first.error} onRetry={first.reload} /> : null}
-        {page && events.length === 0 && !first.error ? (
-          <EmptyState title={filtered ? "No events match these filters" : "No events yet"}>
-            <p>{filtered ? "Widen the dates, or choose another company, actor or action." : "Sign-ins, resets and changes to users will be listed here."}</p>
-          </EmptyState>
-        ) : null}
-        {page && events.length > 0 && !first.error ? <AuditTable events={events} caption="Audit events, newest first" busy={first.loading} /> : null}
+        <ResultCount updating={updating}>{page ? `${plural(events.length, "event")} shown${nextBefore !== null ? ", more are older" : ""}` : ""}</ResultCount>
+        <ListStates
+          list={first}
+          count={() => events.length}
+          loadingLabel="Loading the audit log…"
+          errorTitle="The audit log could not be loaded"
+          emptyTitle={filtered ? "No events match these filters" : "No events yet"}
+          emptyText={filtered ? "Widen the dates, or choose another company, actor or action." : "Sign-ins, resets and changes to users will be listed here."}
+        >
+          {() => <AuditTable events={events} caption="Audit events, newest first" busy={first.loading} />}
+        </ListStates>
         {olderError ? <Notice tone="error">{olderError}</Notice> : null}
         {page && nextBefore !== null && !first.error ? (
           <div className="load-more">

@@ -1,4 +1,5 @@
 import type { AuditEvent } from "../../api/types.ts";
+import { DataTable } from "../../components/data-table.tsx";
 import { DateTimeCell } from "../../components/date-time-cell.tsx";
 import { OUTCOMES, actionLabel, describeDetails } from "./audit-labels.ts";
 
@@ -23,48 +24,38 @@ function Outcome({ outcome }: { outcome: string }) {
 export function AuditTable({ events, caption, busy }: { events: AuditEvent[]; caption: string; busy: boolean }) {
   return (
     // Seven columns scroll sideways on narrow screens: the region takes focus so keyboards can scroll it.
-    <div className="table-wrap" aria-busy={busy || undefined} tabIndex={0} role="region" aria-label={caption}>
-      <table className="table audit-table">
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Action</th>
-            <th scope="col">Actor</th>
-            <th scope="col">Acting in</th>
-            <th scope="col">Target</th>
-            <th scope="col">Outcome</th>
-            <th scope="col">Client address</th>
+    <DataTable
+      caption={caption}
+      busy={busy}
+      tableClassName="audit-table"
+      regionLabel={caption}
+      columns={["Time", "Action", "Actor", "Acting in", "Target", "Outcome", "Client address"]}
+    >
+      {events.map((event) => {
+        const note = describeDetails(event);
+        return (
+          <tr key={event.id}>
+            <td>
+              <DateTimeCell value={event.at} />
+            </td>
+            <th scope="row">
+              <span className="cell-strong-text">{actionLabel(event.action)}</span>
+              {note ? <span className="cell-note">{note}</span> : null}
+            </th>
+            <td>
+              <Person person={event.actor} company={event.actorCompany} />
+            </td>
+            <td>{event.actingCompany ?? <span className="muted">—</span>}</td>
+            <td>
+              <Person person={event.target} company={event.targetCompany} />
+            </td>
+            <td>
+              <Outcome outcome={event.outcome} />
+            </td>
+            <td className="cell-address">{event.clientAddress ?? <span className="muted">—</span>}</td>
           </tr>
-        </thead>
-        <tbody>
-          {events.map((event) => {
-            const note = describeDetails(event);
-            return (
-              <tr key={event.id}>
-                <td>
-                  <DateTimeCell value={event.at} />
-                </td>
-                <th scope="row">
-                  <span className="cell-strong-text">{actionLabel(event.action)}</span>
-                  {note ? <span className="cell-note">{note}</span> : null}
-                </th>
-                <td>
-                  <Person person={event.actor} company={event.actorCompany} />
-                </td>
-                <td>{event.actingCompany ?? <span className="muted">—</span>}</td>
-                <td>
-                  <Person person={event.target} company={event.targetCompany} />
-                </td>
-                <td>
-                  <Outcome outcome={event.outcome} />
-                </td>
-                <td className="cell-address">{event.clientAddress ?? <span className="muted">—</span>}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </DataTable>
   );
 }

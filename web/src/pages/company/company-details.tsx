@@ -2,9 +2,10 @@ import { useEffect, useState, type FormEvent } from "react";
 import { api } from "../../api/endpoints.ts";
 import type { Company, CompanyPermissions, CompanyResponse } from "../../api/types.ts";
 import { Field, TextAreaField } from "../../components/field.tsx";
-import { FormResult, type FormMessage } from "../../components/notice.tsx";
-import { focusFirstError, splitApiError, type FieldErrors } from "../../lib/form-errors.ts";
+import { FormResult } from "../../components/notice.tsx";
+import { SubmitButton } from "../../components/submit-button.tsx";
 import { formatDateTime } from "../../lib/format.ts";
+import { useFormSubmit } from "../../lib/use-form-submit.ts";
 
 const FIELDS = ["name", "contactEmail", "phone", "address"] as const;
 type CompanyField = (typeof FIELDS)[number];
@@ -58,44 +59,25 @@ function CompanyFacts({ company }: { company: Company }) {
 
 function CompanyForm({ company, permissions, onSaved }: Props) {
   const [values, setValues] = useState(() => valuesOf(company));
-  const [errors, setErrors] = useState<FieldErrors<CompanyField>>({});
-  const [message, setMessage] = useState<FormMessage | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, message, run } = useFormSubmit({ fields: FIELDS, fieldId });
   useEffect(() => setValues(valuesOf(company)), [company]);
 
   const original = valuesOf(company);
   const allowed = (field: CompanyField) => (field === "name" ? permissions.rename : permissions.updateContact);
   const changed = FIELDS.filter((field) => allowed(field) && values[field].trim() !== original[field]);
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    if (busy) return;
-    if (changed.length === 0) {
-      setMessage({ tone: "info", text: "Nothing to save: no details were changed." });
-      return;
-    }
-    if (permissions.rename && !values.name.trim()) {
-      const found = { name: "Enter the company name." };
-      setErrors(found);
-      focusFirstError(found, FIELDS, fieldId);
-      return;
-    }
-    setBusy(true);
-    setMessage(null);
-    setErrors({});
-    try {
-      const body = Object.fromEntries(changed.map((field) => [field, values[field].trim()]));
-      const updated = await api.updateCompany(body);
-      onSaved(updated);
-      setMessage({ tone: "success", text: "Company details saved." });
-    } catch (error) {
-      const { fieldErrors, formError } = splitApiError(error, FIELDS);
-      setErrors(fieldErrors);
-      setMessage(formError ? { tone: "error", text: formError } : null);
-      focusFirstError(fieldErrors, FIELDS, fieldId);
-    } finally {
-      setBusy(false);
-    }
+    const nothingToSend = changed.length === 0 ? ({ tone: "info", text: "Nothing to save: no details were changed." } as const) : null;
+    void run(
+      async () => {
+        const body = Object.fromEntries(changed.map((field) => [field, values[field].trim()]));
+        const updated = await api.updateCompany(body);
+        onSaved(updated);
+        return { tone: "success", text: "Company details saved." };
+      },
+      { invalid: !nothingToSend && permissions.rename && !values.name.trim() ? { name: "Enter the company name." } : {}, nothingToSend },
+    );
   }
 
   const set = (field: CompanyField) => (event: { target: { value: string } }) => setValues((v) => ({ ...v, [field]: event.target.value }));
@@ -115,9 +97,9 @@ function CompanyForm({ company, permissions, onSaved }: Props) {
       <Field id={fieldId("phone")} label="Phone" type="tel" optional autoComplete="tel" readOnly={!permissions.updateContact} value={values.phone} onChange={set("phone")} error={errors.phone} />
       <TextAreaField id={fieldId("address")} label="Address" optional rows={3} autoComplete="street-address" readOnly={!permissions.updateContact} value={values.address} onChange={set("address")} error={errors.address} />
       <div className="form-actions form-grid-wide">
-        <button type="submit" className="button button-primary" aria-disabled={busy || undefined}>
-          {busy ? "Saving…" : "Save changes"}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Saving…">
+          Save changes
+        </SubmitButton>
         {changed.length > 0 ? (
           <button type="button" className="button button-quiet" onClick={() => setValues(original)}>
             Discard changes

@@ -1,8 +1,10 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { api } from "../../api/endpoints.ts";
 import { Field } from "../../components/field.tsx";
-import { FormResult, type FormMessage } from "../../components/notice.tsx";
-import { focusFirstError, splitApiError, type FieldErrors } from "../../lib/form-errors.ts";
+import { FormResult } from "../../components/notice.tsx";
+import { SubmitButton } from "../../components/submit-button.tsx";
+import type { FieldErrors } from "../../lib/form-errors.ts";
+import { useFormSubmit } from "../../lib/use-form-submit.ts";
 
 const FIELDS = ["name", "adminName", "adminEmail"] as const;
 type LinkedField = (typeof FIELDS)[number];
@@ -17,41 +19,24 @@ interface Props {
 /** A new linked company and its first administrator, who is invited by email to choose a password. */
 export function CreateLinkedCompanyForm({ parentName, onCreated, onCancel }: Props) {
   const [values, setValues] = useState({ name: "", adminName: "", adminEmail: "" });
-  const [errors, setErrors] = useState<FieldErrors<LinkedField>>({});
-  const [message, setMessage] = useState<FormMessage | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, message, run } = useFormSubmit({ fields: FIELDS, fieldId, codeToField: { EMAIL_TAKEN: "adminEmail" }, leavesOnSuccess: true });
 
   // The form opens below the table: start there, so keyboard and screen-reader users know it opened.
   useEffect(() => {
     document.getElementById(fieldId("name"))?.focus();
   }, []);
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    if (busy) return;
     const found: FieldErrors<LinkedField> = {};
     if (!values.name.trim()) found.name = "Enter the company's name.";
     if (!values.adminName.trim()) found.adminName = "Enter the administrator's name.";
     if (!values.adminEmail.trim()) found.adminEmail = "Enter the administrator's email address.";
-    setErrors(found);
-    if (Object.keys(found).length > 0) {
-      setMessage(null);
-      focusFirstError(found, FIELDS, fieldId);
-      return;
-    }
-    setBusy(true);
-    setMessage(null);
-    try {
+    void run(async () => {
       const adminEmail = values.adminEmail.trim();
       const { company } = await api.createLinkedCompany({ name: values.name.trim(), adminName: values.adminName.trim(), adminEmail });
       onCreated({ companyName: company.name, adminEmail });
-    } catch (error) {
-      const { fieldErrors, formError } = splitApiError(error, FIELDS, { EMAIL_TAKEN: "adminEmail" });
-      setErrors(fieldErrors);
-      setMessage(formError ? { tone: "error", text: formError } : null);
-      focusFirstError(fieldErrors, FIELDS, fieldId);
-      setBusy(false);
-    }
+    }, { invalid: found });
   }
 
   const set = (field: LinkedField) => (event: { target: { value: string } }) => setValues((v) => ({ ...v, [field]: event.target.value }));
@@ -81,9 +66,9 @@ export function CreateLinkedCompanyForm({ parentName, onCreated, onCancel }: Pro
         </div>
         <FormResult message={message} />
         <div className="form-actions">
-          <button type="submit" className="button button-primary" aria-disabled={busy || undefined}>
-            {busy ? "Creating…" : "Create linked company"}
-          </button>
+          <SubmitButton busy={busy} busyLabel="Creating…">
+            Create linked company
+          </SubmitButton>
           <button type="button" className="button button-quiet" onClick={onCancel}>
             Cancel
           </button>

@@ -2,7 +2,7 @@ import { useRef, useState } from "react";
 import { api, downloads } from "../../api/endpoints.ts";
 import { FormResult, Notice, type FormMessage } from "../../components/notice.tsx";
 import { Pagination } from "../../components/pagination.tsx";
-import { EmptyState, ErrorState, LoadingState, Spinner } from "../../components/states.tsx";
+import { ListStates, ResultCount } from "../../components/states.tsx";
 import { plural } from "../../lib/format.ts";
 import { useDebounced } from "../../lib/use-debounced.ts";
 import { useResource } from "../../lib/use-resource.ts";
@@ -101,25 +101,22 @@ export function ManagedCompaniesTab() {
       {mayCreate && data && !canCreate && data.allowance.limit > 0 ? (
         <p className="card-note">Your company has used its allowance of linked companies. Ask the operator of this installation for more.</p>
       ) : null}
-      <p id="managed-count" className="result-count" aria-live="polite" aria-atomic="true">
+      <ResultCount id="managed-count" updating={updating}>
         {data ? `${range}${plural(data.total, "linked company", "linked companies")}` : ""}
-        {updating ? (
-          <span className="inline-loading">
-            <Spinner /> Updating…
-          </span>
-        ) : null}
-      </p>
+      </ResultCount>
 
-      {!data && list.loading ? <LoadingState label="Loading linked companies…" /> : null}
-      {list.error && !list.loading ? <ErrorState title="The linked companies could not be loaded" error={list.error} onRetry={list.reload} /> : null}
-      {data && data.companies.length === 0 && !list.error ? (
-        <EmptyState title={q ? "No linked companies match" : "No linked companies yet"}>
-          <p>{q ? "Try another name." : canCreate ? "Create the first one, or ask the operator to link an existing company." : "The operator of this installation links companies to yours."}</p>
-        </EmptyState>
-      ) : null}
-      {data && data.companies.length > 0 && !list.error ? (
-        <ManagedCompaniesTable companies={data.companies} caption={`Companies linked to ${company.name}${q ? `, matching “${q}”` : ""}`} busy={list.loading} onStale={list.reload} />
-      ) : null}
+      <ListStates
+        list={list}
+        count={({ companies }) => companies.length}
+        loadingLabel="Loading linked companies…"
+        errorTitle="The linked companies could not be loaded"
+        emptyTitle={q ? "No linked companies match" : "No linked companies yet"}
+        emptyText={q ? "Try another name." : canCreate ? "Create the first one, or ask the operator to link an existing company." : "The operator of this installation links companies to yours."}
+      >
+        {({ companies }) => (
+          <ManagedCompaniesTable companies={companies} caption={`Companies linked to ${company.name}${q ? `, matching “${q}”` : ""}`} busy={list.loading} onStale={list.reload} />
+        )}
+      </ListStates>
       {data && !list.error ? (
         <Pagination
           label="Linked companies pages"

@@ -4,6 +4,7 @@ import { ApiError, messageOf } from "../../api/client.ts";
 import { api } from "../../api/endpoints.ts";
 import type { ManagedCompany } from "../../api/types.ts";
 import { DateTimeCell } from "../../components/date-time-cell.tsx";
+import { DataTable } from "../../components/data-table.tsx";
 import { FormResult, type FormMessage } from "../../components/notice.tsx";
 import { useSession } from "../../session/session.tsx";
 
@@ -50,56 +51,42 @@ export function ManagedCompaniesTable({ companies, caption, busy, onStale }: Pro
   return (
     <>
       <FormResult message={message} />
-      <div className="table-wrap" aria-busy={busy || undefined}>
-        <table className="table">
-          <caption className="visually-hidden">{caption}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col" className="cell-number">
-                Users
-              </th>
-              <th scope="col">Created</th>
-              <th scope="col">Last login</th>
-              <th scope="col">
-                <span className="visually-hidden">Switch</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {companies.map((company) => (
-              <tr key={company.id}>
-                <th scope="row">
-                  <span className="cell-strong-text">{company.name}</span>
-                </th>
-                <td className="cell-number">{company.userCount.toLocaleString()}</td>
-                <td>
-                  <DateTimeCell value={company.createdAt} />
-                </td>
-                <td>
-                  <DateTimeCell value={company.lastLoginAt} />
-                </td>
-                <td className="cell-actions">
-                  {company.canManage ? (
-                    <button
-                      type="button"
-                      className="icon-button"
-                      aria-label={`Switch to ${company.name}`}
-                      title={`Switch to ${company.name}`}
-                      aria-disabled={switching !== null || undefined}
-                      onClick={() => void switchInto(company)}
-                    >
-                      <SwitchIcon />
-                    </button>
-                  ) : (
-                    <span className="cell-note">No access</span>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption={caption}
+        busy={busy}
+        columns={["Name", { label: "Users", className: "cell-number" }, "Created", "Last login", { label: "Switch", visuallyHidden: true }]}
+      >
+        {companies.map((company) => (
+          <tr key={company.id}>
+            <th scope="row">
+              <span className="cell-strong-text">{company.name}</span>
+            </th>
+            <td className="cell-number">{company.userCount.toLocaleString()}</td>
+            <td>
+              <DateTimeCell value={company.createdAt} />
+            </td>
+            <td>
+              <DateTimeCell value={company.lastLoginAt} />
+            </td>
+            <td className="cell-actions">
+              {company.canManage ? (
+                <button
+                  type="button"
+                  className="icon-button"
+                  aria-label={`Switch to ${company.name}`}
+                  title={`Switch to ${company.name}`}
+                  aria-disabled={switching !== null || undefined}
+                  onClick={() => void switchInto(company)}
+                >
+                  <SwitchIcon />
+                </button>
+              ) : (
+                <span className="cell-note">No access</span>
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </>
   );
 }

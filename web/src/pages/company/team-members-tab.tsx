@@ -1,8 +1,9 @@
 import { api } from "../../api/endpoints.ts";
 import type { TeamMemberAccess } from "../../api/types.ts";
 import { RoleLabel } from "../../components/badges.tsx";
+import { DataTable } from "../../components/data-table.tsx";
 import { Notice } from "../../components/notice.tsx";
-import { EmptyState, ErrorState, LoadingState } from "../../components/states.tsx";
+import { ListStates } from "../../components/states.tsx";
 import { plural } from "../../lib/format.ts";
 import { useResource } from "../../lib/use-resource.ts";
 import { useCompanyOutlet } from "./company-page.tsx";
@@ -36,40 +37,36 @@ export function TeamMembersTab() {
       <p className="result-count" aria-live="polite">
         {data ? `${plural(data.members.length, "team member")}, ${withAccess.toLocaleString()} with access` : ""}
       </p>
-      {!data && list.loading ? <LoadingState label="Loading team members…" /> : null}
-      {list.error && !list.loading ? <ErrorState title="The team members could not be loaded" error={list.error} onRetry={list.reload} /> : null}
-      {data && data.members.length === 0 && !list.error ? <EmptyState title={`${parentName} has no team members`} /> : null}
-      {data && data.members.length > 0 && !list.error ? (
-        <div className="table-wrap" aria-busy={list.loading || undefined}>
-          <table className="table">
-            <caption className="visually-hidden">Team members of {parentName} and their access to {company.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Access</th>
+      <ListStates
+        list={list}
+        count={({ members }) => members.length}
+        loadingLabel="Loading team members…"
+        errorTitle="The team members could not be loaded"
+        emptyTitle={`${parentName} has no team members`}
+      >
+        {({ members }) => (
+          <DataTable
+            caption={<>Team members of {parentName} and their access to {company.name}</>}
+            busy={list.loading}
+            columns={["Name", "Email", "Role", "Access"]}
+          >
+            {members.map((member) => (
+              <tr key={member.id}>
+                <th scope="row" className="cell-strong">
+                  {member.name}
+                </th>
+                <td className="cell-email">{member.email}</td>
+                <td>
+                  <RoleLabel role={member.role} />
+                </td>
+                <td>
+                  <Access member={member} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {data.members.map((member) => (
-                <tr key={member.id}>
-                  <th scope="row" className="cell-strong">
-                    {member.name}
-                  </th>
-                  <td className="cell-email">{member.email}</td>
-                  <td>
-                    <RoleLabel role={member.role} />
-                  </td>
-                  <td>
-                    <Access member={member} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+            ))}
+          </DataTable>
+        )}
+      </ListStates>
     </div>
   );
 }

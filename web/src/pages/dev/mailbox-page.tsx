@@ -2,10 +2,11 @@ import { useState } from "react";
 import { Link } from "react-router-dom";
 import { api } from "../../api/endpoints.ts";
 import { EmailStatusBadge } from "../../components/badges.tsx";
+import { DataTable } from "../../components/data-table.tsx";
 import { DateTimeCell } from "../../components/date-time-cell.tsx";
 import { Notice } from "../../components/notice.tsx";
 import { PageHeader } from "../../components/page-header.tsx";
-import { EmptyState, ErrorState, LoadingState } from "../../components/states.tsx";
+import { ListStates } from "../../components/states.tsx";
 import { plural } from "../../lib/format.ts";
 import { useDebounced } from "../../lib/use-debounced.ts";
 import { usePageTitle } from "../../lib/use-page-title.ts";
@@ -64,46 +65,35 @@ export function MailboxPage() {
       <p id="mailbox-count" className="result-count" aria-live="polite">
         {emails ? `${plural(emails.length, "email")}${emails.length === 100 ? " (the newest 100)" : ""}` : ""}
       </p>
-      {!emails && mailbox.loading ? <LoadingState label="Loading emails…" /> : null}
-      {mailbox.error && !mailbox.loading ? <ErrorState title="The mailbox could not be loaded" error={mailbox.error} onRetry={mailbox.reload} /> : null}
-      {emails && emails.length === 0 ? (
-        <EmptyState title={to ? `No emails to ${to}` : "No emails yet"}>
-          <p>{to ? "The address must match exactly (capitals do not matter)." : "Invite a user or request a password reset, and the email shows up here."}</p>
-        </EmptyState>
-      ) : null}
-      {emails && emails.length > 0 ? (
-        <div className="table-wrap card-flush" aria-busy={mailbox.loading || undefined}>
-          <table className="table">
-            <caption className="visually-hidden">Captured emails, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">To</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Status</th>
-                <th scope="col">Time</th>
+      <ListStates
+        list={mailbox}
+        count={(data) => data.emails.length}
+        loadingLabel="Loading emails…"
+        errorTitle="The mailbox could not be loaded"
+        emptyTitle={to ? `No emails to ${to}` : "No emails yet"}
+        emptyText={to ? "The address must match exactly (capitals do not matter)." : "Invite a user or request a password reset, and the email shows up here."}
+        keepOnError
+      >
+        {({ emails }) => (
+          <DataTable caption="Captured emails, newest first" busy={mailbox.loading} wrapClassName="card-flush" columns={["To", "Subject", "Kind", "Status", "Time"]}>
+            {emails.map((email) => (
+              <tr key={email.id}>
+                <td className="cell-email">{email.to}</td>
+                <th scope="row" className="cell-strong">
+                  <Link to={`/dev/mailbox/${email.id}`}>{email.subject}</Link>
+                </th>
+                <td className="cell-nowrap">{kindLabel(email.kind)}</td>
+                <td>
+                  <EmailStatusBadge status={email.status} />
+                </td>
+                <td>
+                  <DateTimeCell value={email.sentAt ?? email.createdAt} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {emails.map((email) => (
-                <tr key={email.id}>
-                  <td className="cell-email">{email.to}</td>
-                  <th scope="row" className="cell-strong">
-                    <Link to={`/dev/mailbox/${email.id}`}>{email.subject}</Link>
-                  </th>
-                  <td className="cell-nowrap">{kindLabel(email.kind)}</td>
-                  <td>
-                    <EmailStatusBadge status={email.status} />
-                  </td>
-                  <td>
-                    <DateTimeCell value={email.sentAt ?? email.createdAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+            ))}
+          </DataTable>
+        )}
+      </ListStates>
     </>
   );
 }

@@ -3,10 +3,12 @@ import { Link, useNavigate } from "react-router-dom";
 import { api } from "../../api/endpoints.ts";
 import type { Role } from "../../api/types.ts";
 import { Field, SelectField } from "../../components/field.tsx";
-import { FormResult, Notice, type FormMessage } from "../../components/notice.tsx";
+import { FormResult, Notice } from "../../components/notice.tsx";
 import { PageHeader } from "../../components/page-header.tsx";
-import { focusFirstError, splitApiError, type FieldErrors } from "../../lib/form-errors.ts";
+import { SubmitButton } from "../../components/submit-button.tsx";
+import type { FieldErrors } from "../../lib/form-errors.ts";
 import { ROLE_LABELS } from "../../lib/format.ts";
+import { useFormSubmit } from "../../lib/use-form-submit.ts";
 import { usePageTitle } from "../../lib/use-page-title.ts";
 import { useMe } from "../../session/session.tsx";
 
@@ -28,9 +30,7 @@ export function CreateUserPage() {
   const roles = me.capabilities.creatableRoles;
   const company = me.actingCompany.name;
   const [values, setValues] = useState<{ name: string; email: string; role: Role }>({ name: "", email: "", role: "user" });
-  const [errors, setErrors] = useState<FieldErrors<NewUserField>>({});
-  const [message, setMessage] = useState<FormMessage | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, message, run } = useFormSubmit({ fields: FIELDS, fieldId, codeToField: { EMAIL_TAKEN: "email", ROLE_NOT_ALLOWED: "role" }, leavesOnSuccess: true });
   const crumbs = [{ label: "Company profile", to: "/company" }, { label: `${company} users`, to: "/company/users" }, { label: "Create user" }];
 
   if (roles.length === 0) {
@@ -44,30 +44,15 @@ export function CreateUserPage() {
     );
   }
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    if (busy) return;
     const found: FieldErrors<NewUserField> = {};
     if (!values.name.trim()) found.name = "Enter the person's name.";
     if (!values.email.trim()) found.email = "Enter their email address.";
-    setErrors(found);
-    if (Object.keys(found).length > 0) {
-      setMessage(null);
-      focusFirstError(found, FIELDS, fieldId);
-      return;
-    }
-    setBusy(true);
-    setMessage(null);
-    try {
+    void run(async () => {
       const { user } = await api.createUser({ name: values.name.trim(), email: values.email.trim(), role: values.role });
       navigate(`/company/users/${user.id}`, { state: { flash: `Invitation sent to ${user.email}.` } });
-    } catch (error) {
-      const { fieldErrors, formError } = splitApiError(error, FIELDS, { EMAIL_TAKEN: "email", ROLE_NOT_ALLOWED: "role" });
-      setErrors(fieldErrors);
-      setMessage(formError ? { tone: "error", text: formError } : null);
-      focusFirstError(fieldErrors, FIELDS, fieldId);
-      setBusy(false);
-    }
+    }, { invalid: found });
   }
 
   return (
@@ -98,9 +83,9 @@ export function CreateUserPage() {
           />
           <FormResult message={message} />
           <div className="form-actions">
-            <button type="submit" className="button button-primary" aria-disabled={busy || undefined}>
-              {busy ? "Creating…" : "Create user"}
-            </button>
+            <SubmitButton busy={busy} busyLabel="Creating…">
+              Create user
+            </SubmitButton>
             <Link to="/company/users" className="button button-quiet">
               Cancel
             </Link>

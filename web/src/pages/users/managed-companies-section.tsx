@@ -3,7 +3,7 @@ import { messageOf } from "../../api/client.ts";
 import { api } from "../../api/endpoints.ts";
 import type { MemberGrants, UserDetail } from "../../api/types.ts";
 import { FormResult, Notice, type FormMessage } from "../../components/notice.tsx";
-import { EmptyState, ErrorState, LoadingState } from "../../components/states.tsx";
+import { ListStates } from "../../components/states.tsx";
 import { useResource } from "../../lib/use-resource.ts";
 import { useMe } from "../../session/session.tsx";
 
@@ -63,50 +63,53 @@ export function ManagedCompaniesSection({ user }: { user: UserDetail }) {
         <h2 id="managed-companies-heading">Managed companies</h2>
         {grants && companies.length > 0 ? <span className="card-meta">{`Manages ${granted.toLocaleString()} of ${companies.length.toLocaleString()}`}</span> : null}
       </div>
-      {!loaded.data && loaded.loading ? <LoadingState label="Loading managed companies…" /> : null}
-      {loaded.error && !loaded.loading ? <ErrorState title="The managed companies could not be loaded" error={loaded.error} onRetry={loaded.reload} /> : null}
-      {grants && companies.length === 0 ? (
-        <EmptyState title="No linked companies yet">
-          <p>Once companies are linked to {me.user.companyName}, you can choose here which of them {user.name} manages.</p>
-        </EmptyState>
-      ) : null}
-      {grants && companies.length > 0 ? (
-        <>
-          {grants.implicitAccess ? (
-            <Notice tone="info">Administrators manage every linked company. Grants are given to managers.</Notice>
-          ) : (
-            <p className="card-note">
-              {user.name} can switch into the companies ticked here and manage their users, with the rights of their own role.
-              {someFixed ? (user.id === me.user.id ? " Nobody changes their own managed companies." : " You can change only companies you manage yourself.") : ""}
-            </p>
-          )}
-          {companies.length > FILTER_FROM ? (
-            <div className="field field-inline">
-              <label htmlFor="grants-filter">Filter companies</label>
-              <input id="grants-filter" className="input" type="search" autoComplete="off" value={filter} onChange={(event) => setFilter(event.target.value)} />
-            </div>
-          ) : null}
-          <fieldset className="grant-fieldset">
-            <legend>Linked companies {user.name} manages</legend>
-            <ul className="grant-list">
-              {shown.map((row) => (
-                <li key={row.id}>
-                  <label className="checkbox">
-                    <input
-                      type="checkbox"
-                      checked={grants.implicitAccess || row.granted}
-                      disabled={grants.implicitAccess || !row.canChange}
-                      aria-describedby={pending === row.id ? "grants-pending" : undefined}
-                      onChange={(event) => void toggle(row, event.target.checked)}
-                    />
-                    <span>{row.name}</span>
-                  </label>
-                </li>
-              ))}
-            </ul>
-          </fieldset>
-        </>
-      ) : null}
+      <ListStates
+        list={loaded}
+        count={() => companies.length}
+        loadingLabel="Loading managed companies…"
+        errorTitle="The managed companies could not be loaded"
+        emptyTitle="No linked companies yet"
+        emptyText={<>Once companies are linked to {me.user.companyName}, you can choose here which of them {user.name} manages.</>}
+        keepOnError
+      >
+        {({ grants }) => (
+          <>
+            {grants.implicitAccess ? (
+              <Notice tone="info">Administrators manage every linked company. Grants are given to managers.</Notice>
+            ) : (
+              <p className="card-note">
+                {user.name} can switch into the companies ticked here and manage their users, with the rights of their own role.
+                {someFixed ? (user.id === me.user.id ? " Nobody changes their own managed companies." : " You can change only companies you manage yourself.") : ""}
+              </p>
+            )}
+            {companies.length > FILTER_FROM ? (
+              <div className="field field-inline">
+                <label htmlFor="grants-filter">Filter companies</label>
+                <input id="grants-filter" className="input" type="search" autoComplete="off" value={filter} onChange={(event) => setFilter(event.target.value)} />
+              </div>
+            ) : null}
+            <fieldset className="grant-fieldset">
+              <legend>Linked companies {user.name} manages</legend>
+              <ul className="grant-list">
+                {shown.map((row) => (
+                  <li key={row.id}>
+                    <label className="checkbox">
+                      <input
+                        type="checkbox"
+                        checked={grants.implicitAccess || row.granted}
+                        disabled={grants.implicitAccess || !row.canChange}
+                        aria-describedby={pending === row.id ? "grants-pending" : undefined}
+                        onChange={(event) => void toggle(row, event.target.checked)}
+                      />
+                      <span>{row.name}</span>
+                    </label>
+                  </li>
+                ))}
+              </ul>
+            </fieldset>
+          </>
+        )}
+      </ListStates>
       {pending ? (
         <p id="grants-pending" className="visually-hidden">
           Saving…

@@ -3,9 +3,10 @@ import { api } from "../../api/endpoints.ts";
 import type { PasswordReset, UserDetail } from "../../api/types.ts";
 import { EmailStatusBadge, ResetStateBadge } from "../../components/badges.tsx";
 import { ConfirmDialog } from "../../components/confirm-dialog.tsx";
+import { DataTable } from "../../components/data-table.tsx";
 import type { FormMessage } from "../../components/notice.tsx";
 import { DateTimeCell } from "../../components/date-time-cell.tsx";
-import { EmptyState, ErrorState, LoadingState } from "../../components/states.tsx";
+import { ListStates } from "../../components/states.tsx";
 import { ROLE_LABELS, formatDateTime } from "../../lib/format.ts";
 import { useResource } from "../../lib/use-resource.ts";
 
@@ -64,66 +65,52 @@ export function PasswordResetsSection({ user, version, canRevoke, onMessage }: P
           Refresh
         </button>
       </div>
-      {!resets && history.loading ? <LoadingState label="Loading password resets…" /> : null}
-      {history.error && !history.loading ? <ErrorState title="The password resets could not be loaded" error={history.error} onRetry={history.reload} /> : null}
-      {resets && resets.length === 0 ? (
-        <EmptyState title="No password resets yet">
-          <p>Links sent to {user.name} (invitations and password resets) will be listed here.</p>
-        </EmptyState>
-      ) : null}
-      {resets && resets.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table">
-            <caption className="visually-hidden">Password resets and invitations of {user.name}, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Link</th>
-                <th scope="col">Requested by</th>
-                <th scope="col">Requested at</th>
-                <th scope="col">Expires at</th>
-                <th scope="col">State</th>
-                <th scope="col">Email delivery</th>
+      <ListStates
+        list={history}
+        count={(data) => data.resets.length}
+        loadingLabel="Loading password resets…"
+        errorTitle="The password resets could not be loaded"
+        emptyTitle="No password resets yet"
+        emptyText={<>Links sent to {user.name} (invitations and password resets) will be listed here.</>}
+        keepOnError
+      >
+        {({ resets }) => (
+          <DataTable
+            caption={<>Password resets and invitations of {user.name}, newest first</>}
+            columns={["Link", "Requested by", "Requested at", "Expires at", "State", "Email delivery", canRevoke && { label: "Actions", visuallyHidden: true }]}
+          >
+            {resets.map((reset) => (
+              <tr key={reset.id}>
+                <td>{reset.purpose === "invite" ? "Invitation" : "Password reset"}</td>
+                <td>
+                  <RequestedBy reset={reset} />
+                </td>
+                <td>
+                  <DateTimeCell value={reset.createdAt} />
+                </td>
+                <td>
+                  <DateTimeCell value={reset.expiresAt} />
+                </td>
+                <td>
+                  <ResetStateBadge state={reset.state} />
+                </td>
+                <td>
+                  <EmailStatusBadge status={reset.emailStatus} />
+                </td>
                 {canRevoke ? (
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
+                  <td className="cell-actions">
+                    {reset.state === "pending" ? (
+                      <button type="button" className="button button-small" onClick={() => setRevoking(reset)} aria-label={`Revoke the link requested ${formatDateTime(reset.createdAt)}`}>
+                        Revoke
+                      </button>
+                    ) : null}
+                  </td>
                 ) : null}
               </tr>
-            </thead>
-            <tbody>
-              {resets.map((reset) => (
-                <tr key={reset.id}>
-                  <td>{reset.purpose === "invite" ? "Invitation" : "Password reset"}</td>
-                  <td>
-                    <RequestedBy reset={reset} />
-                  </td>
-                  <td>
-                    <DateTimeCell value={reset.createdAt} />
-                  </td>
-                  <td>
-                    <DateTimeCell value={reset.expiresAt} />
-                  </td>
-                  <td>
-                    <ResetStateBadge state={reset.state} />
-                  </td>
-                  <td>
-                    <EmailStatusBadge status={reset.emailStatus} />
-                  </td>
-                  {canRevoke ? (
-                    <td className="cell-actions">
-                      {reset.state === "pending" ? (
-                        <button type="button" className="button button-small" onClick={() => setRevoking(reset)} aria-label={`Revoke the link requested ${formatDateTime(reset.createdAt)}`}>
-                          Revoke
-                        </button>
-                      ) : null}
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+            ))}
+          </DataTable>
+        )}
+      </ListStates>
       <ConfirmDialog
         open={revoking !== null}
         title="Revoke this link?"

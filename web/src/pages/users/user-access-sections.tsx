@@ -1,12 +1,12 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { api } from "../../api/endpoints.ts";
-import { messageOf } from "../../api/client.ts";
 import type { Role, UserDetail, UserView } from "../../api/types.ts";
 import { RoleLabel, StatusBadge } from "../../components/badges.tsx";
 import { ConfirmDialog } from "../../components/confirm-dialog.tsx";
 import { SelectField } from "../../components/field.tsx";
 import { FormResult, type FormMessage } from "../../components/notice.tsx";
 import { ROLE_LABELS, formatDateTime } from "../../lib/format.ts";
+import { useFormSubmit } from "../../lib/use-form-submit.ts";
 import { useMe } from "../../session/session.tsx";
 
 interface Props {
@@ -24,25 +24,18 @@ export function UserRoleSection({ view, onUpdated }: Props) {
   const { user, permissions } = view;
   const me = useMe();
   const [role, setRole] = useState<Role>(user.role);
-  const [message, setMessage] = useState<FormMessage | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, message, run } = useFormSubmit();
   useEffect(() => setRole(user.role), [user.role]);
   const options = [user.role, ...permissions.assignableRoles.filter((r) => r !== user.role)];
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    if (busy || role === user.role) return;
-    setBusy(true);
-    setMessage(null);
-    try {
+    if (role === user.role) return;
+    void run(async () => {
       const { user: next } = await api.changeRole(user.id, role);
       onUpdated(next);
-      setMessage({ tone: "success", text: `Role changed to ${ROLE_LABELS[next.role]}.` });
-    } catch (error) {
-      setMessage({ tone: "error", text: messageOf(error) });
-    } finally {
-      setBusy(false);
-    }
+      return { tone: "success", text: `Role changed to ${ROLE_LABELS[next.role]}.` };
+    });
   }
 
   return (

@@ -2,9 +2,11 @@ import { useEffect, useState, type FormEvent } from "react";
 import { api } from "../../api/endpoints.ts";
 import type { UserDetail, UserView } from "../../api/types.ts";
 import { Field } from "../../components/field.tsx";
-import { FormResult, type FormMessage } from "../../components/notice.tsx";
-import { focusFirstError, splitApiError, type FieldErrors } from "../../lib/form-errors.ts";
+import { FormResult } from "../../components/notice.tsx";
+import { SubmitButton } from "../../components/submit-button.tsx";
+import type { FieldErrors } from "../../lib/form-errors.ts";
 import { formatDateTime } from "../../lib/format.ts";
+import { useFormSubmit } from "../../lib/use-form-submit.ts";
 
 const FIELDS = ["name", "email"] as const;
 type DetailField = (typeof FIELDS)[number];
@@ -60,40 +62,26 @@ export function UserDetailsSection({ view, onUpdated }: Props) {
 function DetailsForm({ view, onUpdated }: Props) {
   const { user } = view;
   const [values, setValues] = useState({ name: user.name, email: user.email });
-  const [errors, setErrors] = useState<FieldErrors<DetailField>>({});
-  const [message, setMessage] = useState<FormMessage | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, message, run } = useFormSubmit({ fields: FIELDS, fieldId, codeToField: { EMAIL_TAKEN: "email" } });
   useEffect(() => setValues({ name: user.name, email: user.email }), [user.name, user.email]);
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    if (busy) return;
     const body: { name?: string; email?: string } = {};
     if (values.name.trim() !== user.name) body.name = values.name.trim();
     if (values.email.trim() !== user.email) body.email = values.email.trim();
     const found: FieldErrors<DetailField> = {};
     if (!values.name.trim()) found.name = "Enter a name.";
     if (!values.email.trim()) found.email = "Enter an email address.";
-    setErrors(found);
-    if (Object.keys(found).length > 0) return focusFirstError(found, FIELDS, fieldId);
-    if (Object.keys(body).length === 0) return setMessage({ tone: "info", text: "Nothing to save: no details were changed." });
-    setBusy(true);
-    setMessage(null);
-    try {
-      const { user: next } = await api.updateUser(user.id, body);
-      onUpdated(next);
-      setMessage({
-        tone: "success",
-        text: body.email ? "Details saved. Any pending links to the old address stopped working." : "Details saved.",
-      });
-    } catch (error) {
-      const { fieldErrors, formError } = splitApiError(error, FIELDS, { EMAIL_TAKEN: "email" });
-      setErrors(fieldErrors);
-      setMessage(formError ? { tone: "error", text: formError } : null);
-      focusFirstError(fieldErrors, FIELDS, fieldId);
-    } finally {
-      setBusy(false);
-    }
+    const nothingToSend = Object.keys(body).length === 0 ? ({ tone: "info", text: "Nothing to save: no details were changed." } as const) : null;
+    void run(
+      async () => {
+        const { user: next } = await api.updateUser(user.id, body);
+        onUpdated(next);
+        return { tone: "success", text: body.email ? "Details saved. Any pending links to the old address stopped working." : "Details saved." };
+      },
+      { invalid: found, nothingToSend },
+    );
   }
 
   return (
@@ -111,9 +99,9 @@ function DetailsForm({ view, onUpdated }: Props) {
         error={errors.email}
       />
       <div className="form-actions form-grid-wide">
-        <button type="submit" className="button button-primary" aria-disabled={busy || undefined}>
-          {busy ? "Saving…" : "Save details"}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Saving…">
+          Save details
+        </SubmitButton>
       </div>
       <div className="form-grid-wide">
         <FormResult message={message} />

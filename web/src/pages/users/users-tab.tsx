@@ -3,7 +3,7 @@ import { Link, useSearchParams } from "react-router-dom";
 import { api } from "../../api/endpoints.ts";
 import { FormResult, type FormMessage } from "../../components/notice.tsx";
 import { Pagination } from "../../components/pagination.tsx";
-import { EmptyState, ErrorState, LoadingState, Spinner } from "../../components/states.tsx";
+import { ListStates, ResultCount } from "../../components/states.tsx";
 import { plural } from "../../lib/format.ts";
 import { useDebounced } from "../../lib/use-debounced.ts";
 import { useResource } from "../../lib/use-resource.ts";
@@ -103,35 +103,32 @@ export function UsersTab() {
       </div>
 
       <FormResult message={message} />
-      <p id="users-count" className="result-count" aria-live="polite" aria-atomic="true">
+      <ResultCount id="users-count" updating={updating}>
         {data ? `${range}${data.totalCapped ? `${data.total.toLocaleString()}+ users` : plural(data.total, "user")}` : ""}
-        {updating ? (
-          <span className="inline-loading">
-            <Spinner /> Updating…
-          </span>
-        ) : null}
-      </p>
+      </ResultCount>
 
-      {!data && list.loading ? <LoadingState label="Loading users…" /> : null}
-      {list.error && !list.loading ? <ErrorState title="The users could not be loaded" error={list.error} onRetry={list.reload} /> : null}
-      {data && data.users.length === 0 && !list.error ? (
-        <EmptyState title={filtered ? "No users match" : "No users yet"}>
-          <p>{filtered ? "Try another name or email, or change the status filter." : "Create the first user to invite a colleague."}</p>
-        </EmptyState>
-      ) : null}
-      {data && data.users.length > 0 && !list.error ? (
-        <UsersTable
-          users={data.users}
-          caption={`${company.name} users${q ? `, matching “${q}”` : ""}`}
-          busy={list.loading}
-          meId={me.user.id}
-          canRestore={canManage}
-          onRestored={(user) => {
-            setMessage({ tone: "success", text: `${user.name} was restored. Send them a password reset link from their page so they can choose a new password.` });
-            list.reload();
-          }}
-        />
-      ) : null}
+      <ListStates
+        list={list}
+        count={({ users }) => users.length}
+        loadingLabel="Loading users…"
+        errorTitle="The users could not be loaded"
+        emptyTitle={filtered ? "No users match" : "No users yet"}
+        emptyText={filtered ? "Try another name or email, or change the status filter." : "Create the first user to invite a colleague."}
+      >
+        {({ users }) => (
+          <UsersTable
+            users={users}
+            caption={`${company.name} users${q ? `, matching “${q}”` : ""}`}
+            busy={list.loading}
+            meId={me.user.id}
+            canRestore={canManage}
+            onRestored={(user) => {
+              setMessage({ tone: "success", text: `${user.name} was restored. Send them a password reset link from their page so they can choose a new password.` });
+              list.reload();
+            }}
+          />
+        )}
+      </ListStates>
       {data && !list.error ? (
         <Pagination
           label="Users pages"

@@ -4,6 +4,7 @@ import { api } from "../../api/endpoints.ts";
 import type { UserSummary } from "../../api/types.ts";
 import { RoleLabel, StatusBadge } from "../../components/badges.tsx";
 import { ConfirmDialog } from "../../components/confirm-dialog.tsx";
+import { DataTable } from "../../components/data-table.tsx";
 
 interface Props {
   users: UserSummary[];
@@ -20,67 +21,52 @@ export function UsersTable({ users, caption, busy, meId, canRestore, onRestored 
   const [restoring, setRestoring] = useState<UserSummary | null>(null);
   const showActions = canRestore && users.some((user) => user.status === "deactivated");
 
+  const restoreDialog = (
+    <ConfirmDialog
+      open={restoring !== null}
+      title={`Restore ${restoring?.name ?? "this user"}?`}
+      confirmLabel="Restore user"
+      busyLabel="Restoring…"
+      onClose={() => setRestoring(null)}
+      onConfirm={async () => {
+        if (!restoring) return;
+        await api.restoreUser(restoring.id);
+        onRestored(restoring);
+      }}
+    >
+      <p>The account comes back without its old password. {restoring?.name} can sign in again after choosing a new password through a reset link.</p>
+    </ConfirmDialog>
+  );
+
   return (
-    <div className="table-wrap" aria-busy={busy || undefined}>
-      <table className="table">
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">Status</th>
-            {showActions ? (
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            ) : null}
-          </tr>
-        </thead>
-        <tbody>
-          {users.map((user) => (
-            <tr key={user.id}>
-              <th scope="row" className="cell-strong">
-                <Link to={`/company/users/${user.id}`}>{user.name}</Link>
-                {user.id === meId ? <span className="you-tag">You</span> : null}
-              </th>
-              <td className="cell-email">{user.email}</td>
-              <td>
-                <RoleLabel role={user.role} />
-              </td>
-              <td>
-                <span className="cell-nowrap">
-                  <StatusBadge status={user.status} />
-                  {user.status === "active" && !user.hasPassword ? <span className="badge badge-info">Invited</span> : null}
-                </span>
-              </td>
-              {showActions ? (
-                <td className="cell-actions">
-                  {user.status === "deactivated" ? (
-                    <button type="button" className="button button-small" aria-label={`Restore ${user.name}`} onClick={() => setRestoring(user)}>
-                      Restore
-                    </button>
-                  ) : null}
-                </td>
+    <DataTable caption={caption} busy={busy} columns={["Name", "Email", "Role", "Status", showActions && { label: "Actions", visuallyHidden: true }]} extra={restoreDialog}>
+      {users.map((user) => (
+        <tr key={user.id}>
+          <th scope="row" className="cell-strong">
+            <Link to={`/company/users/${user.id}`}>{user.name}</Link>
+            {user.id === meId ? <span className="you-tag">You</span> : null}
+          </th>
+          <td className="cell-email">{user.email}</td>
+          <td>
+            <RoleLabel role={user.role} />
+          </td>
+          <td>
+            <span className="cell-nowrap">
+              <StatusBadge status={user.status} />
+              {user.status === "active" && !user.hasPassword ? <span className="badge badge-info">Invited</span> : null}
+            </span>
+          </td>
+          {showActions ? (
+            <td className="cell-actions">
+              {user.status === "deactivated" ? (
+                <button type="button" className="button button-small" aria-label={`Restore ${user.name}`} onClick={() => setRestoring(user)}>
+                  Restore
+                </button>
               ) : null}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <ConfirmDialog
-        open={restoring !== null}
-        title={`Restore ${restoring?.name ?? "this user"}?`}
-        confirmLabel="Restore user"
-        busyLabel="Restoring…"
-        onClose={() => setRestoring(null)}
-        onConfirm={async () => {
-          if (!restoring) return;
-          await api.restoreUser(restoring.id);
-          onRestored(restoring);
-        }}
-      >
-        <p>The account comes back without its old password. {restoring?.name} can sign in again after choosing a new password through a reset link.</p>
-      </ConfirmDialog>
-    </div>
+            </td>
+          ) : null}
+        </tr>
+      ))}
+    </DataTable>
   );
 }
