@@ -152,3 +152,8 @@ export async function enforceRateLimits(
   }
   throw rateLimited(refused.map(({ hit }) => hit), now);
 }
+
+/** One limit per client address, for the anonymous flows (registration, link inspection and submission). */
+export function enforceClientLimit(db: Executor, limit: { key: string; rule: RateRule; clientAddress: string; flow: string }, now: Date): Promise<void> {
+  return enforceRateLimits(db, [{ key: limit.key, rule: limit.rule, name: "client" }], { clientAddress: limit.clientAddress, flow: limit.flow }, now);
+}

@@ -63,3 +63,8 @@ export async function recordAuditEvent(db: Executor, event: AuditEventInput): Pr
     details: event.details ?? {},
   });
 }
+
+/** A signed-in actor's action on another user: the target and its company come from the user's row. */
+export function recordActionOnUser(db: Executor, actor: Actor, action: AuditAction, user: { id: string; companyId: string }, details: Record<string, unknown>, at: Date): Promise<void> {
+  return recordAuditEvent(db, { action, actor, targetUserId: user.id, targetCompanyId: user.companyId, details, at });
+}

@@ -1,7 +1,7 @@
 import type { Deps } from "../../deps.ts";
 import { checkLink } from "./check-link.ts";
 import type { InspectedLink } from "./link-tokens.ts";
-import { enforceRateLimits } from "../rate-limit.ts";
+import { enforceClientLimit } from "../rate-limit.ts";
 import { RESET_LIMITS, resetRateKeys } from "./password-reset/reset-limits.ts";
 
 /**
@@ -11,11 +11,7 @@ import { RESET_LIMITS, resetRateKeys } from "./password-reset/reset-limits.ts";
  */
 export async function inspectLink(deps: Pick<Deps, "db" | "clock">, input: { token: string; clientAddress: string }): Promise<InspectedLink> {
   const now = deps.clock.now();
-  await enforceRateLimits(
-    deps.db,
-    [{ key: resetRateKeys.inspectClient(input.clientAddress), rule: RESET_LIMITS.inspectPerClient, name: "client" }],
-    { clientAddress: input.clientAddress, flow: "link_inspect" },
-    now,
-  );
+  const { clientAddress } = input;
+  await enforceClientLimit(deps.db, { key: resetRateKeys.inspectClient(clientAddress), rule: RESET_LIMITS.inspectPerClient, clientAddress, flow: "link_inspect" }, now);
   return checkLink(deps.db, { token: input.token, clientAddress: input.clientAddress, step: "open", now });
 }

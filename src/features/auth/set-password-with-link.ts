@@ -5,7 +5,7 @@ import { AppError, assertThat } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import { checkLink } from "./check-link.ts";
 import { consumeLinkToken, inspectLinkToken, revokeLiveLinks } from "./link-tokens.ts";
-import { enforceRateLimits } from "../rate-limit.ts";
+import { enforceClientLimit } from "../rate-limit.ts";
 import { RESET_LIMITS, resetRateKeys } from "./password-reset/reset-limits.ts";
 import { checkPasswordPolicy, hashPassword } from "./passwords.ts";
 import { sendPasswordChangedEmails } from "./send-password-changed-emails.ts";
@@ -34,12 +34,8 @@ const REJECTION_CODES = {
 export async function setPasswordWithLink(deps: Pick<Deps, "db" | "clock" | "config" | "jobs">, input: SetPasswordWithLinkInput) {
   const now = deps.clock.now();
   // Every submission counts, valid or not: each valid one costs an argon2 hash.
-  await enforceRateLimits(
-    deps.db,
-    [{ key: resetRateKeys.submitClient(input.clientAddress), rule: RESET_LIMITS.submitPerClient, name: "client" }],
-    { clientAddress: input.clientAddress, flow: "link_submit" },
-    now,
-  );
+  const { clientAddress } = input;
+  await enforceClientLimit(deps.db, { key: resetRateKeys.submitClient(clientAddress), rule: RESET_LIMITS.submitPerClient, clientAddress, flow: "link_submit" }, now);
   const link = await checkLink(deps.db, { token: input.token, clientAddress: input.clientAddress, step: "submit", now });
   if (!link.ok) {
     throw new AppError(REJECTION_CODES[link.reason]);

@@ -7,7 +7,7 @@ import { checkPasswordPolicy, hashPassword } from "../auth/passwords.ts";
 import { createSession } from "../auth/sessions.ts";
 import { normalizeEmail } from "../email-address.ts";
 import { nameSortKey } from "../users/user-name.ts";
-import { enforceRateLimits, type RateRule } from "../rate-limit.ts";
+import { enforceClientLimit, type RateRule } from "../rate-limit.ts";
 
 /**
  * Registrations per client address (decision 0020): a company and an administrator are rows nobody
@@ -32,7 +32,7 @@ export async function registerCompany(deps: Pick<Deps, "db" | "clock" | "config"
   const now = deps.clock.now();
   // Counted before the hash and whatever the outcome: "email taken" answers count too, so the
   // form cannot be used to test addresses, or to burn CPU, without limit.
-  await enforceRateLimits(deps.db, [{ key: `register:client:${input.clientAddress}`, rule: REGISTRATION_LIMIT, name: "client" }], { clientAddress: input.clientAddress, flow: "register" }, now);
+  await enforceClientLimit(deps.db, { key: `register:client:${input.clientAddress}`, rule: REGISTRATION_LIMIT, clientAddress: input.clientAddress, flow: "register" }, now);
   const passwordHash = await hashPassword(input.password);
   try {
     return await deps.db.transaction(async (tx) => {

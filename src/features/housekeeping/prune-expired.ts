@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Deps } from "../../deps.ts";
 import { queryRows, type Executor } from "../../db/client.ts";
 
@@ -19,7 +19,6 @@ export const RETENTION = {
   emailChangeMs: 30 * DAY,
 };
 
-/** Deletes in batches so one pass never holds many row locks or one long transaction. */
 const BATCH = 5_000;
 
 export interface PruneResult {
@@ -28,10 +27,21 @@ export interface PruneResult {
   emailChanges: number;
 }
 
-async function deleteInBatches(db: Executor, statement: () => ReturnType<typeof sql>): Promise<number> {
+/**
+ * Deletes the rows of `table` matching `dead`, in batches so one pass never holds many row locks
+ * or one long transaction. `skip locked`: a row another instance is deleting, or a login is
+ * counting, is left for the next pass.
+ */
+async function deleteInBatches(db: Executor, table: string, key: string, dead: SQL): Promise<number> {
+  const [t, k] = [sql.identifier(table), sql.identifier(key)];
   let total = 0;
   for (;;) {
-    const rows = await queryRows<{ n: number }>(db, statement());
+    const rows = await queryRows<{ n: number }>(db, sql`
+      with gone as (
+        delete from ${t} where ${k} in (select ${k} from ${t} where ${dead} limit ${BATCH} for update skip locked)
+        returning 1
+      )
+      select count(*)::int as n from gone`);
     const n = Number(rows[0]?.n ?? 0);
     total += n;
     if (n < BATCH) return total;
@@ -44,28 +54,8 @@ export async function pruneExpired(deps: Pick<Deps, "db" | "clock">): Promise<Pr
   const windowsBefore = new Date(now - RETENTION.rateLimitWindowMs);
   const sessionsBefore = new Date(now - RETENTION.deadSessionMs);
   const emailChangesBefore = new Date(now - RETENTION.emailChangeMs);
-  // `skip locked`: a row another instance is deleting, or a login is counting, is left for later.
-  const rateLimits = await deleteInBatches(deps.db, () => sql`
-    with gone as (
-      delete from rate_limits where key in (
-        select key from rate_limits where window_start < ${windowsBefore} limit ${BATCH} for update skip locked
-      ) returning 1
-    )
-    select count(*)::int as n from gone`);
-  const sessions = await deleteInBatches(deps.db, () => sql`
-    with gone as (
-      delete from sessions where id in (
-        select id from sessions where expires_at < ${sessionsBefore} or revoked_at < ${sessionsBefore}
-        limit ${BATCH} for update skip locked
-      ) returning 1
-    )
-    select count(*)::int as n from gone`);
-  const emailChanges = await deleteInBatches(deps.db, () => sql`
-    with gone as (
-      delete from email_changes where id in (
-        select id from email_changes where changed_at < ${emailChangesBefore} limit ${BATCH} for update skip locked
-      ) returning 1
-    )
-    select count(*)::int as n from gone`);
+  const rateLimits = await deleteInBatches(deps.db, "rate_limits", "key", sql`window_start < ${windowsBefore}`);
+  const sessions = await deleteInBatches(deps.db, "sessions", "id", sql`expires_at < ${sessionsBefore} or revoked_at < ${sessionsBefore}`);
+  const emailChanges = await deleteInBatches(deps.db, "email_changes", "id", sql`changed_at < ${emailChangesBefore}`);
   return { rateLimits, sessions, emailChanges };
 }

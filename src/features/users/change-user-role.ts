@@ -3,7 +3,7 @@ import type { Deps } from "../../deps.ts";
 import { users } from "../../db/schema.ts";
 import { assertMayChangeRole } from "../access/authorize.ts";
 import type { Role } from "../access/roles.ts";
-import { recordAuditEvent } from "../audit/record-audit-event.ts";
+import { recordActionOnUser } from "../audit/record-audit-event.ts";
 import type { Actor } from "../access/actor.ts";
 import { withdrawAuthorityAfterRoleChange } from "../grants/drop-grants-of-member.ts";
 import { requireUserInScope } from "../access/users-in-scope.ts";
@@ -20,14 +20,7 @@ export async function changeUserRole(deps: Pick<Deps, "db" | "clock">, actor: Ac
     if (user.role === role) return user;
     await tx.update(users).set({ role, updatedAt: now }).where(eq(users.id, user.id));
     const grantsDropped = await withdrawAuthorityAfterRoleChange(tx, user, role, { actor, now });
-    await recordAuditEvent(tx, {
-      action: "user.role_changed",
-      actor,
-      targetUserId: user.id,
-      targetCompanyId: user.companyId,
-      details: { from: user.role, to: role, ...(grantsDropped ? { grantsDropped } : {}) },
-      at: now,
-    });
+    await recordActionOnUser(tx, actor, "user.role_changed", user, { from: user.role, to: role, ...(grantsDropped ? { grantsDropped } : {}) }, now);
     return { ...user, role };
   });
 }

@@ -3,7 +3,7 @@ import type { Deps } from "../../deps.ts";
 import { users } from "../../db/schema.ts";
 import { assertThat } from "../../errors.ts";
 import { assertMayManageUser } from "../access/authorize.ts";
-import { recordAuditEvent } from "../audit/record-audit-event.ts";
+import { recordActionOnUser } from "../audit/record-audit-event.ts";
 import type { Actor } from "../access/actor.ts";
 import { revokeLiveLinks } from "../auth/link-tokens.ts";
 import { revokeSessionsOfUser } from "../auth/sessions.ts";
@@ -28,14 +28,7 @@ export async function deactivateUser(deps: Pick<Deps, "db" | "clock">, actor: Ac
     await revokeLinksOfLostAuthority(tx, { parentCompanyId: user.companyId, memberId: user.id, reason: "authority_lost", now });
     // Their grants go too, so a restore does not silently bring the access back (decision 0022).
     const grantsDropped = await dropGrantsOfMember(tx, user, { actor, reason: "deactivated", now });
-    await recordAuditEvent(tx, {
-      action: "user.deactivated",
-      actor,
-      targetUserId: user.id,
-      targetCompanyId: user.companyId,
-      details: { linksRevoked, ...(grantsDropped ? { grantsDropped } : {}) },
-      at: now,
-    });
+    await recordActionOnUser(tx, actor, "user.deactivated", user, { linksRevoked, ...(grantsDropped ? { grantsDropped } : {}) }, now);
     return { ...user, status: "deactivated" as const, deactivatedAt: now };
   });
 }

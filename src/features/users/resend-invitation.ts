@@ -1,7 +1,7 @@
 import type { Deps } from "../../deps.ts";
 import { assertThat } from "../../errors.ts";
 import { assertMayTriggerReset } from "../access/authorize.ts";
-import { recordAuditEvent } from "../audit/record-audit-event.ts";
+import { recordActionOnUser } from "../audit/record-audit-event.ts";
 import type { Actor } from "../access/actor.ts";
 import { sendInvitation } from "./send-invitation.ts";
 import { requireUserInScope } from "../access/users-in-scope.ts";
@@ -20,14 +20,7 @@ export async function resendInvitation(deps: Pick<Deps, "db" | "clock" | "config
     assertThat(!user.hasPassword && user.passwordChangedAt === null, "INVITATION_NOT_NEEDED");
     // sendInvitation counts it on the invitation limits (per actor, company and recipient address).
     const sent = await sendInvitation(tx, deps, actor, user, now);
-    await recordAuditEvent(tx, {
-      action: "user.invitation_sent",
-      actor,
-      targetUserId: user.id,
-      targetCompanyId: user.companyId,
-      details: { linkId: sent.linkId },
-      at: now,
-    });
+    await recordActionOnUser(tx, actor, "user.invitation_sent", user, { linkId: sent.linkId }, now);
     return sent;
   });
 }

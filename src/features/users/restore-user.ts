@@ -3,7 +3,7 @@ import type { Deps } from "../../deps.ts";
 import { users } from "../../db/schema.ts";
 import { assertThat } from "../../errors.ts";
 import { assertMayManageUser } from "../access/authorize.ts";
-import { recordAuditEvent } from "../audit/record-audit-event.ts";
+import { recordActionOnUser } from "../audit/record-audit-event.ts";
 import type { Actor } from "../access/actor.ts";
 import { requireUserInScope } from "../access/users-in-scope.ts";
 
@@ -20,14 +20,7 @@ export async function restoreUser(deps: Pick<Deps, "db" | "clock">, actor: Actor
     assertMayManageUser({ id: actor.userId, role: actor.role }, user, "users.restore");
     assertThat(user.status === "deactivated", "USER_ALREADY_ACTIVE");
     await tx.update(users).set({ status: "active", deactivatedAt: null, passwordHash: null, updatedAt: now }).where(eq(users.id, user.id));
-    await recordAuditEvent(tx, {
-      action: "user.restored",
-      actor,
-      targetUserId: user.id,
-      targetCompanyId: user.companyId,
-      details: { passwordCleared: user.hasPassword },
-      at: now,
-    });
+    await recordActionOnUser(tx, actor, "user.restored", user, { passwordCleared: user.hasPassword }, now);
     return { ...user, status: "active" as const, deactivatedAt: null, hasPassword: false };
   });
 }

@@ -6,7 +6,7 @@ import { enqueueEmail } from "../../email/outbox.ts";
 import { emailChangedEmail } from "../../email/templates/email-changed.ts";
 import { AppError } from "../../errors.ts";
 import { assertMayManageUser } from "../access/authorize.ts";
-import { recordAuditEvent } from "../audit/record-audit-event.ts";
+import { recordActionOnUser } from "../audit/record-audit-event.ts";
 import type { Actor } from "../access/actor.ts";
 import { revokeLiveLinks } from "../auth/link-tokens.ts";
 import { maskEmailAddress, normalizeEmail } from "../email-address.ts";
@@ -52,14 +52,7 @@ export async function updateUser(deps: Pick<Deps, "db" | "clock" | "jobs">, acto
         await enqueueEmail(tx, deps.jobs, { kind: "email_changed", to: user.email, userId: user.id, ...notice }, now);
       }
       const emailChange = "email" in changes ? { previousEmail: user.email, newEmail: input.email } : {};
-      await recordAuditEvent(tx, {
-        action: "user.updated",
-        actor,
-        targetUserId: user.id,
-        targetCompanyId: user.companyId,
-        details: { changed: ["name", "email"].filter((field) => field in changes), ...emailChange, ...(newAddress ? { linksRevoked: true } : {}) },
-        at: now,
-      });
+      await recordActionOnUser(tx, actor, "user.updated", user, { changed: ["name", "email"].filter((field) => field in changes), ...emailChange, ...(newAddress ? { linksRevoked: true } : {}) }, now);
       return requireUserInScope(tx, actor, user.id);
     });
   } catch (error) {

@@ -3,7 +3,7 @@ import type { Deps } from "../../../deps.ts";
 import { linkTokens } from "../../../db/schema.ts";
 import { assertThat } from "../../../errors.ts";
 import { assertMayTriggerReset } from "../../access/authorize.ts";
-import { recordAuditEvent } from "../../audit/record-audit-event.ts";
+import { recordActionOnUser } from "../../audit/record-audit-event.ts";
 import type { Actor } from "../../access/actor.ts";
 import { revokeLinkToken } from "../link-tokens.ts";
 import { findUserInScope } from "../../access/users-in-scope.ts";
@@ -24,13 +24,6 @@ export async function revokePasswordReset(deps: Pick<Deps, "db" | "clock">, acto
     // Only a live link is revoked; the condition sits in the UPDATE, so a link used meanwhile stays used.
     const revoked = await revokeLinkToken(tx, link.id, "admin", now);
     assertThat(revoked, "LINK_NOT_PENDING");
-    await recordAuditEvent(tx, {
-      action: "password_reset.revoked",
-      actor,
-      targetUserId: user.id,
-      targetCompanyId: user.companyId,
-      details: { linkId: link.id, purpose: link.purpose },
-      at: now,
-    });
+    await recordActionOnUser(tx, actor, "password_reset.revoked", user, { linkId: link.id, purpose: link.purpose }, now);
   });
 }
