@@ -2,8 +2,6 @@ import { deliverEmailQueue } from "./email/delivery-queue.ts";
 import { forgotPasswordQueue } from "./features/auth/password-reset/forgot-password-queue.ts";
 import type { QueueDefinition } from "./jobs/job-queue.ts";
 
-export { deliverEmailQueue, forgotPasswordQueue };
-
 /**
  * Every queue of the service: buildDeps sets them up, once, in every process (the CLI enqueues
  * invitations without running workers). Apart from workers.ts, which starts their workers, so that

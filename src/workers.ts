@@ -2,7 +2,9 @@ import type { Deps } from "./deps.ts";
 import { startEmailWorker } from "./email/delivery-worker.ts";
 import { startForgotPasswordWorker } from "./features/auth/password-reset/forgot-password-worker.ts";
 import { startHousekeeping } from "./features/housekeeping/housekeeping.ts";
-import { deliverEmailQueue, forgotPasswordQueue, JOB_QUEUES } from "./job-queues.ts";
+import { deliverEmailQueue } from "./email/delivery-queue.ts";
+import { forgotPasswordQueue } from "./features/auth/password-reset/forgot-password-queue.ts";
+import { JOB_QUEUES } from "./job-queues.ts";
 import type { QueueDefinition } from "./jobs/job-queue.ts";
 
 /** A started background worker. `stop` stops taking work and resolves when the work in hand is done. */

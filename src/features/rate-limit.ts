@@ -15,13 +15,6 @@ export interface RateHit {
   resetAt: Date;
 }
 
-/** Counts one hit on a fixed window stored in PostgreSQL, so every instance shares the count. */
-export async function hitRateLimit(db: Executor, key: string, rule: RateRule, now: Date): Promise<RateHit> {
-  const [hit] = await hitRateLimits(db, [{ key, rule }], now);
-  if (!hit) throw new Error("the rate-limit statement returned no row");
-  return hit;
-}
-
 const floorOf = (rule: RateRule, now: Date) => new Date(now.getTime() - rule.windowMs);
 
 /** The upsert's conflict branch: a window that has ended starts again at one. */
@@ -37,7 +30,8 @@ export function rateHitOf(rule: RateRule, row: { count: number; window_start: Da
 }
 
 /**
- * Counts one hit on each of several limits in one upsert (one round trip), answering in the order
+ * Counts one hit on each of several limits — fixed windows stored in PostgreSQL, so every instance
+ * shares the counts — in one upsert (one round trip), answering in the order
  * asked. Concurrent hits on one key serialise on its row; rows are taken in the order given, so
  * callers that share keys must name them in the same order.
  */
@@ -99,7 +93,7 @@ export function crossedLimit(hit: RateHit | null | undefined, rule: RateRule): b
 }
 
 /** Whole seconds until every refused window has ended (at least one). */
-export function secondsUntil(resetAts: Date[], now: Date): number {
+function secondsUntil(resetAts: Date[], now: Date): number {
   const latest = Math.max(...resetAts.map((at) => at.getTime()));
   return Math.max(1, Math.ceil((latest - now.getTime()) / 1000));
 }

@@ -1,14 +1,14 @@
 import type { Config } from "../../config.ts";
 
-const overHttps = (config: Pick<Config, "publicUrl">) => config.publicUrl.startsWith("https://");
+const overHttps = (publicUrl: string) => publicUrl.startsWith("https://");
 
 // The __Host- prefix pins a cookie to this exact origin; browsers accept it only over HTTPS.
 export function sessionCookieName(publicUrl: string): string {
-  return publicUrl.startsWith("https://") ? "__Host-latchkey_session" : "latchkey_session";
+  return overHttps(publicUrl) ? "__Host-latchkey_session" : "latchkey_session";
 }
 
 export function csrfCookieName(publicUrl: string): string {
-  return publicUrl.startsWith("https://") ? "__Host-latchkey_csrf" : "latchkey_csrf";
+  return overHttps(publicUrl) ? "__Host-latchkey_csrf" : "latchkey_csrf";
 }
 
 /**
@@ -16,5 +16,5 @@ export function csrfCookieName(publicUrl: string): string {
  * clearing of a __Host- cookie sent without Secure, so a sign-out over HTTPS would leave it in place.
  */
 export function cookieAttributes(config: Pick<Config, "publicUrl">, sameSite: "lax" | "strict") {
-  return { httpOnly: true, sameSite, secure: overHttps(config), path: "/" };
+  return { httpOnly: true, sameSite, secure: overHttps(config.publicUrl), path: "/" };
 }
