@@ -16,6 +16,8 @@ import { hasValidCsrfToken } from "./http/middleware/csrf.ts";
 import { registerApiRoutes } from "./http/api/v1/index.ts";
 import { healthRoutes } from "./http/health.routes.ts";
 import { InFlightRequests, trackInFlight } from "./http/in-flight.ts";
+import { mountOidcProvider } from "./http/oidc/mount.ts";
+import { interactionRoutes } from "./http/oidc/interaction.routes.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -88,6 +90,16 @@ export async function buildApp(deps: Deps): Promise<App> {
   app.addHook("onRequest", (request, reply, done) => {
     securityHeaders(request.raw, reply.raw, () => done());
   });
+  // On shutdown, a keep-alive connection whose request was in flight would otherwise stay open
+  // until its keep-alive timeout (72 s) and hold the process past any process manager's grace period.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  // The OpenID provider answers its own paths before anything below runs (decision 0027): it
+  // authenticates its clients itself and reads its own bodies, so neither the CSRF check nor a parser sees them.
+  await deps.oidc.current();
+  mountOidcProvider(app as unknown as FastifyInstance, deps, inFlight, () => closing);
   await app.register(fastifyCookie);
   if (deps.config.globalRateLimitPerMinute > 0) {
     // A coarse, per-instance flood guard. The limits that matter (login, resets) live in the database.
@@ -98,12 +110,6 @@ export async function buildApp(deps: Deps): Promise<App> {
   // the raw URL spells otherwise (/%61pi/…), so a rule read from the URL can be walked around.
   app.addHook("onRequest", async (request) => {
     if (!SAFE_METHODS.has(request.method) && !hasValidCsrfToken(deps.config, request)) throw new AppError("CSRF_INVALID");
-  });
-  // On shutdown, a keep-alive connection whose request was in flight would otherwise stay open
-  // until its keep-alive timeout (72 s) and hold the process past any process manager's grace period.
-  let closing = false;
-  app.addHook("preClose", async () => {
-    closing = true;
   });
   app.addHook("onSend", (_request, reply, payload, done) => {
     // Nothing is cached unless it says so itself (the dashboard's static files): the rule looks at
@@ -125,6 +131,7 @@ export async function buildApp(deps: Deps): Promise<App> {
 
   await app.register(healthRoutes(deps));
   await app.register(registerApiRoutes(deps), { prefix: "/api/v1" });
+  await app.register(interactionRoutes(deps), { prefix: "/interaction" });
 
   const hasWeb = existsSync(`${webDist}/index.html`);
   if (hasWeb) await app.register(fastifyStatic, { root: webDist, wildcard: false, index: false });

@@ -9,6 +9,7 @@ import type { MailTransport } from "./email/transport.ts";
 import { startJobQueue, type JobQueue } from "./jobs/job-queue.ts";
 import { JOB_QUEUES } from "./job-queues.ts";
 import { prepareHashing } from "./features/auth/passwords.ts";
+import { OidcProvider } from "./oidc/provider.ts";
 
 /** Everything a use case may need, wired explicitly. Tests build their own with a fake clock. */
 export interface Deps {
@@ -19,6 +20,8 @@ export interface Deps {
   logger: FastifyBaseLogger;
   jobs: JobQueue;
   mailTransport: MailTransport;
+  /** The OpenID provider, built on first use from the keys in the database (src/oidc/). */
+  oidc: OidcProvider;
 }
 
 export interface BuildDepsOptions {
@@ -56,7 +59,9 @@ export async function buildDeps(config: Config, options: BuildDepsOptions = {}):
   // Every queue exists once this returns, so the CLI can enqueue (an invitation) without running workers.
   const jobs = await startJobQueue(database, config, JOB_QUEUES, (error) => logger.error({ err: error }, "job queue error"));
   const mailTransport = options.mailTransport ?? createMailTransport(config, database.db, logger);
-  return { config, database, db: database.db, clock: options.clock ?? systemClock, logger, jobs, mailTransport };
+  const clock = options.clock ?? systemClock;
+  const oidc = new OidcProvider({ db: database.db, config, clock, logger, jobs });
+  return { config, database, db: database.db, clock, logger, jobs, mailTransport, oidc };
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {

@@ -5,6 +5,8 @@ import { startHousekeeping } from "./features/housekeeping/housekeeping.ts";
 import { deliverEmailQueue } from "./email/delivery-queue.ts";
 import { forgotPasswordQueue } from "./features/auth/password-reset/forgot-password-queue.ts";
 import { JOB_QUEUES } from "./job-queues.ts";
+import { backchannelLogoutQueue } from "./features/oidc-grants/backchannel-logout-queue.ts";
+import { startBackchannelLogoutWorker } from "./oidc/backchannel-logout-worker.ts";
 import type { QueueDefinition } from "./jobs/job-queue.ts";
 
 /** A started background worker. `stop` stops taking work and resolves when the work in hand is done. */
@@ -12,7 +14,7 @@ export interface BackgroundWorker {
   stop(): Promise<void>;
 }
 
-type WorkerDeps = Pick<Deps, "db" | "clock" | "config" | "mailTransport" | "jobs" | "logger">;
+type WorkerDeps = Pick<Deps, "db" | "clock" | "config" | "mailTransport" | "jobs" | "logger" | "oidc">;
 
 interface WorkerRegistration {
   name: string;
@@ -30,6 +32,9 @@ const WORKERS = [
   // First, so the emails the other workers write go out.
   { name: "email-delivery", queue: deliverEmailQueue, start: startEmailWorker },
   { name: "forgot-password", queue: forgotPasswordQueue, start: startForgotPasswordWorker },
+  { name: "backchannel-logout", queue: backchannelLogoutQueue, start: startBackchannelLogoutWorker },
+  // The provider's keystore is fixed when built: a rotation on any instance reaches this one within a minute.
+  { name: "oidc-keys", start: (deps) => deps.oidc.startReloading() },
   { name: "housekeeping", start: (deps) => startHousekeeping(deps) },
 ] as const satisfies readonly WorkerRegistration[];
 

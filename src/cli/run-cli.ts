@@ -12,6 +12,8 @@ import { migrateCommand } from "./commands/migrate.ts";
 import { pruneCommand } from "./commands/prune.ts";
 import { restoreCompanyCommand } from "./commands/restore-company.ts";
 import { setRoleCommand } from "./commands/set-role.ts";
+import { createClientCommand, deleteClientCommand, listClientsCommand, rotateClientSecretCommand } from "./commands/oidc-clients.ts";
+import { rotateSigningKeyCommand } from "./commands/signing-keys.ts";
 
 export const COMMANDS: CliCommand[] = [
   migrateCommand,
@@ -24,6 +26,11 @@ export const COMMANDS: CliCommand[] = [
   unlinkCompanyCommand,
   demoCommand,
   pruneCommand,
+  createClientCommand,
+  listClientsCommand,
+  rotateClientSecretCommand,
+  deleteClientCommand,
+  rotateSigningKeyCommand,
 ];
 
 export const consoleIo: CliIo = { out: (line) => console.log(line), err: (line) => console.error(line) };

@@ -10,6 +10,7 @@ import {
   jsonb,
   pgEnum,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -78,6 +79,8 @@ export const users = pgTable(
     /** Null until the user sets a password (invitation), and again after a restore. */
     passwordHash: text("password_hash"),
     passwordChangedAt: ts("password_changed_at"),
+    /** When the user last completed a link emailed to their current address (the OpenID claim email_verified); cleared by an address change. */
+    emailVerifiedAt: ts("email_verified_at"),
     deactivatedAt: ts("deactivated_at"),
     createdAt: createdAt(),
     updatedAt: ts("updated_at").notNull().defaultNow(),
@@ -258,4 +261,106 @@ export const emailChanges = pgTable(
     changedByUserId: uuid("changed_by_user_id").references(() => users.id),
   },
   (t) => [index("email_changes_user_changed_idx").on(t.userId, t.changedAt)],
+);
+
+/**
+ * What the OpenID provider (oidc-provider) stores: sessions, interactions, codes, tokens, grants
+ * (decision 0028). One row per model instance; the columns beside the payload are what the adapter
+ * looks rows up by, filled by the adapter rather than indexed as jsonb expressions.
+ */
+export const oidcPayloads = pgTable(
+  "oidc_payloads",
+  {
+    model: text("model").notNull(),
+    id: text("id").notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    grantId: text("grant_id"),
+    uid: text("uid"),
+    accountId: text("account_id"),
+    expiresAt: ts("expires_at").notNull(),
+    consumedAt: ts("consumed_at"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.model, t.id] }),
+    index("oidc_payloads_grant_idx").on(t.grantId).where(sql`grant_id is not null`),
+    index("oidc_payloads_uid_idx").on(t.uid).where(sql`uid is not null`),
+    index("oidc_payloads_account_idx").on(t.accountId).where(sql`account_id is not null`),
+    index("oidc_payloads_expires_idx").on(t.expiresAt),
+  ],
+);
+
+/** The provider's signing keys and cookie keys, shared by every instance. Private parts are read only by src/oidc/keys.ts. */
+export const oidcKeys = pgTable(
+  "oidc_keys",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    purpose: text("purpose").notNull(),
+    kid: text("kid"),
+    privateJwk: jsonb("private_jwk").$type<Record<string, unknown>>(),
+    publicJwk: jsonb("public_jwk").$type<Record<string, unknown>>(),
+    secret: text("secret"),
+    createdAt: createdAt(),
+    /** From this moment new tokens are signed with it (or, for cookies, it signs new cookies). */
+    signsFrom: ts("signs_from").notNull(),
+    /** A newer key took over signing. */
+    retiredAt: ts("retired_at"),
+    /** Published (verifiable) until then: the last token it signed has expired. */
+    publishUntil: ts("publish_until"),
+  },
+  (t) => [check("oidc_keys_purpose_check", sql`${t.purpose} in ('signing', 'cookie')`), uniqueIndex("oidc_keys_kid_key").on(t.kid)],
+);
+
+/** Applications registered by the operator. Only the SHA-256 of a secret is kept. */
+export const oidcClients = pgTable("oidc_clients", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  /** Null for a public client (PKCE, no secret). */
+  secretHash: text("secret_hash"),
+  previousSecretHash: text("previous_secret_hash"),
+  previousSecretExpiresAt: ts("previous_secret_expires_at"),
+  firstParty: boolean("first_party").notNull().default(false),
+  redirectUris: text("redirect_uris").array().notNull(),
+  postLogoutRedirectUris: text("post_logout_redirect_uris").array().notNull().default(sql`'{}'::text[]`),
+  backchannelLogoutUri: text("backchannel_logout_uri"),
+  /** Resource indicators (APIs) the client may ask access tokens for. */
+  resources: text("resources").array().notNull().default(sql`'{}'::text[]`),
+  createdAt: createdAt(),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+});
+
+/**
+ * Latchkey's side of a provider grant: who, for which application, acting in which company and by
+ * which authority. No live row = no authority: every token use re-checks it (decision 0028).
+ */
+export const oidcGrants = pgTable(
+  "oidc_grants",
+  {
+    grantId: text("grant_id").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    clientId: text("client_id")
+      .notNull()
+      .references(() => oidcClients.id, { onDelete: "cascade" }),
+    /** The Latchkey session the sign-in came from (no foreign key: sessions are pruned). */
+    sessionId: uuid("session_id"),
+    actingCompanyId: uuid("acting_company_id")
+      .notNull()
+      .references(() => companies.id),
+    access: text("access").notNull(),
+    scope: text("scope").notNull(),
+    /** The provider's session id for this client, known from the code exchange: back-channel logout names it. */
+    sid: text("sid"),
+    createdAt: createdAt(),
+    expiresAt: ts("expires_at").notNull(),
+    revokedAt: ts("revoked_at"),
+    revokedReason: text("revoked_reason"),
+  },
+  (t) => [
+    check("oidc_grants_access_check", sql`${t.access} in ('member', 'grant', 'parent_administrator')`),
+    index("oidc_grants_user_idx").on(t.userId).where(sql`revoked_at is null`),
+    index("oidc_grants_company_idx").on(t.actingCompanyId).where(sql`revoked_at is null`),
+    index("oidc_grants_session_idx").on(t.sessionId).where(sql`revoked_at is null`),
+    index("oidc_grants_client_idx").on(t.clientId),
+  ],
 );

@@ -10,6 +10,7 @@ import { MailboxEmailPage } from "./pages/dev/mailbox-email-page.tsx";
 import { MailboxPage } from "./pages/dev/mailbox-page.tsx";
 import { ForgotPasswordPage } from "./pages/forgot-password-page.tsx";
 import { LoginPage } from "./pages/login-page.tsx";
+import { InteractionPage } from "./pages/interaction-page.tsx";
 import { NotFoundPage } from "./pages/not-found-page.tsx";
 import { RegisterPage } from "./pages/register-page.tsx";
 import { SetPasswordPage } from "./pages/set-password-page.tsx";
@@ -44,6 +45,7 @@ export const router = createBrowserRouter([
     element: <AuthLayout />,
     children: [
       { path: "/login", element: <LoginPage /> },
+      { path: "/interaction/:uid", element: <InteractionPage /> },
       { path: "/register", element: <RegisterPage /> },
       { path: "/forgot-password", element: <ForgotPasswordPage /> },
       { path: "/set-password", element: <SetPasswordPage /> },

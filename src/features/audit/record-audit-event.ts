@@ -30,6 +30,19 @@ export const AUDIT_ACTIONS = [
   "grant.revoked",
   "company.switched_in",
   "company.switched_out",
+  "oidc.authorized",
+  "oidc.authorization_refused",
+  "oidc.token_issued",
+  "oidc.token_refreshed",
+  "oidc.token_revoked",
+  "oidc.grant_refused",
+  "oidc.client_auth_failed",
+  "oidc.grants_revoked",
+  "oidc.backchannel_failed",
+  "oidc.client_created",
+  "oidc.client_secret_rotated",
+  "oidc.client_deleted",
+  "oidc.signing_key_rotated",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -53,7 +53,7 @@ async function send<T>(method: string, path: string, body?: unknown, csrf?: stri
   if (csrf) headers["x-csrf-token"] = csrf;
   let response: Response;
   try {
-    response = await fetch(`${BASE}${path}`, {
+    response = await fetch(path.startsWith("/interaction/") ? path : `${BASE}${path}`, {
       method,
       headers,
       credentials: "same-origin",
@@ -97,4 +97,20 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 export function messageOf(error: unknown): string {
   if (error instanceof ApiError) return error.message;
   return "Something went wrong. Try again.";
+}
+
+/**
+ * The calls of an application's sign-in page (/interaction/:uid/…, outside /api/v1: the provider's
+ * interaction cookie is scoped to that path). A 401 or 404 there is the page's to explain, not a
+ * lost dashboard session.
+ */
+export async function interactionRequest<T>(method: string, path: `/interaction/${string}`, body?: unknown): Promise<T> {
+  if (SAFE_METHODS.has(method)) return send<T>(method, path);
+  try {
+    return await send<T>(method, path, body, await fetchCsrfToken());
+  } catch (error) {
+    if (!(error instanceof ApiError && error.code === "CSRF_INVALID")) throw error;
+    csrfToken = null;
+    return send<T>(method, path, body, await fetchCsrfToken());
+  }
 }

@@ -57,3 +57,6 @@ export type MemberGrants = Answer<"/users/{id}/managed-companies", "get">;
 export type AuditEvent = Item<Answer<"/audit-events", "get">["events"]>;
 /** The filters the audit log and its CSV export share. */
 export type AuditFilters = Query<"/audit-events/export.csv", "get">;
+
+/** What an application's sign-in asks for (/interaction/:uid/details, outside /api/v1). */
+export type InteractionDetails = Json<paths["/interaction/{uid}/details"]["get"]["responses"][200]>;

@@ -55,6 +55,24 @@ export const ACTION_GROUPS: Array<{ label: string; actions: Array<[string, strin
       ["company.switched_out", "Switched back to own company"],
     ],
   },
+  {
+    label: "Applications (OpenID Connect)",
+    actions: [
+      ["oidc.authorized", "Signed in to an application"],
+      ["oidc.authorization_refused", "Application sign-in refused"],
+      ["oidc.token_issued", "Application tokens issued"],
+      ["oidc.token_refreshed", "Application tokens refreshed"],
+      ["oidc.token_revoked", "Application token revoked"],
+      ["oidc.grant_refused", "Application token refused"],
+      ["oidc.client_auth_failed", "Application authentication failed"],
+      ["oidc.grants_revoked", "Application access ended"],
+      ["oidc.backchannel_failed", "Application sign-out not delivered"],
+      ["oidc.client_created", "Application registered"],
+      ["oidc.client_secret_rotated", "Application secret rotated"],
+      ["oidc.client_deleted", "Application removed"],
+      ["oidc.signing_key_rotated", "Signing key rotated"],
+    ],
+  },
 ];
 
 const LABELS = new Map(ACTION_GROUPS.flatMap((group) => group.actions));

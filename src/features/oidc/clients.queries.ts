@@ -1,0 +1,62 @@
+import { sql } from "drizzle-orm";
+import type { ClientMetadata } from "oidc-provider";
+import { preparedStatement, type Executor } from "../../db/client.ts";
+
+export interface ClientRow {
+  id: string;
+  name: string;
+  secret_hash: string | null;
+  previous_secret_hash: string | null;
+  previous_secret_expires_at: Date | string | null;
+  first_party: boolean;
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  backchannel_logout_uri: string | null;
+  resources: string[];
+}
+
+const clientById = preparedStatement<ClientRow, { id: string }>("oidc_client_by_id", sql`
+    select id, name, secret_hash, previous_secret_hash, previous_secret_expires_at, first_party, redirect_uris,
+           post_logout_redirect_uris, backchannel_logout_uri, resources
+    from oidc_clients where id = ${sql.placeholder("id")}`);
+
+export async function findClientRow(db: Executor, id: string): Promise<ClientRow | undefined> {
+  if (id.length > 100) return undefined;
+  const [row] = await clientById(db, { id });
+  return row;
+}
+
+/** Latchkey's own client metadata, declared to the provider as extraClientMetadata. */
+export const CLIENT_EXTRA_METADATA = ["latchkey_first_party", "latchkey_previous_secret_hash", "latchkey_previous_secret_expires_at", "latchkey_resources"] as const;
+
+/**
+ * The row as the provider's client metadata. The library validates it and caches the result by its
+ * content, and reads the row on every lookup: a deletion or a new secret applies at the next request,
+ * on every instance. `client_secret` holds the digest: the provider never sees a secret it could leak,
+ * and compareClientSecret (provider.ts) hashes what the client presents.
+ */
+export function clientMetadataOf(row: ClientRow): ClientMetadata {
+  const confidential = row.secret_hash !== null;
+  const previousExpires = row.previous_secret_expires_at ? new Date(row.previous_secret_expires_at).getTime() : 0;
+  return {
+    client_id: row.id,
+    client_name: row.name,
+    ...(confidential ? { client_secret: row.secret_hash ?? "" } : {}),
+    token_endpoint_auth_method: confidential ? "client_secret_basic" : "none",
+    grant_types: ["authorization_code", "refresh_token"],
+    response_types: ["code"],
+    redirect_uris: row.redirect_uris,
+    post_logout_redirect_uris: row.post_logout_redirect_uris,
+    ...(row.backchannel_logout_uri ? { backchannel_logout_uri: row.backchannel_logout_uri, backchannel_logout_session_required: true } : {}),
+    id_token_signed_response_alg: "RS256",
+    latchkey_first_party: row.first_party,
+    latchkey_previous_secret_hash: row.previous_secret_hash && previousExpires > Date.now() ? row.previous_secret_hash : null,
+    latchkey_previous_secret_expires_at: previousExpires > Date.now() ? previousExpires : null,
+    latchkey_resources: row.resources,
+  };
+}
+
+export async function findClientMetadata(db: Executor, id: string): Promise<ClientMetadata | undefined> {
+  const row = await findClientRow(db, id);
+  return row ? clientMetadataOf(row) : undefined;
+}

@@ -1,0 +1,67 @@
+import type { KoaContextWithOIDC } from "oidc-provider";
+import type { Executor } from "../../db/client.ts";
+import type { Clock } from "../../clock.ts";
+import { recordAuditEvent, type AuditAction } from "../audit/record-audit-event.ts";
+
+interface AccountLike {
+  account?: { userId: string; companyId: string; acting: { companyId: string } | null };
+}
+
+interface TokenLike {
+  accountId?: string;
+  grantId?: string;
+  scope?: string;
+}
+
+const CLIENT_AUTH_ROUTES = new Set(["token", "introspection", "revocation"]);
+
+/**
+ * The provider's answers an administrator expects in the audit log: tokens issued and refreshed
+ * (the user's sign-ins to which application, in which company), tokens revoked, tokens refused, and
+ * failed client authentication. Written before the answer leaves; never a token in `details`.
+ */
+export async function recordProviderAudit(deps: { db: Executor; clock: Clock }, ctx: KoaContextWithOIDC): Promise<void> {
+  const oidc = ctx.oidc as KoaContextWithOIDC["oidc"] | undefined;
+  const route = oidc?.route;
+  if (!oidc || !route) return;
+  const body = (typeof ctx.body === "object" && ctx.body !== null ? ctx.body : {}) as { error?: string };
+  const entities = oidc.entities as Record<string, unknown>;
+  const client = oidc.client;
+  const params = (oidc.params ?? {}) as Record<string, unknown>;
+  let action: AuditAction | null = null;
+  let outcome: "success" | "failure" | "refused" = "success";
+
+  if (ctx.status === 401 && body.error === "invalid_client" && CLIENT_AUTH_ROUTES.has(route)) {
+    action = "oidc.client_auth_failed";
+    outcome = "failure";
+  } else if (route === "token" && ctx.status === 200) {
+    action = params.grant_type === "refresh_token" ? "oidc.token_refreshed" : "oidc.token_issued";
+  } else if (route === "token" && body.error === "invalid_grant") {
+    action = "oidc.grant_refused";
+    outcome = "refused";
+  } else if (route === "revocation" && ctx.status === 200 && client) {
+    action = "oidc.token_revoked";
+  }
+  if (!action) return;
+
+  const account = (entities.Account as AccountLike | undefined)?.account;
+  const token = (entities.RefreshToken ?? entities.AuthorizationCode ?? entities.AccessToken) as TokenLike | undefined;
+  const userId = account?.userId ?? (token?.accountId && /^[0-9a-f-]{36}$/i.test(token.accountId) ? token.accountId : null);
+  await recordAuditEvent(deps.db, {
+    action,
+    outcome,
+    actorUserId: userId,
+    actorCompanyId: account?.companyId ?? null,
+    targetUserId: userId,
+    targetCompanyId: account?.acting?.companyId ?? account?.companyId ?? null,
+    clientAddress: ctx.ip,
+    details: {
+      clientId: client?.clientId ?? (typeof params.client_id === "string" ? params.client_id.slice(0, 100) : null),
+      ...(client?.clientName ? { clientName: client.clientName } : {}),
+      ...(token?.grantId ? { grantId: token.grantId } : {}),
+      ...(typeof params.grant_type === "string" ? { grantType: params.grant_type.slice(0, 50) } : {}),
+      ...(body.error ? { error: body.error } : {}),
+    },
+    at: deps.clock.now(),
+  });
+}

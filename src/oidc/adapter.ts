@@ -1,0 +1,115 @@
+import { sql } from "drizzle-orm";
+import type { Adapter, AdapterPayload } from "oidc-provider";
+import { errors } from "oidc-provider";
+import { preparedStatement, type Db } from "../db/client.ts";
+import { findClientMetadata } from "../features/oidc/clients.queries.ts";
+
+const param = (name: string) => sql.placeholder(name);
+
+interface PayloadRow {
+  payload: AdapterPayload;
+  consumed: boolean;
+}
+
+// The provider's storage is on every token's path (refresh, userinfo): each statement is prepared
+// once per connection, the model name a parameter (decision 0010).
+const upsertPayload = preparedStatement<never, { model: string; id: string; payload: string; grantId: string | null; uid: string | null; accountId: string | null; expiresAt: Date }>("oidc_upsert", sql`
+    insert into oidc_payloads (model, id, payload, grant_id, uid, account_id, expires_at)
+    values (${param("model")}, ${param("id")}, ${param("payload")}::jsonb, ${param("grantId")}, ${param("uid")}, ${param("accountId")}, ${param("expiresAt")})
+    on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
+      account_id = excluded.account_id, expires_at = excluded.expires_at`);
+
+const findPayload = preparedStatement<PayloadRow, { model: string; id: string }>("oidc_find", sql`
+    select payload, consumed_at is not null as consumed from oidc_payloads where model = ${param("model")} and id = ${param("id")}`);
+
+const findPayloadByUid = preparedStatement<PayloadRow, { model: string; uid: string }>("oidc_find_uid", sql`
+    select payload, consumed_at is not null as consumed from oidc_payloads where model = ${param("model")} and uid = ${param("uid")} limit 1`);
+
+/**
+ * Conditional, so two concurrent uses of one code or refresh token cannot both be the first: the
+ * library reads `consumed` and consumes later, and between the two another request can pass the same
+ * check (decision 0027, pitfall 4).
+ */
+const consumePayload = preparedStatement<{ grant_id: string | null }, { model: string; id: string }>("oidc_consume", sql`
+    update oidc_payloads set consumed_at = now() where model = ${param("model")} and id = ${param("id")} and consumed_at is null returning grant_id`);
+
+const destroyPayload = preparedStatement<never, { model: string; id: string }>("oidc_destroy", sql`
+    delete from oidc_payloads where model = ${param("model")} and id = ${param("id")}`);
+
+const revokePayloadsOfGrant = preparedStatement<never, { model: string; grantId: string }>("oidc_revoke_grant", sql`
+    delete from oidc_payloads where model = ${param("model")} and grant_id = ${param("grantId")}`);
+
+const stringOrNull = (value: unknown) => (typeof value === "string" ? value : null);
+
+export interface AdapterHooks {
+  /** A code or refresh token was used a second time: the grant it belongs to dies (decision 0027, section 9). */
+  onReuse(grantId: string): Promise<void>;
+}
+
+/**
+ * The provider's models over one table, oidc_payloads; its clients from oidc_clients (registered by
+ * the operator, never through the provider). Expired rows are returned until housekeeping prunes
+ * them: the library checks expiry itself, with its own clock.
+ */
+export function adapterFactory(db: Db, hooks: AdapterHooks) {
+  return (model: string): Adapter => {
+    if (model === "Client") {
+      return {
+        async find(id: string) {
+          return findClientMetadata(db, id);
+        },
+        upsert: async () => {
+          throw new Error("clients are registered by the operator, never through the provider");
+        },
+        findByUid: async () => undefined,
+        findByUserCode: async () => undefined,
+        consume: async () => undefined,
+        destroy: async () => undefined,
+        revokeByGrantId: async () => undefined,
+      };
+    }
+    return {
+      async upsert(id: string, payload: AdapterPayload, expiresIn: number) {
+        await upsertPayload(db, {
+          model,
+          id,
+          payload: JSON.stringify(payload),
+          // A Grant row carries its own id, so one delete by grant_id takes the grant and its tokens.
+          grantId: model === "Grant" ? id : stringOrNull(payload.grantId),
+          uid: stringOrNull(payload.uid),
+          accountId: stringOrNull(payload.accountId),
+          expiresAt: new Date(Date.now() + expiresIn * 1000),
+        });
+      },
+      async find(id: string) {
+        if (id.length > 200) return undefined;
+        const [row] = await findPayload(db, { model, id });
+        if (!row) return undefined;
+        return row.consumed ? { ...row.payload, consumed: true } : row.payload;
+      },
+      async findByUid(uid: string) {
+        if (uid.length > 200) return undefined;
+        const [row] = await findPayloadByUid(db, { model, uid });
+        return row?.payload;
+      },
+      async findByUserCode() {
+        return undefined;
+      },
+      async consume(id: string) {
+        const [row] = await consumePayload(db, { model, id });
+        if (row) return;
+        // Someone consumed it between the library's check and now: the same answer as a plain reuse.
+        const [existing] = await findPayload(db, { model, id });
+        const grantId = existing ? stringOrNull(existing.payload.grantId) : null;
+        if (grantId) await hooks.onReuse(grantId);
+        throw new errors.InvalidGrant(`${model === "AuthorizationCode" ? "authorization code" : "refresh token"} already used`);
+      },
+      async destroy(id: string) {
+        await destroyPayload(db, { model, id });
+      },
+      async revokeByGrantId(grantId: string) {
+        await revokePayloadsOfGrant(db, { model, grantId });
+      },
+    };
+  };
+}

@@ -1,0 +1,365 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { FastifyBaseLogger } from "fastify";
+import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
+import type { Clock } from "../clock.ts";
+import type { Config } from "../config.ts";
+import type { Db } from "../db/client.ts";
+import type { JobQueue } from "../jobs/job-queue.ts";
+import { findActorBySessionToken } from "../features/auth/sessions.ts";
+import { claimsOf, findAccountForToken, recordGrantSid, type TokenAccount } from "../features/oidc/account-for-token.ts";
+import { CLIENT_EXTRA_METADATA } from "../features/oidc/clients.queries.ts";
+import { liveGrantFor } from "../features/oidc/grant-rows.ts";
+import { recordProviderAudit } from "../features/oidc/record-provider-audit.ts";
+import { BACKCHANNEL_LOGOUT_QUEUE, type BackchannelLogoutJob } from "../features/oidc-grants/backchannel-logout-queue.ts";
+import { revokeOidcGrants } from "../features/oidc-grants/revoke-oidc-grants.ts";
+import { sessionCookieName } from "../http/middleware/cookies.ts";
+import { adapterFactory } from "./adapter.ts";
+import { loadKeys, ensureKeys, SIGNING_ALG, type ProviderKeys } from "./keys.ts";
+import { errorPage, logoutPage, signedOutPage } from "./pages.ts";
+
+/** Token lifetimes in seconds (decision 0027, section 3). JWT access tokens cannot be revoked: they are short. */
+export const OIDC_TTL = {
+  AuthorizationCode: 60,
+  AccessToken: 5 * 60,
+  IdToken: 10 * 60,
+  RefreshToken: 14 * 24 * 3600,
+  Grant: 30 * 24 * 3600,
+  Interaction: 15 * 60,
+} as const;
+
+/** How long after it stops signing a key stays published: the longest-lived token it signed, plus leeway. */
+export const KEY_PUBLISH_AFTER_RETIRE_MS = (Math.max(OIDC_TTL.AccessToken, OIDC_TTL.IdToken) + 60) * 1000;
+
+export const COMPANY_CLAIMS = ["company_id", "company_name", "company_role", "company_access", "home_company_id", "home_company_name"] as const;
+/** What the platform's API needs in its access token (names are in the ID token and userinfo). */
+const ACCESS_TOKEN_CLAIMS = ["company_id", "company_role", "company_access", "home_company_id"] as const;
+
+/** The authorization parameter `company`: absent (own company), `select` (a picker) or a company id. */
+export const COMPANY_PARAM = /^(select|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+export interface OidcDeps {
+  db: Db;
+  config: Config;
+  clock: Clock;
+  logger: FastifyBaseLogger;
+  jobs: Pick<JobQueue, "send">;
+}
+
+type Ctx = KoaContextWithOIDC;
+
+interface LatchkeyAccount {
+  accountId: string;
+  account: TokenAccount;
+  claims(): Record<string, unknown>;
+}
+
+const digest = (value: string) => createHash("sha256").update(value).digest();
+
+function sameDigest(presented: string, storedBase64url: string | null | undefined): boolean {
+  if (!storedBase64url) return false;
+  const stored = Buffer.from(storedBase64url, "base64url");
+  const given = digest(presented);
+  return stored.length === given.length && timingSafeEqual(stored, given);
+}
+
+function originOf(uri: string): string | null {
+  try {
+    const url = new URL(uri);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The login prompt also asks Latchkey: the provider's session is only a cache of the browser's
+ * Latchkey session, which must still be live and the same person's. Signing out of the dashboard,
+ * a password reset or a deactivation therefore ends single sign-on too (`prompt=none` →
+ * `login_required`), with no bookkeeping of the provider's sessions.
+ */
+function policyWithLatchkeySession(deps: OidcDeps) {
+  const policy = interactionPolicy.base();
+  const login = policy.get("login");
+  if (!login) throw new Error("oidc-provider's base policy has no login prompt");
+  const cookieName = sessionCookieName(deps.config.publicUrl);
+  login.checks.add(
+    new interactionPolicy.Check("latchkey_session", "A Latchkey sign-in is required", async (ctx: Ctx) => {
+      const accountId = ctx.oidc.session?.accountId;
+      if (!accountId) return interactionPolicy.Check.REQUEST_PROMPT;
+      const token = ctx.cookies.get(cookieName);
+      if (!token || token.length > 200) return interactionPolicy.Check.REQUEST_PROMPT;
+      const actor = await findActorBySessionToken(deps.db, token, deps.clock.now(), ctx.ip);
+      return actor?.userId === accountId ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT;
+    }),
+    0,
+  );
+  return policy;
+}
+
+function providerConfiguration(deps: OidcDeps, keys: ProviderKeys, onReuse: (grantId: string) => Promise<void>): Configuration {
+  const https = deps.config.publicUrl.startsWith("https://");
+  const cookieFlags = { httpOnly: true, sameSite: "lax" as const, secure: https, signed: true };
+  return {
+    adapter: adapterFactory(deps.db, { onReuse }),
+    clients: [],
+    // Every endpoint under /oidc/, which Latchkey reserves (mount.ts); discovery stays at the issuer's root.
+    routes: {
+      authorization: "/oidc/auth",
+      token: "/oidc/token",
+      introspection: "/oidc/token/introspection",
+      revocation: "/oidc/token/revocation",
+      userinfo: "/oidc/me",
+      jwks: "/oidc/jwks",
+      end_session: "/oidc/session/end",
+      backchannel_authentication: "/oidc/backchannel",
+      code_verification: "/oidc/device",
+      device_authorization: "/oidc/device/auth",
+      pushed_authorization_request: "/oidc/request",
+      registration: "/oidc/reg",
+      challenge: "/oidc/challenge",
+    },
+    jwks: { keys: keys.signing as never },
+    cookies: {
+      names: {
+        session: https ? "__Host-latchkey_op" : "latchkey_op",
+        interaction: https ? "__Secure-latchkey_interaction" : "latchkey_interaction",
+        resume: https ? "__Secure-latchkey_resume" : "latchkey_resume",
+      },
+      long: { ...cookieFlags, path: "/" },
+      short: cookieFlags,
+      keys: keys.cookie,
+    },
+    async findAccount(_ctx, sub, token) {
+      const account = await findAccountForToken(deps.db, { userId: sub, grantId: token?.grantId, now: deps.clock.now() });
+      if (!account) return undefined;
+      const code = token as { kind?: string; sid?: string; grantId?: string } | undefined;
+      if (code?.kind === "AuthorizationCode" && code.sid && code.grantId) await recordGrantSid(deps.db, code.grantId, code.sid);
+      const found: LatchkeyAccount = { accountId: account.userId, account, claims: () => claimsOf(account) };
+      return found as never;
+    },
+    claims: {
+      openid: ["sub"],
+      email: ["email", "email_verified"],
+      profile: ["name"],
+      company: [...COMPANY_CLAIMS],
+    },
+    scopes: ["openid", "offline_access", "email", "profile", "company"],
+    // The ID token carries the granted scopes' claims: the app knows the acting company without userinfo.
+    conformIdTokenClaims: false,
+    responseTypes: ["code"],
+    pkce: { required: () => true },
+    clientAuthMethods: ["client_secret_basic", "client_secret_post", "none"],
+    enabledJWA: { idTokenSigningAlgValues: [SIGNING_ALG], userinfoSigningAlgValues: [SIGNING_ALG] },
+    allowOmittingSingleRegisteredRedirectUri: false,
+    extraParams: {
+      company(ctx: Ctx, value: string | undefined) {
+        if (value === undefined) return;
+        if (!COMPANY_PARAM.test(value)) throw new errors.InvalidRequest("company must be a company id or select");
+        if (!String(ctx.oidc.params?.scope ?? "").split(" ").includes("company")) throw new errors.InvalidRequest("company needs the scope company");
+      },
+    },
+    extraClientMetadata: { properties: [...CLIENT_EXTRA_METADATA] },
+    async extraTokenClaims(ctx, token) {
+      if (token.kind !== "AccessToken" || !token.aud) return undefined;
+      const account = (ctx.oidc.account as unknown as LatchkeyAccount | undefined)?.account;
+      if (!account) return undefined;
+      const claims = claimsOf(account);
+      return Object.fromEntries(ACCESS_TOKEN_CLAIMS.filter((name) => claims[name] !== undefined).map((name) => [name, claims[name]]));
+    },
+    async loadExistingGrant(ctx) {
+      const submitted = ctx.oidc.result?.consent?.grantId;
+      if (submitted) return ctx.oidc.provider.Grant.find(submitted);
+      const session = ctx.oidc.session;
+      const client = ctx.oidc.client;
+      if (!session?.accountId || !client) return undefined;
+      const grantId = session.grantIdFor(client.clientId);
+      if (!grantId) return undefined;
+      // Single sign-on reuses a grant only for the company this request asks for: another company
+      // (or the picker) is a new authorization, checked as such.
+      const asked = ctx.oidc.params?.company as string | undefined;
+      if (asked === "select") return undefined;
+      const live = await liveGrantFor(deps.db, { grantId, userId: session.accountId, now: deps.clock.now() });
+      if (!live) return undefined;
+      if (asked ? live.actingCompanyId.toLowerCase() !== asked.toLowerCase() : live.access !== "member") return undefined;
+      return ctx.oidc.provider.Grant.find(grantId);
+    },
+    // Every code flow gets a refresh token (the default asks for offline_access, which it drops
+    // without prompt=consent); without offline_access it ends with the sign-in session.
+    async issueRefreshToken(_ctx, client, code) {
+      return client.grantTypeAllowed("refresh_token") && code.scopes.has("openid");
+    },
+    rotateRefreshToken: true,
+    ttl: { ...OIDC_TTL, Session: Math.floor(deps.config.sessionTtlMs / 1000) },
+    features: {
+      devInteractions: { enabled: false },
+      dPoP: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
+      userinfo: { enabled: true },
+      revocation: { enabled: true },
+      introspection: {
+        enabled: true,
+        // Only a confidential client, and only about its own tokens.
+        allowedPolicy: async (_ctx, client, token) => client.clientAuthMethod !== "none" && token.clientId === client.clientId,
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.type = "html";
+          ctx.body = logoutPage(form, ctx.oidc.client?.clientName ?? null);
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.type = "html";
+          ctx.body = signedOutPage(ctx.oidc.client?.clientName ?? null);
+        },
+      },
+      backchannelLogout: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async () => undefined,
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx, resource, client) => {
+          const allowed = (client as unknown as { latchkeyResources?: string[] }).latchkeyResources ?? (client.metadata().latchkey_resources as string[] | undefined) ?? [];
+          if (!allowed.includes(resource)) throw new errors.InvalidTarget("this resource is not registered for the client");
+          return {
+            scope: "company",
+            audience: resource,
+            accessTokenFormat: "jwt",
+            accessTokenTTL: OIDC_TTL.AccessToken,
+            jwt: { sign: { alg: SIGNING_ALG } },
+          };
+        },
+      },
+    },
+    clientBasedCORS(ctx, origin, client) {
+      if (origin === "null") return false;
+      // A browser may call the token endpoint only for a public client, userinfo for any client, and
+      // only from the origin of one of its own redirect URIs.
+      if (ctx.oidc.route !== "userinfo" && client.clientAuthMethod !== "none") return false;
+      return (client.redirectUris ?? []).some((uri) => originOf(uri) === origin);
+    },
+    interactions: {
+      url: async (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: policyWithLatchkeySession(deps),
+    },
+    async renderError(ctx, out) {
+      ctx.type = "html";
+      ctx.body = errorPage(out as { error?: string; error_description?: string });
+    },
+    // Outgoing requests go only to back-channel logout URIs, which the operator registered: an
+    // application on an internal network is legitimate there, so the library's guard against
+    // special-use addresses is dropped (decision 0027, pitfall 7).
+    fetch: (url, options) => {
+      const { dispatcher: _dropped, ...rest } = options as RequestInit & { dispatcher?: unknown };
+      return fetch(url, { ...rest, signal: AbortSignal.timeout(5_000) });
+    },
+  };
+}
+
+/** The provider with Latchkey's rules on it: one instance per key set. */
+function buildProvider(deps: OidcDeps, keys: ProviderKeys): Provider {
+  const onReuse = async (grantId: string) => {
+    await deps.db.transaction((tx) => revokeOidcGrants(tx, deps.jobs, { grantId }, "reuse", deps.clock.now()));
+  };
+  const provider = new Provider(deps.config.publicUrl, providerConfiguration(deps, keys, onReuse));
+  // The mount pins Host and X-Forwarded-* to PUBLIC_URL and the client address to Fastify's; the
+  // provider reads only what the mount wrote.
+  provider.proxy = true;
+
+  const compare = function (this: { clientSecret?: string; latchkeyPreviousSecretHash?: string | null }, presented: string) {
+    return sameDigest(presented, this.clientSecret) || sameDigest(presented, this.latchkeyPreviousSecretHash);
+  };
+  (provider.Client.prototype as unknown as { compareClientSecret: typeof compare }).compareClientSecret = compare;
+
+  // The library posts logout tokens inline, once, at RP-initiated logout; through the queue they are retried.
+  const clientPrototype = provider.Client.prototype as unknown as {
+    backchannelLogout(sub: string, sid: string | null): Promise<void>;
+    deliverBackchannelLogout(sub: string, sid: string | null): Promise<void>;
+  };
+  clientPrototype.deliverBackchannelLogout = clientPrototype.backchannelLogout;
+  clientPrototype.backchannelLogout = async function (this: { clientId: string }, sub: string, sid: string | null) {
+    const job: BackchannelLogoutJob = { clientId: this.clientId, userId: sub, sid: sid ?? null, reason: "rp_logout" };
+    await deps.jobs.send(deps.db, BACKCHANNEL_LOGOUT_QUEUE, job);
+  };
+
+  provider.use(async (ctx, next) => {
+    await next();
+    await recordProviderAudit(deps, ctx as Ctx);
+  });
+  provider.on("server_error", (_ctx, error) => deps.logger.error({ err: error }, "openid provider error"));
+  provider.on("grant.revoked", (_ctx, grantId) => {
+    // The library revoked a grant itself (RP-initiated logout): Latchkey's row follows.
+    void deps.db
+      .transaction((tx) => revokeOidcGrants(tx, { send: async () => {} }, { grantId }, "rp_logout", deps.clock.now()))
+      .catch((error: unknown) => deps.logger.error({ err: error }, "could not mark an application grant revoked"));
+  });
+  return provider;
+}
+
+type LogoutCapableClient = { backchannelLogoutUri?: string; deliverBackchannelLogout(sub: string, sid: string | null): Promise<void> };
+
+/**
+ * Sends one queued logout token (OIDC Back-Channel Logout 1.0) with the library's own method, which
+ * signs it with the current key; anything but 200/204 throws, and pg-boss tries again later.
+ */
+export async function deliverBackchannelLogout(provider: Provider, job: BackchannelLogoutJob): Promise<"sent" | "client_gone"> {
+  const client = (await provider.Client.find(job.clientId)) as unknown as LogoutCapableClient | undefined;
+  if (!client?.backchannelLogoutUri) return "client_gone";
+  await client.deliverBackchannelLogout(job.userId, job.sid);
+  return "sent";
+}
+
+const RELOAD_INTERVAL_MS = 60_000;
+
+/**
+ * The provider of this process. Its keystore is fixed when built, so when the keys in the database
+ * change (a rotation by the CLI, on any instance) a new provider is built and swapped in; requests
+ * in flight finish on the old one.
+ */
+export class OidcProvider {
+  #deps: OidcDeps;
+  #current: Promise<{ provider: Provider; fingerprint: string }> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(deps: OidcDeps) {
+    this.#deps = deps;
+  }
+
+  async current(): Promise<Provider> {
+    this.#current ??= this.#build();
+    try {
+      return (await this.#current).provider;
+    } catch (error) {
+      this.#current = null;
+      throw error;
+    }
+  }
+
+  async #build() {
+    await ensureKeys(this.#deps.db, this.#deps.clock.now());
+    const keys = await loadKeys(this.#deps.db, this.#deps.clock.now());
+    return { provider: buildProvider(this.#deps, keys), fingerprint: keys.fingerprint };
+  }
+
+  /** Re-reads the keys; rebuilds the provider when they changed. Returns whether it did. */
+  async reload(): Promise<boolean> {
+    const keys = await loadKeys(this.#deps.db, this.#deps.clock.now());
+    const current = this.#current ? await this.#current.catch(() => null) : null;
+    if (current && current.fingerprint === keys.fingerprint) return false;
+    this.#current = Promise.resolve({ provider: buildProvider(this.#deps, keys), fingerprint: keys.fingerprint });
+    return true;
+  }
+
+  /** Re-reads the keys every minute (a rotation reaches every instance within it). */
+  startReloading(): { stop(): Promise<void> } {
+    this.#timer = setInterval(() => {
+      this.reload().catch((error: unknown) => this.#deps.logger.error({ err: error }, "could not reload the openid provider's keys"));
+    }, RELOAD_INTERVAL_MS);
+    this.#timer.unref();
+    return {
+      stop: async () => {
+        if (this.#timer) clearInterval(this.#timer);
+        this.#timer = null;
+      },
+    };
+  }
+}

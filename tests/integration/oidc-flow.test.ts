@@ -1,0 +1,48 @@
+import * as oidc from "openid-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCompanyWithUsers } from "../support/factories.ts";
+import { authorizationRequest, exchange, registerClient, signInThroughBrowser, type RegisteredClient } from "../support/oidc.ts";
+import { startTestApp, type TestApp } from "../support/test-app.ts";
+
+let t: TestApp;
+let client: RegisteredClient;
+let seed: Awaited<ReturnType<typeof createCompanyWithUsers>>;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  client = await registerClient(t);
+  seed = await createCompanyWithUsers(t.deps, { name: "Northwind" });
+});
+afterAll(() => t.close());
+
+describe("signing in to an application through Latchkey", () => {
+  it("publishes discovery with PUBLIC_URL as the issuer", async () => {
+    const reply = await t.client().get("/.well-known/openid-configuration");
+    expect(reply.status).toBe(200);
+    expect(reply.body.issuer).toBe(t.config.publicUrl);
+    expect(reply.body.code_challenge_methods_supported).toEqual(["S256"]);
+    expect(reply.body.response_types_supported).toEqual(["code"]);
+  });
+
+  it("signs a user in with the code flow and carries the company and role", async () => {
+    const browser = t.client();
+    const authorization = await authorizationRequest(client);
+    const { callback } = await signInThroughBrowser(browser, authorization, { email: seed.users.manager.email });
+    expect(callback?.origin + (callback?.pathname ?? "")).toBe("https://app.example.test/callback");
+    const tokens = await exchange(client, callback as URL, authorization);
+    const claims = tokens.claims();
+    expect(claims).toMatchObject({
+      sub: seed.users.manager.id,
+      email: seed.users.manager.email,
+      company_id: seed.company.id,
+      company_name: "Northwind",
+      company_role: "manager",
+      company_access: "member",
+    });
+    expect(tokens.refresh_token).toBeTruthy();
+    const info = await oidc.fetchUserInfo(client.config, tokens.access_token, seed.users.manager.id);
+    expect(info.company_id).toBe(seed.company.id);
+    const refreshed = await oidc.refreshTokenGrant(client.config, tokens.refresh_token as string);
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+  });
+});
