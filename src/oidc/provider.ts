@@ -83,7 +83,7 @@ function policyWithLatchkeySession(deps: OidcDeps) {
   if (!login) throw new Error("oidc-provider's base policy has no login prompt");
   const cookieName = sessionCookieName(deps.config.publicUrl);
   login.checks.add(
-    new interactionPolicy.Check("latchkey_session", "A Latchkey sign-in is required", async (ctx: Ctx) => {
+    new interactionPolicy.Check("latchkey_session", "A Latchkey sign-in is required", "login_required", async (ctx: Ctx) => {
       const accountId = ctx.oidc.session?.accountId;
       if (!accountId) return interactionPolicy.Check.REQUEST_PROMPT;
       const token = ctx.cookies.get(cookieName);

@@ -178,7 +178,7 @@ describe("concurrent requests end in a state some serial order would have produc
       return f;
     };
     const ops: Op<Linked>[] = [
-      async (f) => ((await unlinkCompany(t.deps.db, { childId: f.linked.id, now: t.clock.now() })).ok ? 200 : 409),
+      async (f) => ((await unlinkCompany(t.deps.db, t.deps.jobs, { childId: f.linked.id, now: t.clock.now() })).ok ? 200 : 409),
       async (f) => (await f.admin.post(`/api/v1/users/${f.linkedUser.id}/password-reset`)).status,
     ];
     const observe = async (f: Linked) => ({

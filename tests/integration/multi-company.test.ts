@@ -69,7 +69,7 @@ describe("immediate effect: no cached permission outlives a change", () => {
     await w.adminBrowser.put(`/api/v1/users/${second.id}/managed-companies/${w.linked.id}`);
     const nativeBrowser = await signIn(t, w.nativeUser);
     expect(await canSee(w.memberBrowser, w.nativeUser)).toBe(200);
-    const result = await unlinkCompany(t.deps.db, { childId: w.linked.id, now: t.clock.now() });
+    const result = await unlinkCompany(t.deps.db, t.deps.jobs, { childId: w.linked.id, now: t.clock.now() });
     expect(result).toEqual({ ok: true, grantsRemoved: 2 });
     expect(await t.deps.db.select().from(managementGrants).where(eq(managementGrants.companyId, w.linked.id))).toEqual([]);
     expect(await canSee(w.memberBrowser, w.nativeUser)).toBe(404);

@@ -71,7 +71,7 @@ Team members switched into it are refused on their next request.`,
     const values = parseOptions("unlink-company", argv, { company: { type: "string" } });
     const childId = option("unlink-company", values, "company", Uuid, true);
     return async (deps, io) => {
-      const result = await unlinkCompany(deps.db, { childId, now: deps.clock.now() });
+      const result = await unlinkCompany(deps.db, deps.jobs, { childId, now: deps.clock.now() });
       if (!result.ok) refuse("unlink-company", result.reason);
       io.out(`Company ${childId} is un-linked; ${result.grantsRemoved} management ${result.grantsRemoved === 1 ? "grant" : "grants"} removed.`);
     };

@@ -8,6 +8,8 @@ import { revokeLiveLinks } from "./link-tokens.ts";
 import { checkPasswordPolicy, hashPassword, verifyPassword } from "./passwords.ts";
 import { sendPasswordChangedEmails } from "./send-password-changed-emails.ts";
 import { createSession, revokeSessionsOfUser } from "./sessions.ts";
+import { revokeOidcGrants } from "../oidc-grants/revoke-oidc-grants.ts";
+
 
 export interface ChangePasswordInput {
   currentPassword: string;
@@ -29,6 +31,7 @@ export async function changePassword(deps: Pick<Deps, "db" | "clock" | "config" 
   return deps.db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash, passwordChangedAt: now, updatedAt: now }).where(eq(users.id, actor.userId));
     await revokeSessionsOfUser(tx, actor.userId, now);
+    await revokeOidcGrants(tx, deps.jobs, { userId: actor.userId }, "password_changed", now);
     await revokeLiveLinks(tx, actor.userId, "password_changed", now);
     const session = await createSession(tx, {
       userId: actor.userId,

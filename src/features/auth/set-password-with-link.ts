@@ -10,6 +10,8 @@ import { RESET_LIMITS, resetRateKeys } from "./password-reset/reset-limits.ts";
 import { checkPasswordPolicy, hashPassword } from "./passwords.ts";
 import { sendPasswordChangedEmails } from "./send-password-changed-emails.ts";
 import { revokeSessionsOfUser } from "./sessions.ts";
+import { revokeOidcGrants } from "../oidc-grants/revoke-oidc-grants.ts";
+
 
 export interface SetPasswordWithLinkInput {
   token: string;
@@ -50,11 +52,12 @@ export async function setPasswordWithLink(deps: Pick<Deps, "db" | "clock" | "con
     if (!consumed) return null;
     const [user] = await tx
       .update(users)
-      .set({ passwordHash, passwordChangedAt: now, updatedAt: now })
+      .set({ passwordHash, passwordChangedAt: now, emailVerifiedAt: now, updatedAt: now })
       .where(eq(users.id, consumed.userId))
       .returning({ id: users.id, name: users.name, email: users.email, companyId: users.companyId });
     if (!user) return null;
     await revokeSessionsOfUser(tx, user.id, now);
+    await revokeOidcGrants(tx, deps.jobs, { userId: user.id }, "password_changed", now);
     await revokeLiveLinks(tx, user.id, "password_changed", now);
     await sendPasswordChangedEmails(tx, deps, user, { how: consumed.purpose === "invite" ? "invitation" : "reset", at: now });
     await recordAuditEvent(tx, {

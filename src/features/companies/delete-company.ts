@@ -5,6 +5,7 @@ import { assertThat } from "../../errors.ts";
 import { assertCan } from "../access/authorize.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import type { Actor } from "../access/actor.ts";
+import { revokeOidcGrants } from "../oidc-grants/revoke-oidc-grants.ts";
 import { requireCompanyInScope } from "./company.queries.ts";
 
 /**
@@ -13,7 +14,7 @@ import { requireCompanyInScope } from "./company.queries.ts";
  * every session and every outstanding link of the company's users. Sign-in and the session lookup
  * refuse users of a deleted company from then on (decision 0005).
  */
-export async function deleteCompany(deps: Pick<Deps, "db" | "clock">, actor: Actor, confirmName: string) {
+export async function deleteCompany(deps: Pick<Deps, "db" | "clock" | "jobs">, actor: Actor, confirmName: string) {
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const company = await requireCompanyInScope(tx, actor, { lock: true });
@@ -40,11 +41,13 @@ export async function deleteCompany(deps: Pick<Deps, "db" | "clock">, actor: Act
         ),
       )
       .returning({ id: linkTokens.id });
+    // Its users' application grants, and those of team members acting in it from a parent.
+    const grantsRevoked = await revokeOidcGrants(tx, deps.jobs, { companyId: company.id }, "company_deleted", now);
     await recordAuditEvent(tx, {
       action: "company.deleted",
       actor,
       targetCompanyId: company.id,
-      details: { name: company.name, sessionsRevoked: endedSessions.length, linksRevoked: revokedLinks.length },
+      details: { name: company.name, sessionsRevoked: endedSessions.length, linksRevoked: revokedLinks.length, ...(grantsRevoked ? { applicationGrantsRevoked: grantsRevoked } : {}) },
       at: now,
     });
     return { companyId: company.id, signedOutCaller: actor.companyId === company.id };

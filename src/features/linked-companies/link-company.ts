@@ -3,6 +3,8 @@ import type { Executor } from "../../db/client.ts";
 import { companies, managementGrants } from "../../db/schema.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import { revokeLinksOfLostAuthority } from "../grants/revoke-links-of-lost-authority.ts";
+import type { JobQueue } from "../../jobs/job-queue.ts";
+import { revokeOidcGrants } from "../oidc-grants/revoke-oidc-grants.ts";
 import { countLinkedCompanies, findLiveCompany } from "./linked-companies.queries.ts";
 
 export type LinkOutcome =
@@ -49,7 +51,7 @@ export async function linkCompany(db: Executor, input: { parentId: string; child
  * Operator: un-links a company. Every grant for it goes at once; its native users keep their logins.
  * Sessions switched into it fall back on their next request (the session lookup checks the link).
  */
-export async function unlinkCompany(db: Executor, input: { childId: string; now: Date }) {
+export async function unlinkCompany(db: Executor, jobs: Pick<JobQueue, "send">, input: { childId: string; now: Date }) {
   return db.transaction(async (tx) => {
     const child = await findLiveCompany(tx, input.childId);
     if (!child?.parentId) return { ok: false as const, reason: "not_linked" as const };
@@ -58,6 +60,7 @@ export async function unlinkCompany(db: Executor, input: { childId: string; now:
     await tx.update(companies).set({ parentId: null, updatedAt: input.now }).where(eq(companies.id, child.id));
     const removed = await tx.delete(managementGrants).where(eq(managementGrants.companyId, child.id)).returning({ id: managementGrants.id });
     await revokeLinksOfLostAuthority(tx, { parentCompanyId: child.parentId, linkedCompanyId: child.id, reason: "company_unlinked", now: input.now });
+    await revokeOidcGrants(tx, jobs, { withoutAuthority: { actingCompanyId: child.id } }, "company_unlinked", input.now);
     await recordAuditEvent(tx, {
       action: "company.unlinked",
       actorCompanyId: child.parentId,

@@ -5,6 +5,7 @@ import { assertThat } from "../../errors.ts";
 import type { Role } from "../access/roles.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import { withdrawAuthorityAfterRoleChange } from "../grants/drop-grants-of-member.ts";
+import { revokeOidcGrants } from "../oidc-grants/revoke-oidc-grants.ts";
 import { normalizeEmail } from "../email-address.ts";
 
 export interface SetRoleAsOperatorInput {
@@ -16,7 +17,7 @@ export interface SetRoleAsOperatorInput {
  * The operator's override of the roles table: the only way to make or unmake an administrator.
  * The one rule it keeps is that a company never loses its last active administrator.
  */
-export async function setRoleAsOperator(deps: Pick<Deps, "db" | "clock">, input: SetRoleAsOperatorInput) {
+export async function setRoleAsOperator(deps: Pick<Deps, "db" | "clock" | "jobs">, input: SetRoleAsOperatorInput) {
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [user] = await tx
@@ -41,6 +42,7 @@ export async function setRoleAsOperator(deps: Pick<Deps, "db" | "clock">, input:
 
     await tx.update(users).set({ role: input.role, updatedAt: now }).where(eq(users.id, user.id));
     const grantsDropped = await withdrawAuthorityAfterRoleChange(tx, user, input.role, { actor: null, now });
+    await revokeOidcGrants(tx, deps.jobs, { userId: user.id }, "role_changed", now);
     await recordAuditEvent(tx, {
       action: "user.role_changed",
       actorUserId: null,

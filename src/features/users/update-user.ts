@@ -35,6 +35,8 @@ export async function updateUser(deps: Pick<Deps, "db" | "clock" | "jobs">, acto
       if (input.name !== undefined && input.name !== user.name) Object.assign(changes, { name: input.name, nameSort: nameSortKey(input.name) });
       const newAddress = input.email !== undefined && normalizeEmail(input.email) !== user.emailNormalized;
       if (input.email !== undefined && input.email !== user.email) Object.assign(changes, { email: input.email, emailNormalized: normalizeEmail(input.email) });
+      // A new address is unverified until the user completes a link emailed to it (the email_verified claim).
+      if (newAddress) Object.assign(changes, { emailVerifiedAt: null });
       if (Object.keys(changes).length === 0) return user;
 
       await tx.update(users).set({ ...changes, updatedAt: now }).where(eq(users.id, user.id));

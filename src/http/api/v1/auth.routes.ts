@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Deps } from "../../../deps.ts";
 import { login } from "../../../features/auth/login.ts";
-import { revokeSession } from "../../../features/auth/sessions.ts";
+import { signOut } from "../../../features/auth/sign-out.ts";
 import { registerCompany } from "../../../features/companies/register-company.ts";
 import { recordAuditEvent } from "../../../features/audit/record-audit-event.ts";
 import { actorCapabilities } from "../../../features/access/permission-summary.ts";
@@ -64,10 +64,7 @@ export function authRoutes(deps: Deps): FastifyPluginAsyncZod {
       "/auth/logout",
       { preHandler: requireActor(deps), schema: { tags: ["auth"], summary: "Sign out", response: { 200: Ok, ...errors(401) } } },
       async (request, reply) => {
-        const actor = actorOf(request);
-        const now = deps.clock.now();
-        await revokeSession(deps.db, actor.sessionId, now);
-        await recordAuditEvent(deps.db, { action: "logout", actor, targetUserId: actor.userId, targetCompanyId: actor.companyId, at: now });
+        await signOut(deps, actorOf(request));
         clearSessionCookie(deps, reply);
         return { ok: true as const };
       },

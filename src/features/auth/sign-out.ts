@@ -1,0 +1,26 @@
+import type { Deps } from "../../deps.ts";
+import type { Actor } from "../access/actor.ts";
+import { recordAuditEvent } from "../audit/record-audit-event.ts";
+import { revokeOidcGrants } from "../oidc-grants/revoke-oidc-grants.ts";
+import { revokeSession } from "./sessions.ts";
+
+/**
+ * Signing out of Latchkey ends the session and what applications were given through it: their
+ * grants and refresh tokens, with a back-channel logout to those that registered a URI. Single
+ * sign-on ends with it (the provider asks for a live Latchkey session, src/oidc/provider.ts).
+ */
+export async function signOut(deps: Pick<Deps, "db" | "clock" | "jobs">, actor: Actor): Promise<void> {
+  const now = deps.clock.now();
+  await deps.db.transaction(async (tx) => {
+    await revokeSession(tx, actor.sessionId, now);
+    const grantsRevoked = await revokeOidcGrants(tx, deps.jobs, { sessionId: actor.sessionId }, "signed_out", now);
+    await recordAuditEvent(tx, {
+      action: "logout",
+      actor,
+      targetUserId: actor.userId,
+      targetCompanyId: actor.companyId,
+      ...(grantsRevoked ? { details: { applicationGrantsRevoked: grantsRevoked } } : {}),
+      at: now,
+    });
+  });
+}
