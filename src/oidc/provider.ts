@@ -218,7 +218,7 @@ function providerConfiguration(deps: OidcDeps, keys: ProviderKeys, onReuse: (gra
         defaultResource: async () => undefined,
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx, resource, client) => {
-          const allowed = (client as unknown as { latchkeyResources?: string[] }).latchkeyResources ?? (client.metadata().latchkey_resources as string[] | undefined) ?? [];
+          const allowed = (client as unknown as { latchkey_resources?: string[] }).latchkey_resources ?? [];
           if (!allowed.includes(resource)) throw new errors.InvalidTarget("this resource is not registered for the client");
           return {
             scope: "company",
@@ -265,8 +265,9 @@ function buildProvider(deps: OidcDeps, keys: ProviderKeys): Provider {
   // provider reads only what the mount wrote.
   provider.proxy = true;
 
-  const compare = function (this: { clientSecret?: string; latchkeyPreviousSecretHash?: string | null }, presented: string) {
-    return sameDigest(presented, this.clientSecret) || sameDigest(presented, this.latchkeyPreviousSecretHash);
+  // Extra metadata keeps its name on the client (only registered metadata is camel-cased).
+  const compare = function (this: { clientSecret?: string; latchkey_previous_secret_hash?: string | null }, presented: string) {
+    return sameDigest(presented, this.clientSecret) || sameDigest(presented, this.latchkey_previous_secret_hash);
   };
   (provider.Client.prototype as unknown as { compareClientSecret: typeof compare }).compareClientSecret = compare;
 

@@ -1,7 +1,8 @@
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCompanyWithUsers } from "../support/factories.ts";
-import { authorizationRequest, exchange, registerClient, signInThroughBrowser, type RegisteredClient } from "../support/oidc.ts";
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
+import { APP_API, authorizationRequest, exchange, registerClient, signInThroughBrowser, type RegisteredClient } from "../support/oidc.ts";
 import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 let t: TestApp;
@@ -44,5 +45,20 @@ describe("signing in to an application through Latchkey", () => {
     expect(info.company_id).toBe(seed.company.id);
     const refreshed = await oidc.refreshTokenGrant(client.config, tokens.refresh_token as string);
     expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+  });
+
+  it("gives the platform's API a JWT access token (RFC 9068) for the resource it names, with the acting company", async () => {
+    const browser = t.client();
+    const authorization = await authorizationRequest(client, { resource: APP_API });
+    const { callback } = await signInThroughBrowser(browser, authorization, { email: seed.users.user.email });
+    const tokens = await exchange(client, callback as URL, authorization);
+    const jwks = createLocalJWKSet((await t.client().get("/oidc/jwks")).body as JSONWebKeySet);
+    const { payload, protectedHeader } = await jwtVerify(tokens.access_token, jwks, { issuer: t.config.publicUrl, audience: APP_API, typ: "at+jwt", algorithms: ["RS256"] });
+    expect(protectedHeader.typ).toBe("at+jwt");
+    expect(payload).toMatchObject({ sub: seed.users.user.id, client_id: client.clientId, company_id: seed.company.id, company_role: "user", company_access: "member" });
+    // A resource the client did not register is refused, nothing issued.
+    const other = await authorizationRequest(client, { resource: "https://other.example/api" });
+    const reply = await t.client().get(other.url.pathname + other.url.search);
+    expect(String(reply.headers.location)).toContain("error=invalid_target");
   });
 });

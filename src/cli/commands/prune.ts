@@ -10,7 +10,9 @@ export const pruneCommand: CliCommand = {
 
 Deletes rate-limit windows that ended more than ${hours(RETENTION.rateLimitWindowMs)} hours ago and sessions
 that expired or were revoked more than ${hours(RETENTION.deadSessionMs) / 24} days ago, and the record of
-email address changes made more than ${hours(RETENTION.emailChangeMs) / 24} days ago. A running server does
+email address changes made more than ${hours(RETENTION.emailChangeMs) / 24} days ago; the OpenID provider's codes,
+tokens and sessions an hour after they expired, application grants ${hours(RETENTION.deadApplicationGrantMs) / 24} days after they
+ended, and signing keys a day after they left the JWKS. A running server does
 this by itself every hour; the command is for a database whose server is stopped,
 or to see what a pass removes.`,
   prepare(argv) {
@@ -19,6 +21,7 @@ or to see what a pass removes.`,
       const pruned = await pruneExpired(deps);
       io.out(`Deleted ${pruned.rateLimits} expired rate-limit windows and ${pruned.sessions} dead sessions.`);
       io.out(`Deleted ${pruned.emailChanges} email address changes older than ${hours(RETENTION.emailChangeMs) / 24} days.`);
+      io.out(`Deleted ${pruned.providerRows} expired OpenID provider rows, ${pruned.applicationGrants} ended application grants and ${pruned.signingKeys} withdrawn signing keys.`);
     };
   },
 };

@@ -17,7 +17,7 @@ export function startHousekeeping(deps: Pick<Deps, "db" | "clock" | "logger">, i
     if (running) return;
     running = pruneExpired(deps)
       .then((pruned) => {
-        if (pruned.rateLimits || pruned.sessions || pruned.emailChanges) logger.info(pruned, "pruned expired rows");
+        if (Object.values(pruned).some((n) => n > 0)) logger.info(pruned, "pruned expired rows");
       })
       .catch((error: unknown) => logger.warn({ err: error }, "pruning expired rows failed; will try at the next pass"))
       .finally(() => {

@@ -17,6 +17,12 @@ export const RETENTION = {
   rateLimitWindowMs: 25 * HOUR,
   deadSessionMs: 7 * DAY,
   emailChangeMs: 30 * DAY,
+  /** The provider checks expiry itself; its rows (codes, tokens, sessions, interactions) go an hour after. */
+  expiredProviderRowMs: HOUR,
+  /** Latchkey's row of an application grant, like a session: a week after it ended. */
+  deadApplicationGrantMs: 7 * DAY,
+  /** A retired signing key, a day after it left the JWKS: nothing it signed still verifies. */
+  withdrawnSigningKeyMs: DAY,
 };
 
 const BATCH = 5_000;
@@ -25,6 +31,9 @@ export interface PruneResult {
   rateLimits: number;
   sessions: number;
   emailChanges: number;
+  providerRows: number;
+  applicationGrants: number;
+  signingKeys: number;
 }
 
 /**
@@ -32,13 +41,16 @@ export interface PruneResult {
  * or one long transaction. `skip locked`: a row another instance is deleting, or a login is
  * counting, is left for the next pass.
  */
-async function deleteInBatches(db: Executor, table: string, key: string, dead: SQL): Promise<number> {
-  const [t, k] = [sql.identifier(table), sql.identifier(key)];
+async function deleteInBatches(db: Executor, table: string, key: string | string[], dead: SQL): Promise<number> {
+  const t = sql.identifier(table);
+  // A composite key (oidc_payloads' model and id) compares as a row.
+  const k = Array.isArray(key) ? sql`(${sql.join(key.map((column) => sql.identifier(column)), sql`, `)})` : sql.identifier(key);
+  const selected = Array.isArray(key) ? sql.join(key.map((column) => sql.identifier(column)), sql`, `) : k;
   let total = 0;
   for (;;) {
     const rows = await queryRows<{ n: number }>(db, sql`
       with gone as (
-        delete from ${t} where ${k} in (select ${k} from ${t} where ${dead} limit ${BATCH} for update skip locked)
+        delete from ${t} where ${k} in (select ${selected} from ${t} where ${dead} limit ${BATCH} for update skip locked)
         returning 1
       )
       select count(*)::int as n from gone`);
@@ -48,7 +60,7 @@ async function deleteInBatches(db: Executor, table: string, key: string, dead: S
   }
 }
 
-/** Removes expired rate-limit windows, long-dead sessions and old address changes. Safe to run on several instances at once. */
+/** Removes expired rate-limit windows, long-dead sessions, old address changes, and the OpenID provider's expired rows and withdrawn keys. Safe to run on several instances at once. */
 export async function pruneExpired(deps: Pick<Deps, "db" | "clock">): Promise<PruneResult> {
   const now = deps.clock.now().getTime();
   const windowsBefore = new Date(now - RETENTION.rateLimitWindowMs);
@@ -57,5 +69,9 @@ export async function pruneExpired(deps: Pick<Deps, "db" | "clock">): Promise<Pr
   const rateLimits = await deleteInBatches(deps.db, "rate_limits", "key", sql`window_start < ${windowsBefore}`);
   const sessions = await deleteInBatches(deps.db, "sessions", "id", sql`expires_at < ${sessionsBefore} or revoked_at < ${sessionsBefore}`);
   const emailChanges = await deleteInBatches(deps.db, "email_changes", "id", sql`changed_at < ${emailChangesBefore}`);
-  return { rateLimits, sessions, emailChanges };
+  const providerRows = await deleteInBatches(deps.db, "oidc_payloads", ["model", "id"], sql`expires_at < ${new Date(now - RETENTION.expiredProviderRowMs)}`);
+  const grantsBefore = new Date(now - RETENTION.deadApplicationGrantMs);
+  const applicationGrants = await deleteInBatches(deps.db, "oidc_grants", "grant_id", sql`expires_at < ${grantsBefore} or revoked_at < ${grantsBefore}`);
+  const signingKeys = await deleteInBatches(deps.db, "oidc_keys", "id", sql`purpose = 'signing' and publish_until < ${new Date(now - RETENTION.withdrawnSigningKeyMs)}`);
+  return { rateLimits, sessions, emailChanges, providerRows, applicationGrants, signingKeys };
 }
