@@ -77,7 +77,12 @@ export const ConfigSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).optional(),
-  PUBLIC_URL: Url.optional(),
+  // The OpenID provider's issuer is PUBLIC_URL itself and its paths start at the root (/oidc/,
+  // /.well-known/): an origin, with no path, query or fragment (decision 0027).
+  PUBLIC_URL: Url.refine((value) => {
+    const url = new URL(value);
+    return url.pathname === "/" && !url.search && !url.hash && !url.username && !url.password;
+  }, "must be an origin such as https://login.example.com, with no path, query or user name").optional(),
   DATA_DIR: z.string().min(1).default("./data"),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),

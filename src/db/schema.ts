@@ -265,7 +265,7 @@ export const emailChanges = pgTable(
 
 /**
  * What the OpenID provider (oidc-provider) stores: sessions, interactions, codes, tokens, grants
- * (decision 0028). One row per model instance; the columns beside the payload are what the adapter
+ * (decision 0027). One row per model instance; the columns beside the payload are what the adapter
  * looks rows up by, filled by the adapter rather than indexed as jsonb expressions.
  */
 export const oidcPayloads = pgTable(
@@ -330,7 +330,7 @@ export const oidcClients = pgTable("oidc_clients", {
 
 /**
  * Latchkey's side of a provider grant: who, for which application, acting in which company and by
- * which authority. No live row = no authority: every token use re-checks it (decision 0028).
+ * which authority. No live row = no authority: every token use re-checks it (decision 0027).
  */
 export const oidcGrants = pgTable(
   "oidc_grants",

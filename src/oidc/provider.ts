@@ -148,7 +148,7 @@ function providerConfiguration(deps: OidcDeps, keys: ProviderKeys, onReuse: (gra
     conformIdTokenClaims: false,
     responseTypes: ["code"],
     pkce: { required: () => true },
-    clientAuthMethods: ["client_secret_basic", "client_secret_post", "none"],
+    clientAuthMethods: ["client_secret_basic", "none"],
     enabledJWA: { idTokenSigningAlgValues: [SIGNING_ALG], userinfoSigningAlgValues: [SIGNING_ALG] },
     allowOmittingSingleRegisteredRedirectUri: false,
     extraParams: {

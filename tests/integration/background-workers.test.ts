@@ -16,6 +16,7 @@ import { enqueueTestEmail, waitForEmailStatus } from "../support/outbox.ts";
 import { eventually, sleep } from "../support/process.ts";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp-server.ts";
 import { TEST_PUBLIC_URL } from "../support/test-app.ts";
+import { BACKCHANNEL_LOGOUT_QUEUE } from "../../src/features/oidc-grants/backchannel-logout-queue.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 
 /**
@@ -59,7 +60,7 @@ describe("background workers start and stop in one place (src/jobs/workers.ts)",
   };
 
   it("sets up every queue with the process's deps, once: neither the HTTP app nor startWorkers defines one again", async () => {
-    expect(JOB_QUEUES.map((queue) => queue.name).sort()).toEqual([DELIVER_EMAIL_QUEUE, FORGOT_PASSWORD_QUEUE].sort());
+    expect(JOB_QUEUES.map((queue) => queue.name).sort()).toEqual([DELIVER_EMAIL_QUEUE, FORGOT_PASSWORD_QUEUE, BACKCHANNEL_LOGOUT_QUEUE].sort());
     for (const queue of JOB_QUEUES) {
       const { retryLimit, retryDelay, expireInSeconds } = queue.settings(deps.config);
       expect(await deps.jobs.boss.getQueue(queue.name), queue.name).toMatchObject({ retryLimit, retryDelay, expireInSeconds });

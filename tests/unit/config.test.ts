@@ -22,6 +22,10 @@ describe("configuration", () => {
     ["PORT", "eighty"],
     ["PUBLIC_URL", "not a url"],
     ["PUBLIC_URL", "ftp://example.com"],
+    // The issuer of the OpenID provider: an origin, nothing after it.
+    ["PUBLIC_URL", "https://example.com/latchkey"],
+    ["PUBLIC_URL", "https://example.com/?tenant=a"],
+    ["PUBLIC_URL", "https://admin@example.com"],
     ["DATABASE_URL", "mysql://localhost/db"],
     ["SMTP_URL", "http://mail.example.com"],
     ["RESET_LINK_TTL", "a day"],

@@ -1,4 +1,4 @@
--- Decision 0028: the OpenID provider's storage (oidc_payloads), its keys, the operator's clients, and
+-- Decision 0027: the OpenID provider's storage (oidc_payloads), its keys, the operator's clients, and
 -- Latchkey's side of each grant (the acting company); users.email_verified_at for the email_verified claim.
 CREATE TABLE "oidc_clients" (
 	"id" text PRIMARY KEY NOT NULL,

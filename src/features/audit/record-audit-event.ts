@@ -37,7 +37,6 @@ export const AUDIT_ACTIONS = [
   "oidc.token_revoked",
   "oidc.grant_refused",
   "oidc.client_auth_failed",
-  "oidc.grants_revoked",
   "oidc.backchannel_failed",
   "oidc.client_created",
   "oidc.client_secret_rotated",

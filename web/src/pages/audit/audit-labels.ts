@@ -65,7 +65,6 @@ export const ACTION_GROUPS: Array<{ label: string; actions: Array<[string, strin
       ["oidc.token_revoked", "Application token revoked"],
       ["oidc.grant_refused", "Application token refused"],
       ["oidc.client_auth_failed", "Application authentication failed"],
-      ["oidc.grants_revoked", "Application access ended"],
       ["oidc.backchannel_failed", "Application sign-out not delivered"],
       ["oidc.client_created", "Application registered"],
       ["oidc.client_secret_rotated", "Application secret rotated"],
