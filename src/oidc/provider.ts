@@ -6,6 +6,7 @@ import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
 import type { JobQueue } from "../jobs/job-queue.ts";
 import { findActorBySessionToken } from "../features/auth/sessions.ts";
+import { signOut } from "../features/auth/sign-out.ts";
 import { claimsOf, findAccountForToken, recordGrantSid, type TokenAccount } from "../features/oidc/account-for-token.ts";
 import { CLIENT_EXTRA_METADATA } from "../features/oidc/clients.queries.ts";
 import { liveGrantFor } from "../features/oidc/grant-rows.ts";
@@ -86,7 +87,7 @@ function policyWithLatchkeySession(deps: OidcDeps) {
     new interactionPolicy.Check("latchkey_session", "A Latchkey sign-in is required", "login_required", async (ctx: Ctx) => {
       const accountId = ctx.oidc.session?.accountId;
       if (!accountId) return interactionPolicy.Check.REQUEST_PROMPT;
-      const token = ctx.cookies.get(cookieName);
+      const token = ctx.cookies.get(cookieName, { signed: false });
       if (!token || token.length > 200) return interactionPolicy.Check.REQUEST_PROMPT;
       const actor = await findActorBySessionToken(deps.db, token, deps.clock.now(), ctx.ip);
       return actor?.userId === accountId ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT;
@@ -282,10 +283,41 @@ function buildProvider(deps: OidcDeps, keys: ProviderKeys): Provider {
     await deps.jobs.send(deps.db, BACKCHANNEL_LOGOUT_QUEUE, job);
   };
 
+  const latchkeyCookie = sessionCookieName(deps.config.publicUrl);
   provider.use(async (ctx, next) => {
     await next();
+    const oidc = (ctx as Ctx).oidc as Ctx["oidc"] | undefined;
+    if (oidc?.route === "end_session") allowFormActionTo(ctx as Ctx, oidc.params?.post_logout_redirect_uri);
+    if (oidc?.route === "end_session_confirm" && oidc.params?.logout) await endLatchkeySession(ctx as Ctx);
     await recordProviderAudit(deps, ctx as Ctx);
   });
+
+  /**
+   * The sign-out confirmation posts to the provider, which answers with a redirect to the
+   * application; Chromium and Safari apply the page's CSP form-action to that redirect too
+   * (decision 0027, pitfall 3). The page may therefore also send the form on to the one origin the
+   * library has already checked against the client's registered post-logout URIs.
+   */
+  function allowFormActionTo(ctx: Ctx, postLogoutRedirectUri: unknown): void {
+    if (typeof postLogoutRedirectUri !== "string" || !ctx.oidc.client) return;
+    const origin = originOf(postLogoutRedirectUri);
+    const csp = ctx.response.get("content-security-policy");
+    if (!origin || !csp) return;
+    ctx.set("content-security-policy", csp.replace(/form-action 'self'/, `form-action 'self' ${origin}`));
+  }
+
+  /**
+   * "Yes, sign me out" at an application's request signs the browser out of Latchkey too, as the
+   * page says: otherwise the next sign-in would pass silently on the Latchkey session. The library
+   * already told the applications of this provider session (back-channel), so no second job.
+   */
+  async function endLatchkeySession(ctx: Ctx): Promise<void> {
+    const token = ctx.cookies.get(latchkeyCookie, { signed: false });
+    if (!token || token.length > 200) return;
+    const actor = await findActorBySessionToken(deps.db, token, deps.clock.now(), ctx.ip);
+    if (actor) await signOut({ db: deps.db, clock: deps.clock, jobs: { send: async () => {} } }, actor);
+    ctx.cookies.set(latchkeyCookie, null, { path: "/", httpOnly: true, sameSite: "lax", secure: deps.config.publicUrl.startsWith("https://"), signed: false, overwrite: true });
+  }
   provider.on("server_error", (_ctx, error) => deps.logger.error({ err: error }, "openid provider error"));
   provider.on("grant.revoked", (_ctx, grantId) => {
     // The library revoked a grant itself (RP-initiated logout): Latchkey's row follows.

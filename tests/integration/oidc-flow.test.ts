@@ -61,4 +61,25 @@ describe("signing in to an application through Latchkey", () => {
     const reply = await t.client().get(other.url.pathname + other.url.search);
     expect(String(reply.headers.location)).toContain("error=invalid_target");
   });
+
+  it("RP-initiated logout: the confirmation may return to the application, and signs the browser out of Latchkey too", async () => {
+    const browser = t.client();
+    const authorization = await authorizationRequest(client);
+    const { callback } = await signInThroughBrowser(browser, authorization, { email: seed.users.administrator.email });
+    const tokens = await exchange(client, callback as URL, authorization);
+    const end = oidc.buildEndSessionUrl(client.config, { id_token_hint: tokens.id_token as string, post_logout_redirect_uri: "https://app.example.test/" });
+    const page = await browser.get(end.pathname + end.search);
+    expect(page.status).toBe(200);
+    expect(String(page.headers["content-security-policy"])).toContain("form-action 'self' https://app.example.test");
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(String(page.body))?.[1] as string;
+    expect(xsrf).toBeTruthy();
+    const confirm = await browser.request("POST", "/oidc/session/end/confirm", `xsrf=${encodeURIComponent(xsrf)}&logout=yes`, { "content-type": "application/x-www-form-urlencoded" });
+    expect(confirm.status).toBe(303);
+    expect(String(confirm.headers.location)).toBe("https://app.example.test/");
+    expect((await browser.get("/api/v1/auth/me")).status).toBe(401);
+    await expect(oidc.refreshTokenGrant(client.config, tokens.refresh_token as string)).rejects.toMatchObject({ error: "invalid_grant" });
+    // The next sign-in asks for the password again.
+    const again = await authorizationRequest(client, { prompt: "none" });
+    expect(String((await browser.get(again.url.pathname + again.url.search)).headers.location)).toContain("error=login_required");
+  });
 });
