@@ -72,6 +72,20 @@ function originOf(uri: string): string | null {
 }
 
 /**
+ * The sign-out confirmation is a form posted to Latchkey, which answers with a redirect to the
+ * application; Chromium and Safari apply the page's CSP form-action to that redirect too, so with
+ * only 'self' the browser stops on the confirmation page (decision 0027, pitfall 3). The page's
+ * form-action also names the origin of the post_logout_redirect_uri, which the library has checked
+ * against the client's registered list before it builds the page.
+ */
+function allowFormActionTo(ctx: Ctx, uri: unknown): void {
+  const origin = typeof uri === "string" ? originOf(uri) : null;
+  const csp = ctx.response.get("content-security-policy");
+  if (!origin || typeof csp !== "string" || !/form-action /.test(csp)) return;
+  ctx.set("content-security-policy", csp.replace(/form-action ([^;]*)/, (_directive, sources: string) => `form-action ${sources.trim()} ${origin}`));
+}
+
+/**
  * The login prompt also asks Latchkey: the provider's session is only a cache of the browser's
  * Latchkey session, which must still be live and the same person's. Signing out of the dashboard,
  * a password reset or a deactivation therefore ends single sign-on too (`prompt=none` →
@@ -204,6 +218,7 @@ function providerConfiguration(deps: OidcDeps, keys: ProviderKeys, onReuse: (gra
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: async (ctx, form) => {
+          allowFormActionTo(ctx, (ctx.oidc.session?.state as { postLogoutRedirectUri?: unknown } | undefined)?.postLogoutRedirectUri);
           ctx.type = "html";
           ctx.body = logoutPage(form, ctx.oidc.client?.clientName ?? null);
         },
