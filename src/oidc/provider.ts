@@ -6,6 +6,7 @@ import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
 import type { JobQueue } from "../jobs/job-queue.ts";
 import { findActorBySessionToken } from "../features/auth/sessions.ts";
+import { signOut } from "../features/auth/sign-out.ts";
 import { claimsOf, findAccountForToken, recordGrantSid, type TokenAccount } from "../features/oidc/account-for-token.ts";
 import { CLIENT_EXTRA_METADATA } from "../features/oidc/clients.queries.ts";
 import { liveGrantFor } from "../features/oidc/grant-rows.ts";
@@ -83,6 +84,20 @@ function allowFormActionTo(ctx: Ctx, uri: unknown): void {
   const csp = ctx.response.get("content-security-policy");
   if (!origin || typeof csp !== "string" || !/form-action /.test(csp)) return;
   ctx.set("content-security-policy", csp.replace(/form-action ([^;]*)/, (_directive, sources: string) => `form-action ${sources.trim()} ${origin}`));
+}
+
+/**
+ * "Yes, sign me out" on the sign-out confirmation ends the browser's Latchkey sign-in too, as the
+ * page says: the library only destroys its own session, and the interaction page would otherwise
+ * find the Latchkey session and sign the person straight back in to a first-party application.
+ * "No, stay signed in" (no `logout` parameter) ends only that application's authorization.
+ */
+async function endLatchkeySessionOnLogout(deps: OidcDeps, ctx: Ctx): Promise<void> {
+  if (ctx.oidc?.route !== "end_session_confirm" || ctx.status !== 303 || !ctx.oidc.params?.logout) return;
+  const token = ctx.cookies.get(sessionCookieName(deps.config.publicUrl));
+  if (!token || token.length > 200) return;
+  const actor = await findActorBySessionToken(deps.db, token, deps.clock.now(), ctx.ip);
+  if (actor) await signOut(deps, actor);
 }
 
 /**
@@ -299,6 +314,7 @@ function buildProvider(deps: OidcDeps, keys: ProviderKeys): Provider {
 
   provider.use(async (ctx, next) => {
     await next();
+    await endLatchkeySessionOnLogout(deps, ctx as Ctx);
     await recordProviderAudit(deps, ctx as Ctx);
   });
   provider.on("server_error", (_ctx, error) => deps.logger.error({ err: error }, "openid provider error"));

@@ -1,4 +1,6 @@
-import type { Deps } from "../../deps.ts";
+import type { Clock } from "../../clock.ts";
+import type { Db } from "../../db/client.ts";
+import type { JobQueue } from "../../jobs/job-queue.ts";
 import type { Actor } from "../access/actor.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import { revokeOidcGrants } from "../oidc-grants/revoke-oidc-grants.ts";
@@ -9,7 +11,7 @@ import { revokeSession } from "./sessions.ts";
  * grants and refresh tokens, with a back-channel logout to those that registered a URI. Single
  * sign-on ends with it (the provider asks for a live Latchkey session, src/oidc/provider.ts).
  */
-export async function signOut(deps: Pick<Deps, "db" | "clock" | "jobs">, actor: Actor): Promise<void> {
+export async function signOut(deps: { db: Db; clock: Clock; jobs: Pick<JobQueue, "send"> }, actor: Actor): Promise<void> {
   const now = deps.clock.now();
   await deps.db.transaction(async (tx) => {
     await revokeSession(tx, actor.sessionId, now);
