@@ -5,7 +5,7 @@ import * as client from "openid-client";
 import type { AppSettings } from "./config.ts";
 import { finishSignIn, latchkeyConnection, LatchkeyUnreachable, refresh, signOutUrl, startSignIn, type Latchkey } from "./latchkey.ts";
 import { errorPage, signedInPage, signedOutPage, STYLESHEET } from "./pages.ts";
-import { SESSION_COOKIE, SessionStore, SIGN_IN_LIFETIME_MS, type AppSession, type SignedIn } from "./sessions.ts";
+import { SESSION_COOKIE, SessionStore, SIGN_IN_LIFETIME_MS, type AppSession, type CompanyRequest, type SignedIn } from "./sessions.ts";
 import { bearerToken, createLogoutTokenVerifier, verifyAccessToken, type LogoutClaims, type Verified } from "./tokens.ts";
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
@@ -70,7 +70,7 @@ export function createPlatformApp(settings: AppSettings, log: (line: string) => 
         delete session.notice;
         delete session.apiResult;
       }
-      html(response, 200, session?.user ? signedInPage(session.user, notice, apiResult) : signedOutPage(notice));
+      html(response, 200, session?.user ? signedInPage(session.user, notice, apiResult) : signedOutPage(notice, session?.lastCompany));
     },
 
     "GET /style.css": async (_request, response) => send(response, 200, "text/css; charset=utf-8", STYLESHEET, { "cache-control": "public, max-age=300" }),
@@ -79,7 +79,7 @@ export function createPlatformApp(settings: AppSettings, log: (line: string) => 
       const form = await readForm(request);
       const connection = await latchkey();
       const session = sessionOf(request) ?? sessions.start();
-      const { url, pending } = await startSignIn(connection, settings, { linkedCompany: form.get("company") === "select" });
+      const { url, pending } = await startSignIn(connection, settings, companyRequest(form.get("company")));
       session.pending = pending;
       redirect(response, url.href, session);
     },
@@ -98,6 +98,7 @@ export function createPlatformApp(settings: AppSettings, log: (line: string) => 
         const signedIn = sessions.rotate(session);
         signedIn.user = user;
         delete signedIn.apiResult;
+        delete signedIn.lastCompany;
         log(`signed in: sub=${user.claims.sub} company=${user.claims.company_id ?? "-"} access=${user.claims.company_access ?? "-"}`);
         redirect(response, "/", signedIn);
       } catch (error) {
@@ -197,6 +198,14 @@ export function createPlatformApp(settings: AppSettings, log: (line: string) => 
 }
 
 class BodyTooLarge extends Error {}
+
+const COMPANY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function companyRequest(value: string | null): CompanyRequest {
+  if (value === "select") return { kind: "select" };
+  if (value && COMPANY_ID.test(value)) return { kind: "named", id: value };
+  return { kind: "own" };
+}
 
 async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
   const chunks: Buffer[] = [];

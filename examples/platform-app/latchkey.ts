@@ -3,7 +3,7 @@
 import * as client from "openid-client";
 import type { JWTVerifyGetKey } from "jose";
 import type { AppSettings } from "./config.ts";
-import type { IdentityClaims, PendingSignIn, SignedIn } from "./sessions.ts";
+import type { CompanyRequest, IdentityClaims, PendingSignIn, SignedIn } from "./sessions.ts";
 import { latchkeyKeys } from "./tokens.ts";
 
 /** `company` is Latchkey's own scope (the acting company and the role there); offline_access asks for a refresh token. */
@@ -49,15 +49,9 @@ async function connect(settings: AppSettings): Promise<Latchkey> {
 }
 
 /** The URL that sends the browser to Latchkey's sign-in, and what to remember until it comes back. */
-export async function startSignIn(latchkey: Latchkey, settings: AppSettings, options: { linkedCompany: boolean }): Promise<{ url: URL; pending: PendingSignIn }> {
+export async function startSignIn(latchkey: Latchkey, settings: AppSettings, company: CompanyRequest): Promise<{ url: URL; pending: PendingSignIn }> {
   const codeVerifier = client.randomPKCECodeVerifier();
-  const pending: PendingSignIn = {
-    codeVerifier,
-    state: client.randomState(),
-    nonce: client.randomNonce(),
-    linkedCompany: options.linkedCompany,
-    startedAt: Date.now(),
-  };
+  const pending: PendingSignIn = { codeVerifier, state: client.randomState(), nonce: client.randomNonce(), startedAt: Date.now() };
   const parameters: Record<string, string> = {
     redirect_uri: settings.redirectUri,
     scope: SCOPE,
@@ -68,8 +62,10 @@ export async function startSignIn(latchkey: Latchkey, settings: AppSettings, opt
     // An access token for this app's own API: a JWT with this audience (RFC 8707, RFC 9068).
     resource: settings.apiAudience,
   };
-  // Latchkey then shows the companies this person may act in, and the token names the one chosen.
-  if (options.linkedCompany) parameters.company = "select";
+  // `select`: Latchkey shows the companies this person may act in, and the tokens name the one chosen.
+  // A company id: that company, if Latchkey finds the person may act in it now; otherwise access_denied.
+  if (company.kind === "select") parameters.company = "select";
+  if (company.kind === "named") parameters.company = company.id;
   return { url: client.buildAuthorizationUrl(latchkey.configuration, parameters), pending };
 }
 

@@ -1,12 +1,12 @@
 // The app's HTML. Every value that came from outside (claims, errors, API answers) goes through
 // `escape`: a user's name is whatever they typed into Latchkey.
-import type { ApiResult, IdentityClaims, Notice, SignedIn } from "./sessions.ts";
+import type { ApiResult, IdentityClaims, KnownCompany, Notice, SignedIn } from "./sessions.ts";
 
 export function escape(value: unknown): string {
   return String(value ?? "").replace(/[&<>"']/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char] ?? char);
 }
 
-const ROLES: Record<string, string> = { administrator: "Administrator", manager: "Manager", user: "User", "read-only": "Read-only" };
+const ROLES: Record<string, string> = { administrator: "Administrator", manager: "Manager", user: "User", read_only: "Read-only" };
 
 /** How the person holds access to the acting company, in words. */
 function accessInWords(claims: IdentityClaims): string {
@@ -47,7 +47,7 @@ function noticeBlock(notice: Notice | undefined): string {
   return `<p class="notice ${notice.tone}" role="${role}">${escape(notice.text)}</p>`;
 }
 
-export function signedOutPage(notice: Notice | undefined): string {
+export function signedOutPage(notice: Notice | undefined, lastCompany: KnownCompany | undefined): string {
   return page(
     "Sign in",
     `<h1>Welcome to the platform app</h1>
@@ -58,6 +58,7 @@ ${noticeBlock(notice)}
   <form method="post" action="/login" class="actions">
     <button type="submit" name="company" value="own" class="primary">Sign in with Latchkey</button>
     <button type="submit" name="company" value="select">Sign in to a linked company</button>
+    ${lastCompany ? `<button type="submit" name="company" value="${escape(lastCompany.id)}">Sign in to ${escape(lastCompany.name)} again</button>` : ""}
   </form>
 </section>`,
   );

@@ -13,8 +13,15 @@ export interface PendingSignIn {
   codeVerifier: string;
   state: string;
   nonce: string;
-  linkedCompany: boolean;
   startedAt: number;
+}
+
+/** Which company a sign-in asks Latchkey for: the person's own, a choice on Latchkey's page, or one by id. */
+export type CompanyRequest = { kind: "own" } | { kind: "select" } | { kind: "named"; id: string };
+
+export interface KnownCompany {
+  id: string;
+  name: string;
 }
 
 /** The claims Latchkey puts in the ID token (scopes openid, email, profile and company). */
@@ -61,6 +68,8 @@ export interface AppSession {
   /** Shown once on the next page. */
   notice?: Notice;
   apiResult?: ApiResult;
+  /** The linked company a sign-in that Latchkey ended was acting in: the home page offers to go back to it. */
+  lastCompany?: KnownCompany;
   /** The refresh in progress: Latchkey rotates refresh tokens, so a second concurrent refresh would look like theft. */
   refreshing?: Promise<SignedIn | null>;
 }
@@ -112,6 +121,7 @@ export class SessionStore {
       if (logout.sid !== undefined && user.sid !== logout.sid) continue;
       delete session.user;
       delete session.apiResult;
+      if (user.claims.company_access !== "member" && user.claims.company_id) session.lastCompany = { id: user.claims.company_id, name: user.claims.company_name ?? user.claims.company_id };
       session.notice = { tone: "info", text: "Latchkey ended your session (you signed out there, or your access changed). Sign in again to continue." };
       ended += 1;
     }

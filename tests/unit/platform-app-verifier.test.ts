@@ -174,9 +174,9 @@ describe("the example app's logout-token check (Back-Channel Logout 1.0 §2.6)",
 });
 
 describe("the example app's sessions, ended by a logout token", () => {
-  function signedIn(store: SessionStore, sub: string, sid: string | undefined) {
+  function signedIn(store: SessionStore, sub: string, sid: string | undefined, company: Record<string, string> = {}) {
     const session = store.start();
-    session.user = { claims: { sub }, sid, idToken: "id", accessToken: "at", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "rt" };
+    session.user = { claims: { sub, ...company }, sid, idToken: "id", accessToken: "at", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "rt" };
     return session;
   }
 
@@ -200,5 +200,14 @@ describe("the example app's sessions, ended by a logout token", () => {
     expect(store.endSignIns({ sub: "user-1" })).toBe(2);
     expect([laptop.user, phone.user]).toEqual([undefined, undefined]);
     expect(someoneElse.user).toBeDefined();
+  });
+
+  it("remembers the linked company an ended sign-in acted in, so that the home page can offer it again (and Latchkey decide)", () => {
+    const store = new SessionStore();
+    const linked = signedIn(store, "user-1", "sid-1", { company_id: "company-2", company_name: "Oscorp Labs", company_access: "grant" });
+    const own = signedIn(store, "user-1", "sid-2", { company_id: "company-1", company_name: "Stark Holdings", company_access: "member" });
+    expect(store.endSignIns({ sub: "user-1" })).toBe(2);
+    expect(linked.lastCompany).toEqual({ id: "company-2", name: "Oscorp Labs" });
+    expect(own.lastCompany).toBeUndefined();
   });
 });
