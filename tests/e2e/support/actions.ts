@@ -55,3 +55,18 @@ export async function ownCompanyId(page: Page): Promise<string> {
   const me = (await (await page.request.get("/api/v1/auth/me")).json()) as { user: { companyId: string } };
   return me.user.companyId;
 }
+
+/** From the example application's home page to Latchkey's sign-in page for it, and the password typed there. */
+export async function signInToApp(page: Page, appUrl: string, who: { email: string; password: string }, button = "Sign in with Latchkey"): Promise<void> {
+  await page.goto(`${appUrl}/`);
+  await page.getByRole("button", { name: button }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Sign in to continue to Platform app" })).toBeVisible();
+  await page.getByLabel("Email").fill(who.email);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
+/** The value the example application shows for one of its labelled facts ("Acting company", "Role", "Access", …). */
+export function appFact(page: Page, term: string) {
+  return page.locator("dl > div").filter({ has: page.getByRole("term").getByText(term, { exact: true }) }).getByRole("definition");
+}

@@ -2,35 +2,56 @@ import { basename } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { test as base, expect, type Page } from "@playwright/test";
 import type { TestSmtpServer } from "../../support/smtp-server.ts";
-import { startLatchkey, type DatabaseKind, type LatchkeyServer } from "./latchkey-server.ts";
+import { freePort, startLatchkey, type DatabaseKind, type LatchkeyServer } from "./latchkey-server.ts";
+import { registerPlatformApp, startPlatformApp, type PlatformApp, type PlatformAppClient } from "./platform-app.ts";
 
 export interface LatchkeyOptions {
   database: DatabaseKind;
 }
 
 interface WorkerFixtures extends LatchkeyOptions {
-  latchkey: LatchkeyServer;
+  /** The installation, with the example application (examples/platform-app) registered as a client. */
+  latchkey: LatchkeyServer & { platformAppClient: PlatformAppClient };
 }
 
 interface TestFixtures {
   mailbox: TestSmtpServer;
+  /** The example application, running as its README says, signing in through this worker's Latchkey. */
+  platformApp: PlatformApp;
   /** Screenshot of the page (or another one), numbered and named for the step, into test-results/screens/<project>/<spec>/. */
   shot: (name: string, target?: Page) => Promise<void>;
   /** Runs axe on the page and expects no violations (WCAG 2.1 A and AA rules). */
   expectAccessible: (page?: Page) => Promise<void>;
 }
 
-/** One Latchkey server and SMTP server per worker; each test gets the base URL and the mailbox. */
+/**
+ * One Latchkey server and SMTP server per worker; each test gets the base URL and the mailbox, and
+ * a test that asks for it gets its own run of the example application.
+ */
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   database: ["pglite", { option: true, scope: "worker" }],
   latchkey: [
     async ({ database }, use) => {
-      const server = await startLatchkey(database);
-      await use(server);
+      // The application is registered before the server starts: its URIs name the port it will use.
+      const appPort = await freePort();
+      let platformAppClient: PlatformAppClient | undefined;
+      const server = await startLatchkey(database, {
+        beforeStart: async (cli) => {
+          platformAppClient = await registerPlatformApp(cli, appPort);
+        },
+      });
+      if (!platformAppClient) throw new Error("the platform app was not registered");
+      await use({ ...server, platformAppClient });
       await server.stop();
     },
     { scope: "worker", timeout: 120_000 },
   ],
+  platformApp: async ({ latchkey }, use, testInfo) => {
+    const app = await startPlatformApp(latchkey.url, latchkey.platformAppClient);
+    await use(app);
+    await app.stop();
+    if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach("platform-app.log", { body: app.output(), contentType: "text/plain" });
+  },
   baseURL: async ({ latchkey }, use) => use(latchkey.url),
   mailbox: async ({ latchkey }, use) => use(latchkey.smtp),
   shot: async ({ page }, use, testInfo) => {

@@ -27,7 +27,7 @@ export interface LatchkeyServer {
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once("error", reject);
@@ -73,12 +73,20 @@ async function waitUntilReady(url: string, child: ChildProcess, output: () => st
   throw new Error(`Latchkey was not ready within ${timeoutMs} ms:\n${output()}`);
 }
 
+export interface StartOptions {
+  /**
+   * Operator commands to run before the server first starts (registering an application, say): on
+   * PGlite the CLI needs the data folder to itself, and this costs no restart.
+   */
+  beforeStart?: (cli: (args: string[]) => Promise<string>) => Promise<void>;
+}
+
 /**
  * The real server as a separate process (`node src/main.ts`), as an operator runs it: its own
  * port, a fresh database (PGlite in a temporary folder, or a new PostgreSQL database), and an
  * in-process SMTP server that the test reads the emails from.
  */
-export async function startLatchkey(database: DatabaseKind): Promise<LatchkeyServer> {
+export async function startLatchkey(database: DatabaseKind, options: StartOptions = {}): Promise<LatchkeyServer> {
   const smtp = await startSmtpServer();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -114,13 +122,14 @@ export async function startLatchkey(database: DatabaseKind): Promise<LatchkeySer
     started.stderr?.on("data", keep);
     return started;
   };
-  let child = launch();
+  let child: ChildProcess | null = null;
 
   const halt = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    const running = child;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = new Promise((resolve) => running.once("exit", resolve));
+    running.kill("SIGTERM");
+    const timer = setTimeout(() => running.kill("SIGKILL"), 10_000);
     await exited;
     clearTimeout(timer);
   };
@@ -152,6 +161,8 @@ export async function startLatchkey(database: DatabaseKind): Promise<LatchkeySer
   };
 
   try {
+    await options.beforeStart?.(cli);
+    child = launch();
     await waitUntilReady(url, child, output, 90_000);
   } catch (error) {
     await stop();
