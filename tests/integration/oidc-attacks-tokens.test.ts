@@ -238,6 +238,21 @@ describe("refresh tokens", () => {
     expect((await refresh(t, appA, tokens.refresh_token)).status).toBe(200);
   });
 
+  it("lets no other client revoke or introspect it, while its own client's revocation ends the grant", async () => {
+    const tokens = await signedInApp();
+    // The library's policy: a confidential client is told it may not; a public one gets RFC 7009's 200, and nothing happens.
+    expectOAuthError(await providerRequest(t, { url: "/oidc/token/revocation", basic: appB, form: { token: tokens.refresh_token } }), 400, "invalid_request");
+    expect((await providerRequest(t, { url: "/oidc/token/revocation", form: { token: tokens.refresh_token, client_id: spa.clientId } })).status).toBe(200);
+    const seenByB = await providerRequest(t, { url: "/oidc/token/introspection", basic: appB, form: { token: tokens.refresh_token } });
+    expect(seenByB.json).toEqual({ active: false });
+    expect((await grantRow(t, tokens.grantId))?.revoked).toBe(false);
+    const seenByA = await providerRequest(t, { url: "/oidc/token/introspection", basic: appA, form: { token: tokens.refresh_token } });
+    expect(seenByA.json).toMatchObject({ active: true, client_id: appA.clientId });
+
+    expect((await providerRequest(t, { url: "/oidc/token/revocation", basic: appA, form: { token: tokens.refresh_token } })).status).toBe(200);
+    await expectGrantDead(appA, tokens.grantId, tokens, "token_revoked");
+  });
+
   it("revokes the whole grant when a rotated refresh token comes back: the newest token dies too", async () => {
     const tokens = await signedInApp();
     const rotated = await refresh(t, appA, tokens.refresh_token);
