@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Adapter, AdapterPayload } from "oidc-provider";
 import { errors } from "oidc-provider";
 import { preparedStatement, type Db } from "../db/client.ts";
+import { noControlChars } from "../features/control-characters.ts";
 import { findClientMetadata } from "../features/oidc/clients.queries.ts";
 
 const param = (name: string) => sql.placeholder(name);
@@ -40,6 +41,13 @@ const revokePayloadsOfGrant = preparedStatement<never, { model: string; grantId:
     delete from oidc_payloads where model = ${param("model")} and grant_id = ${param("grantId")}`);
 
 const stringOrNull = (value: unknown) => (typeof value === "string" ? value : null);
+
+/**
+ * Whether a value a request presented (a code, a token, an interaction's uid) could be one the
+ * provider stored: ours are short and printable, and PostgreSQL refuses a NUL in text outright — a
+ * 500 at every endpoint, had the value reached the statement.
+ */
+const mayBeStored = (id: string) => id.length <= 200 && noControlChars(id);
 
 export interface AdapterHooks {
   /** A code or refresh token was used a second time: the grant it belongs to dies (decision 0027, section 9). */
@@ -82,13 +90,13 @@ export function adapterFactory(db: Db, hooks: AdapterHooks) {
         });
       },
       async find(id: string) {
-        if (id.length > 200) return undefined;
+        if (!mayBeStored(id)) return undefined;
         const [row] = await findPayload(db, { model, id });
         if (!row) return undefined;
         return row.consumed ? { ...row.payload, consumed: true } : row.payload;
       },
       async findByUid(uid: string) {
-        if (uid.length > 200) return undefined;
+        if (!mayBeStored(uid)) return undefined;
         const [row] = await findPayloadByUid(db, { model, uid });
         return row?.payload;
       },

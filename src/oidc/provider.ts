@@ -256,6 +256,18 @@ function providerConfiguration(deps: OidcDeps, keys: ProviderKeys, onReuse: (gra
   };
 }
 
+/**
+ * Why the library revoked a grant itself, told by the endpoint: at the token endpoint only a code or
+ * refresh token presented a second time does it (the application's session may rest on a stolen
+ * credential: it is told, as when the adapter catches the race); at revocation the client asked;
+ * at RP-initiated logout the library tells the applications itself.
+ */
+function libraryRevocation(route: string | undefined): { reason: string; tellApplication: boolean } {
+  if (route === "token") return { reason: "reuse", tellApplication: true };
+  if (route === "revocation") return { reason: "token_revoked", tellApplication: false };
+  return { reason: "rp_logout", tellApplication: false };
+}
+
 /** The provider with Latchkey's rules on it: one instance per key set. */
 function buildProvider(deps: OidcDeps, keys: ProviderKeys): Provider {
   const onReuse = async (grantId: string) => {
@@ -284,8 +296,11 @@ function buildProvider(deps: OidcDeps, keys: ProviderKeys): Provider {
   };
 
   const latchkeyCookie = sessionCookieName(deps.config.publicUrl);
+  // Latchkey's rows of the grants the library revoked during a request, settled before its answer leaves.
+  const revocations = new WeakMap<object, Array<Promise<unknown>>>();
   provider.use(async (ctx, next) => {
     await next();
+    await Promise.all(revocations.get(ctx) ?? []);
     const oidc = (ctx as Ctx).oidc as Ctx["oidc"] | undefined;
     if (oidc?.route === "end_session") allowFormActionTo(ctx as Ctx, oidc.params?.post_logout_redirect_uri);
     if (oidc?.route === "end_session_confirm" && oidc.params?.logout) await endLatchkeySession(ctx as Ctx);
@@ -319,11 +334,12 @@ function buildProvider(deps: OidcDeps, keys: ProviderKeys): Provider {
     ctx.cookies.set(latchkeyCookie, null, { path: "/", httpOnly: true, sameSite: "lax", secure: deps.config.publicUrl.startsWith("https://"), signed: false, overwrite: true });
   }
   provider.on("server_error", (_ctx, error) => deps.logger.error({ err: error }, "openid provider error"));
-  provider.on("grant.revoked", (_ctx, grantId) => {
-    // The library revoked a grant itself (RP-initiated logout): Latchkey's row follows.
-    void deps.db
-      .transaction((tx) => revokeOidcGrants(tx, { send: async () => {} }, { grantId }, "rp_logout", deps.clock.now()))
+  provider.on("grant.revoked", (ctx: Ctx, grantId: string) => {
+    const { reason, tellApplication } = libraryRevocation(ctx.oidc?.route);
+    const done = deps.db
+      .transaction((tx) => revokeOidcGrants(tx, tellApplication ? deps.jobs : { send: async () => {} }, { grantId }, reason, deps.clock.now()))
       .catch((error: unknown) => deps.logger.error({ err: error }, "could not mark an application grant revoked"));
+    revocations.set(ctx, [...(revocations.get(ctx) ?? []), done]);
   });
   return provider;
 }

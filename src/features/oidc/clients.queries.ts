@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { ClientMetadata } from "oidc-provider";
 import { preparedStatement, type Executor } from "../../db/client.ts";
+import { noControlChars } from "../control-characters.ts";
 
 export interface ClientRow {
   id: string;
@@ -21,7 +22,8 @@ const clientById = preparedStatement<ClientRow, { id: string }>("oidc_client_by_
     from oidc_clients where id = ${sql.placeholder("id")}`);
 
 export async function findClientRow(db: Executor, id: string): Promise<ClientRow | undefined> {
-  if (id.length > 100) return undefined;
+  // A client_id is whatever a request says: a NUL would make PostgreSQL refuse the statement (a 500).
+  if (id.length > 100 || !noControlChars(id)) return undefined;
   const [row] = await clientById(db, { id });
   return row;
 }

@@ -13,6 +13,9 @@ interface TokenLike {
   scope?: string;
 }
 
+/** A request parameter as the audit log may keep it: a string, cut short, its control characters replaced (PostgreSQL refuses a NUL). */
+const fromRequest = (value: unknown, max: number) => (typeof value === "string" ? value.slice(0, max).replace(/[\u0000-\u001f\u007f]/g, "\ufffd") : null);
+
 const CLIENT_AUTH_ROUTES = new Set(["token", "introspection", "revocation"]);
 
 /**
@@ -56,10 +59,10 @@ export async function recordProviderAudit(deps: { db: Executor; clock: Clock }, 
     targetCompanyId: account?.acting?.companyId ?? account?.companyId ?? null,
     clientAddress: ctx.ip,
     details: {
-      clientId: client?.clientId ?? (typeof params.client_id === "string" ? params.client_id.slice(0, 100) : null),
+      clientId: client?.clientId ?? fromRequest(params.client_id, 100),
       ...(client?.clientName ? { clientName: client.clientName } : {}),
       ...(token?.grantId ? { grantId: token.grantId } : {}),
-      ...(typeof params.grant_type === "string" ? { grantType: params.grant_type.slice(0, 50) } : {}),
+      ...(typeof params.grant_type === "string" ? { grantType: fromRequest(params.grant_type, 50) } : {}),
       ...(body.error ? { error: body.error } : {}),
     },
     at: deps.clock.now(),
