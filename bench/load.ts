@@ -62,6 +62,8 @@ export interface LoadResult extends Latencies {
   cpuPerRequest?: CpuSnapshot;
   byLabel: Record<string, Latencies & { rps: number }>;
   samples?: number[];
+  /** With `samples`: every accepted latency by label, so that merged slices keep `byLabel`. */
+  labelSamples?: Record<string, number[]>;
 }
 
 export function latencies(samples: number[]): Latencies {
@@ -137,7 +139,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     rssMiB: Math.max(peakRss, residentMiB(options.pid)),
     ...(options.sideBySide ? {} : { cpuPerRequest: cpuPerRequest(cpuBefore, cpuAfter, all.length) }),
     byLabel,
-    ...(options.keepSamples ? { samples: all } : {}),
+    ...(options.keepSamples ? { samples: all, labelSamples: Object.fromEntries(samples) } : {}),
   };
 }
 
@@ -150,6 +152,8 @@ export function mergeSlices(name: string, slices: LoadResult[]): LoadResult {
     slices.some((r) => !r.cpuPerRequest || pick(r.cpuPerRequest) === null) ? null : sum((r) => (r.cpuPerRequest ? (pick(r.cpuPerRequest) ?? 0) : 0) * r.n) / all.length;
   const unexpected: Record<string, number> = {};
   for (const r of slices) for (const [status, count] of Object.entries(r.unexpected)) unexpected[status] = (unexpected[status] ?? 0) + count;
+  const byLabel: Record<string, number[]> = {};
+  for (const r of slices) for (const [label, values] of Object.entries(r.labelSamples ?? {})) (byLabel[label] ??= []).push(...values);
   return {
     name,
     connections: slices[0]?.connections ?? 0,
@@ -165,7 +169,7 @@ export function mergeSlices(name: string, slices: LoadResult[]): LoadResult {
       postgresMs: perRequest((c) => c.postgresMs),
       loadGeneratorMs: perRequest((c) => c.loadGeneratorMs) ?? Number.NaN,
     },
-    byLabel: {},
+    byLabel: Object.fromEntries(Object.entries(byLabel).map(([label, values]) => [label, { ...latencies(values), rps: values.length / seconds }])),
   };
 }
 

@@ -1,8 +1,10 @@
 /** The ratios of issue 6 (and issues 3 and 4), each from figures measured in the same run. */
+import type { LoadResult } from "./load.ts";
 import type { Ratio, Report } from "./report.ts";
 import type { MailedFigures } from "./scenario-context.ts";
 import type { AuthFigures } from "./scenarios/auth.ts";
 import type { LoginRatioFigures } from "./scenarios/login-ratio.ts";
+import type { OidcFigures } from "./scenarios/oidc.ts";
 import { LIST_CONNECTIONS, SEARCH, type PageFigures } from "./scenarios/pages.ts";
 import { SLOW_SMTP_MS, type ResetFigures } from "./scenarios/resets.ts";
 
@@ -33,8 +35,36 @@ const mailed = ({ requests, emails, seconds, perSecond, afterLastAnswerSeconds }
 const rateRatio = ({ login, argon2, rounds }: LoginRatioFigures, where: string) =>
   `${login.rps.toFixed(1)} logins/s ÷ ${argon2.perSecond.toFixed(1)} verifications/s ${where}, ${rounds} alternating slices`;
 
-export function ratiosOf(figures: { pages?: PageFigures; auth?: AuthFigures; resets?: ResetFigures }): Pick<Report, "ratios" | "extra"> {
-  const { pages, auth, resets } = figures;
+/** Issue 16: each pair measured in alternating slices of the same run (scenarios/oidc.ts). */
+function oidcRatios(oidc: OidcFigures): { ratios: Ratio[]; extra: Report["extra"] } {
+  const { login, signIn, session, refresh, userinfo, discovery, jwks, rounds } = oidc;
+  const per = (a: LoadResult, what: string, b: LoadResult, against: string) => `${a.rps.toFixed(1)} ${what}/s ÷ ${b.rps.toFixed(1)} ${against}/s, ${rounds} alternating slices each`;
+  const cpu = (r: LoadResult) => {
+    const c = r.cpuPerRequest;
+    const part = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? "?" : v.toFixed(2));
+    return c ? `server ${part(c.serverMs)} (hashing threads ${part(c.serverPoolMs)}), PostgreSQL ${part(c.postgresMs)}, load generator ${part(c.loadGeneratorMs)}` : "not measured";
+  };
+  return {
+    ratios: [
+      ratio("authorization-code sign-ins ÷ dashboard logins per second", signIn.rps / login.rps, "≥ 0.9", (v) => v >= 0.9, per(signIn, "sign-ins", login, "logins")),
+      ratio("refresh-token grants ÷ session checks per second", refresh.rps / session.rps, "≥ 0.25", (v) => v >= 0.25, per(refresh, "refreshes", session, "session checks")),
+      ratio("userinfo ÷ session checks per second", userinfo.rps / session.rps, "≥ 0.7", (v) => v >= 0.7, per(userinfo, "userinfo", session, "session checks")),
+      ratio("discovery ÷ session checks per second", discovery.rps / session.rps, "≥ 1", (v) => v >= 1, per(discovery, "discovery", session, "session checks")),
+      ratio("JWKS ÷ session checks per second", jwks.rps / session.rps, "≥ 1", (v) => v >= 1, per(jwks, "JWKS", session, "session checks")),
+    ],
+    extra: [
+      { name: "a sign-in's steps, median ms", value: Object.entries(signIn.byLabel).map(([label, l]) => `${label} ${l.p50.toFixed(2)}`).join(", ") },
+      { name: "CPU ms per sign-in", value: cpu(signIn) },
+      { name: "CPU ms per dashboard login", value: cpu(login) },
+      { name: "CPU ms per refresh-token grant", value: cpu(refresh) },
+      { name: "CPU ms per userinfo", value: cpu(userinfo) },
+      { name: "CPU ms per session check", value: cpu(session) },
+    ],
+  };
+}
+
+export function ratiosOf(figures: { pages?: PageFigures; auth?: AuthFigures; resets?: ResetFigures; oidc?: OidcFigures }): Pick<Report, "ratios" | "extra"> {
+  const { pages, auth, resets, oidc } = figures;
   const ratios: Ratio[] = [];
   const extra: Report["extra"] = [];
   if (auth) {
@@ -94,6 +124,11 @@ export function ratiosOf(figures: { pages?: PageFigures; auth?: AuthFigures; res
       { name: `trigger reset medians, normal SMTP / SMTP taking ${SLOW_SMTP_MS / 1000} s per message`, value: `${ms(trigger.p50)} / ${ms(triggerSlowSmtp.p50)}` },
       { name: "emails of the slow-SMTP run still waiting for the SMTP server once all its requests had been answered", value: String(resets.stillQueuedAfterSlowRun) },
     );
+  }
+  if (oidc) {
+    const more = oidcRatios(oidc);
+    ratios.push(...more.ratios);
+    extra.push(...more.extra);
   }
   return { ratios, extra };
 }
