@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
-import type { Adapter, AdapterPayload } from "oidc-provider";
+import type { Adapter, AdapterPayload, ClientMetadata } from "oidc-provider";
 import { errors } from "oidc-provider";
 import { preparedStatement, type Db } from "../db/client.ts";
-import { noControlChars } from "../features/control-characters.ts";
-import { findClientMetadata } from "../features/oidc/clients.queries.ts";
+import { findClientMetadata, isClientIdLookable } from "../features/oidc/clients.queries.ts";
+import { isUserinfoRequest, mayBeStored, prefetchKey, prefetchToken, takePrefetched, tokenPresented } from "./prefetch.ts";
 
 const param = (name: string) => sql.placeholder(name);
 
@@ -42,16 +42,11 @@ const revokePayloadsOfGrant = preparedStatement<never, { model: string; grantId:
 
 const stringOrNull = (value: unknown) => (typeof value === "string" ? value : null);
 
-/**
- * Whether a value a request presented (a code, a token, an interaction's uid) could be one the
- * provider stored: ours are short and printable, and PostgreSQL refuses a NUL in text outright — a
- * 500 at every endpoint, had the value reached the statement.
- */
-const mayBeStored = (id: string) => id.length <= 200 && noControlChars(id);
-
 export interface AdapterHooks {
   /** A code or refresh token was used a second time: the grant it belongs to dies (decision 0027, section 9). */
   onReuse(grantId: string): Promise<void>;
+  /** The clock findAccount reads grants' expiry with, for the account read ahead with a token. */
+  now(): Date;
 }
 
 /**
@@ -64,6 +59,16 @@ export function adapterFactory(db: Db, hooks: AdapterHooks) {
     if (model === "Client") {
       return {
         async find(id: string) {
+          if (!isClientIdLookable(id)) return undefined;
+          const prefetched = takePrefetched<ClientMetadata | undefined>(prefetchKey.client(id));
+          if (prefetched) return prefetched.value;
+          // At the token endpoint the client comes first: the code or refresh token is read with it.
+          const token = tokenPresented();
+          if (token) {
+            await prefetchToken(db, { ...token, clientId: id, now: hooks.now() });
+            const read = takePrefetched<ClientMetadata | undefined>(prefetchKey.client(id));
+            if (read) return read.value;
+          }
           return findClientMetadata(db, id);
         },
         upsert: async () => {
@@ -91,12 +96,22 @@ export function adapterFactory(db: Db, hooks: AdapterHooks) {
       },
       async find(id: string) {
         if (!mayBeStored(id)) return undefined;
+        const prefetched = takePrefetched<AdapterPayload | undefined>(prefetchKey.payload(model, id));
+        if (prefetched) return prefetched.value;
+        // Userinfo starts with the access token: its session, grant, client and account come with it.
+        if (model === "AccessToken" && isUserinfoRequest()) {
+          await prefetchToken(db, { model, id, clientId: null, now: hooks.now() });
+          const read = takePrefetched<AdapterPayload | undefined>(prefetchKey.payload(model, id));
+          if (read) return read.value;
+        }
         const [row] = await findPayload(db, { model, id });
         if (!row) return undefined;
         return row.consumed ? { ...row.payload, consumed: true } : row.payload;
       },
       async findByUid(uid: string) {
         if (!mayBeStored(uid)) return undefined;
+        const prefetched = model === "Session" ? takePrefetched<AdapterPayload | undefined>(prefetchKey.session(uid)) : undefined;
+        if (prefetched) return prefetched.value;
         const [row] = await findPayloadByUid(db, { model, uid });
         return row?.payload;
       },

@@ -7,7 +7,7 @@ import type { Db } from "../db/client.ts";
 import type { JobQueue } from "../jobs/job-queue.ts";
 import { findActorBySessionToken } from "../features/auth/sessions.ts";
 import { signOut } from "../features/auth/sign-out.ts";
-import { claimsOf, findAccountForToken, recordGrantSid, type TokenAccount } from "../features/oidc/account-for-token.ts";
+import { accountWithGrant, claimsOf, findAccountForToken, recordGrantSid, type AccountRow, type TokenAccount } from "../features/oidc/account-for-token.ts";
 import { CLIENT_EXTRA_METADATA } from "../features/oidc/clients.queries.ts";
 import { liveGrantFor } from "../features/oidc/grant-rows.ts";
 import { recordProviderAudit } from "../features/oidc/record-provider-audit.ts";
@@ -17,6 +17,7 @@ import { sessionCookieName } from "../http/middleware/cookies.ts";
 import { adapterFactory } from "./adapter.ts";
 import { loadKeys, ensureKeys, SIGNING_ALG, type ProviderKeys } from "./keys.ts";
 import { errorPage, logoutPage, signedOutPage } from "./pages.ts";
+import { prefetchKey, takePrefetched } from "./prefetch.ts";
 
 /** Token lifetimes in seconds (decision 0027, section 3). JWT access tokens cannot be revoked: they are short. */
 export const OIDC_TTL = {
@@ -101,7 +102,7 @@ function providerConfiguration(deps: OidcDeps, keys: ProviderKeys, onReuse: (gra
   const https = deps.config.publicUrl.startsWith("https://");
   const cookieFlags = { httpOnly: true, sameSite: "lax" as const, secure: https, signed: true };
   return {
-    adapter: adapterFactory(deps.db, { onReuse }),
+    adapter: adapterFactory(deps.db, { onReuse, now: () => deps.clock.now() }),
     clients: [],
     // Every endpoint under /oidc/, which Latchkey reserves (mount.ts); discovery stays at the issuer's root.
     routes: {
@@ -131,7 +132,9 @@ function providerConfiguration(deps: OidcDeps, keys: ProviderKeys, onReuse: (gra
       keys: keys.cookie,
     },
     async findAccount(_ctx, sub, token) {
-      const account = await findAccountForToken(deps.db, { userId: sub, grantId: token?.grantId, now: deps.clock.now() });
+      const grantId = token?.grantId;
+      const prefetched = grantId === undefined ? undefined : takePrefetched<AccountRow | undefined>(prefetchKey.account(sub, grantId));
+      const account = prefetched ? accountWithGrant(prefetched.value) : await findAccountForToken(deps.db, { userId: sub, grantId, now: deps.clock.now() });
       if (!account) return undefined;
       const code = token as { kind?: string; sid?: string; grantId?: string } | undefined;
       if (code?.kind === "AuthorizationCode" && code.sid && code.grantId) await recordGrantSid(deps.db, code.grantId, code.sid);

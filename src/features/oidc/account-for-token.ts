@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { preparedStatement, type Executor } from "../../db/client.ts";
 import { linkedCompanyRule } from "../access/linked-company-access.ts";
 import type { Role } from "../access/roles.ts";
@@ -18,7 +18,7 @@ export interface TokenAccount {
   acting: { companyId: string; companyName: string; access: CompanyAccess } | null;
 }
 
-interface AccountRow {
+export interface AccountRow {
   id: string;
   email: string;
   email_verified: boolean;
@@ -35,23 +35,31 @@ interface AccountRow {
 const param = (name: string) => sql.placeholder(name);
 
 /**
- * One statement behind every code exchange, refresh and userinfo: the user active in a live company,
- * Latchkey's row of the grant live, and — acting in a linked company — the linked-company rule of
- * access/ for the member as this row reads them (the session lookup's rule, not written again). A
- * revoked grant, an un-link or a lowered role refuses the very next use of a token, even if nothing
- * revoked it explicitly. Built once, prepared once per connection.
+ * The account behind a token: the user active in a live company, Latchkey's row of the grant live,
+ * and — acting in a linked company — the linked-company rule of access/ for the member as this row
+ * reads them (the session lookup's rule, not written again). A revoked grant, an un-link or a
+ * lowered role refuses the very next use of a token, even if nothing revoked it explicitly. Also
+ * read, with the token itself, by the provider's prefetch (src/oidc/prefetch.ts).
  */
-const accountForGrant = preparedStatement<AccountRow, { userId: string; grantId: string; now: Date }>("oidc_account_for_grant", sql`
+export function accountForGrantQuery(userId: SQL, grantId: SQL, now: SQL): SQL {
+  return sql`
     select u.id, u.email, u.email_verified_at is not null as email_verified, u.name, u.role, u.company_id, c.name as company_name,
            og.grant_id, ac.id as acting_company_id, ac.name as acting_company_name, mg.id as management_grant_id
     from users u
     join companies c on c.id = u.company_id and c.deleted_at is null
-    left join oidc_grants og on og.grant_id = ${param("grantId")} and og.user_id = u.id and og.revoked_at is null and og.expires_at > ${param("now")}
+    left join oidc_grants og on og.grant_id = ${grantId} and og.user_id = u.id and og.revoked_at is null and og.expires_at > ${now}
     left join companies ac on ac.id = og.acting_company_id and ac.deleted_at is null
       and (ac.id = u.company_id or ${linkedCompanyRule(sql`ac`, { userId: sql`u.id`, companyId: sql`u.company_id`, role: sql`u.role` })})
     left join management_grants mg on mg.company_id = ac.id and mg.team_member_id = u.id and ac.id <> u.company_id
-    where u.id = ${param("userId")}::uuid and u.status = 'active'
-    limit 1`);
+    where u.id = ${userId} and u.status = 'active'
+    limit 1`;
+}
+
+/** One statement behind every code exchange, refresh and userinfo. Built once, prepared once per connection. */
+const accountForGrant = preparedStatement<AccountRow, { userId: string; grantId: string; now: Date }>(
+  "oidc_account_for_grant",
+  accountForGrantQuery(sql`${param("userId")}::uuid`, sql`${param("grantId")}`, sql`${param("now")}`),
+);
 
 const accountOnly = preparedStatement<AccountRow, { userId: string }>("oidc_account", sql`
     select u.id, u.email, u.email_verified_at is not null as email_verified, u.name, u.role, u.company_id, c.name as company_name,
@@ -59,7 +67,7 @@ const accountOnly = preparedStatement<AccountRow, { userId: string }>("oidc_acco
     from users u join companies c on c.id = u.company_id and c.deleted_at is null
     where u.id = ${param("userId")}::uuid and u.status = 'active'`);
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function accountOf(row: AccountRow): TokenAccount {
   const acting =
@@ -93,6 +101,11 @@ export async function findAccountForToken(db: Executor, input: { userId: string;
     return row ? accountOf(row) : null;
   }
   const [row] = await accountForGrant(db, { userId: input.userId, grantId: input.grantId, now: input.now });
+  return accountWithGrant(row);
+}
+
+/** The account the grant's row allows, or null: no row, or no acting company the grant still gives. */
+export function accountWithGrant(row: AccountRow | undefined): TokenAccount | null {
   if (!row) return null;
   const account = accountOf(row);
   return account.acting ? account : null;

@@ -16,14 +16,21 @@ export interface ClientRow {
   resources: string[];
 }
 
+/** The columns of a ClientRow, also read with a token by the provider's prefetch (src/oidc/prefetch.ts). */
+export const CLIENT_COLUMNS = sql.raw(`id, name, secret_hash, previous_secret_hash, previous_secret_expires_at, first_party, redirect_uris,
+           post_logout_redirect_uris, backchannel_logout_uri, resources`);
+
 const clientById = preparedStatement<ClientRow, { id: string }>("oidc_client_by_id", sql`
-    select id, name, secret_hash, previous_secret_hash, previous_secret_expires_at, first_party, redirect_uris,
-           post_logout_redirect_uris, backchannel_logout_uri, resources
-    from oidc_clients where id = ${sql.placeholder("id")}`);
+    select ${CLIENT_COLUMNS} from oidc_clients where id = ${sql.placeholder("id")}`);
+
+/**
+ * Whether a client_id could be one: ids longer than any client's are never looked up, and a
+ * client_id is whatever a request says — a NUL would make PostgreSQL refuse the statement (a 500).
+ */
+export const isClientIdLookable = (id: string) => id.length <= 100 && noControlChars(id);
 
 export async function findClientRow(db: Executor, id: string): Promise<ClientRow | undefined> {
-  // A client_id is whatever a request says: a NUL would make PostgreSQL refuse the statement (a 500).
-  if (id.length > 100 || !noControlChars(id)) return undefined;
+  if (!isClientIdLookable(id)) return undefined;
   const [row] = await clientById(db, { id });
   return row;
 }
