@@ -3,6 +3,7 @@ import type { Adapter, AdapterPayload, ClientMetadata } from "oidc-provider";
 import { errors } from "oidc-provider";
 import { preparedStatement, type Db } from "../db/client.ts";
 import { findClientMetadata, isClientIdLookable } from "../features/oidc/clients.queries.ts";
+import { keepForEndOfRequest } from "./issued-tokens.ts";
 import { isUserinfoRequest, mayBeStored, prefetchKey, prefetchToken, takePrefetched, tokenPresented } from "./prefetch.ts";
 
 const param = (name: string) => sql.placeholder(name);
@@ -83,7 +84,7 @@ export function adapterFactory(db: Db, hooks: AdapterHooks) {
     }
     return {
       async upsert(id: string, payload: AdapterPayload, expiresIn: number) {
-        await upsertPayload(db, {
+        const row = {
           model,
           id,
           payload: JSON.stringify(payload),
@@ -92,7 +93,9 @@ export function adapterFactory(db: Db, hooks: AdapterHooks) {
           uid: stringOrNull(payload.uid),
           accountId: stringOrNull(payload.accountId),
           expiresAt: new Date(Date.now() + expiresIn * 1000),
-        });
+        };
+        if (keepForEndOfRequest(row)) return;
+        await upsertPayload(db, row);
       },
       async find(id: string) {
         if (!mayBeStored(id)) return undefined;

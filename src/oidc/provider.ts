@@ -10,11 +10,12 @@ import { signOut } from "../features/auth/sign-out.ts";
 import { accountWithGrant, claimsOf, findAccountForToken, recordGrantSid, type AccountRow, type TokenAccount } from "../features/oidc/account-for-token.ts";
 import { CLIENT_EXTRA_METADATA } from "../features/oidc/clients.queries.ts";
 import { liveGrantFor } from "../features/oidc/grant-rows.ts";
-import { recordProviderAudit } from "../features/oidc/record-provider-audit.ts";
+import { providerAuditEvent } from "../features/oidc/provider-audit-event.ts";
 import { BACKCHANNEL_LOGOUT_QUEUE, type BackchannelLogoutJob } from "../features/oidc-grants/backchannel-logout-queue.ts";
 import { revokeOidcGrants } from "../features/oidc-grants/revoke-oidc-grants.ts";
 import { sessionCookieName } from "../http/middleware/cookies.ts";
 import { adapterFactory } from "./adapter.ts";
+import { takeKept, writeIssuedWithAudit } from "./issued-tokens.ts";
 import { loadKeys, ensureKeys, SIGNING_ALG, type ProviderKeys } from "./keys.ts";
 import { errorPage, logoutPage, signedOutPage } from "./pages.ts";
 import { prefetchKey, takePrefetched } from "./prefetch.ts";
@@ -307,7 +308,17 @@ function buildProvider(deps: OidcDeps, keys: ProviderKeys): Provider {
     const oidc = (ctx as Ctx).oidc as Ctx["oidc"] | undefined;
     if (oidc?.route === "end_session") allowFormActionTo(ctx as Ctx, oidc.params?.post_logout_redirect_uri);
     if (oidc?.route === "end_session_confirm" && oidc.params?.logout) await endLatchkeySession(ctx as Ctx);
-    await recordProviderAudit(deps, ctx as Ctx);
+    // The tokens the token endpoint issued and the audit row, in one statement, before the answer leaves.
+    const kept = takeKept(ctx);
+    try {
+      await writeIssuedWithAudit(deps.db, kept, providerAuditEvent(ctx as Ctx, deps.clock.now()));
+    } catch (error) {
+      if (kept.length === 0) throw error;
+      // What the library answers when saving a token fails: the tokens must not leave unsaved.
+      ctx.status = 500;
+      ctx.body = { error: "server_error", error_description: "oops! something went wrong" };
+      provider.emit("server_error", ctx, error);
+    }
   });
 
   /**

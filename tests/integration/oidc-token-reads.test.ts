@@ -1,4 +1,6 @@
+import { sql } from "drizzle-orm";
 import * as oidc from "openid-client";
+import { queryRows } from "../../src/db/client.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCompanyWithUsers, type SeedUser } from "../support/factories.ts";
 import { authorizationRequest, exchange, registerClient, signInThroughBrowser, type RegisteredClient } from "../support/oidc.ts";
@@ -49,13 +51,28 @@ async function statementsDuring(work: () => Promise<unknown>): Promise<string[]>
 }
 
 describe("reading a token with everything the provider checks about it", () => {
-  it("answers userinfo from one statement, and a refresh from five", async () => {
-    const tokens = await appSession(seed.users.user);
-    const userinfo = await statementsDuring(() => oidc.fetchUserInfo(client.config, tokens.access_token, seed.users.user.id));
+  it("answers userinfo from one statement, a code exchange and a refresh from three", async () => {
+    const authorization = await authorizationRequest(client);
+    const { callback } = await signInThroughBrowser(t.client(), authorization, { email: seed.users.user.email });
+    let tokens: Awaited<ReturnType<typeof exchange>> | undefined;
+    const exchanged = await statementsDuring(async () => (tokens = await exchange(client, callback as URL, authorization)));
+    // Read the code ahead with the rest, consume it, then the tokens and the audit row together.
+    expect(exchanged).toHaveLength(3);
+    const { access_token: accessToken, refresh_token: refreshToken } = tokens as NonNullable<typeof tokens>;
+    const userinfo = await statementsDuring(() => oidc.fetchUserInfo(client.config, accessToken, seed.users.user.id));
     expect(userinfo).toHaveLength(1);
-    const refreshed = await statementsDuring(() => oidc.refreshTokenGrant(client.config, tokens.refresh_token as string));
-    // Read ahead, consume the old refresh token, write the new one and the access token, audit.
-    expect(refreshed).toHaveLength(5);
+    const refreshed = await statementsDuring(() => oidc.refreshTokenGrant(client.config, refreshToken as string));
+    expect(refreshed).toHaveLength(3);
+    // The audit rows written with the tokens are the ones the provider's answers always gave.
+    const audit = await queryRows<{ action: string; target_company_id: string; details: { clientId: string } }>(
+      t.deps.db,
+      sql`select action, target_company_id, details from audit_events
+          where action in ('oidc.token_issued', 'oidc.token_refreshed') and target_user_id = ${seed.users.user.id} order by id`,
+    );
+    expect(audit).toMatchObject([
+      { action: "oidc.token_issued", target_company_id: seed.company.id, details: { clientId: client.clientId, grantType: "authorization_code" } },
+      { action: "oidc.token_refreshed", target_company_id: seed.company.id, details: { clientId: client.clientId, grantType: "refresh_token" } },
+    ]);
   });
 
   it("still refuses a rotated refresh token presented again, and the grant dies with it", async () => {
@@ -79,5 +96,28 @@ describe("reading a token with everything the provider checks about it", () => {
     const tokens = await exchange(client, callback as URL, authorization);
     await expect(exchange(client, callback as URL, authorization)).rejects.toMatchObject({ error: "invalid_grant" });
     await expect(oidc.refreshTokenGrant(client.config, tokens.refresh_token as string)).rejects.toMatchObject({ error: "invalid_grant" });
+  });
+});
+
+describe("tokens written at the end of the token request", () => {
+  it("leave only once written: a failed write answers server_error and carries no token", async () => {
+    const tokens = await appSession(seed.users.read_only);
+    await t.deps.db.execute(sql`create function refuse_access_tokens() returns trigger language plpgsql as $$
+      begin if new.model = 'AccessToken' then raise exception 'refused by the test'; end if; return new; end $$`);
+    await t.deps.db.execute(sql`create trigger refuse_access_tokens before insert on oidc_payloads for each row execute function refuse_access_tokens()`);
+    try {
+      const reply = await t.client().request("POST", "/oidc/token", `grant_type=refresh_token&refresh_token=${encodeURIComponent(tokens.refresh_token as string)}`, {
+        authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString("base64")}`,
+        "content-type": "application/x-www-form-urlencoded",
+      });
+      expect(reply.status).toBe(500);
+      expect(reply.body).toEqual({ error: "server_error", error_description: "oops! something went wrong" });
+    } finally {
+      await t.deps.db.execute(sql`drop trigger refuse_access_tokens on oidc_payloads`);
+      await t.deps.db.execute(sql`drop function refuse_access_tokens()`);
+    }
+    // Nothing of that answer was kept: no new refresh token, and no audit row claiming a refresh.
+    const refreshed = await queryRows<{ n: number }>(t.deps.db, sql`select count(*)::int as n from audit_events where action = 'oidc.token_refreshed' and target_user_id = ${seed.users.read_only.id}`);
+    expect(refreshed[0]?.n).toBe(0);
   });
 });

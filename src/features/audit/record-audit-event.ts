@@ -59,9 +59,9 @@ export interface AuditEventInput {
   at: Date;
 }
 
-/** One row per security-relevant action. Never put a token, password or hash in `details`. */
-export async function recordAuditEvent(db: Executor, event: AuditEventInput): Promise<void> {
-  await db.insert(auditEvents).values({
+/** The row an event becomes; also written by statements that insert it together with other rows (src/oidc/issued-tokens.ts). */
+export function auditRowOf(event: AuditEventInput) {
+  return {
     at: event.at,
     action: event.action,
     outcome: event.outcome ?? "success",
@@ -73,7 +73,12 @@ export async function recordAuditEvent(db: Executor, event: AuditEventInput): Pr
     targetCompanyId: event.targetCompanyId ?? null,
     clientAddress: event.actor?.clientAddress ?? event.clientAddress ?? null,
     details: event.details ?? {},
-  });
+  };
+}
+
+/** One row per security-relevant action. Never put a token, password or hash in `details`. */
+export async function recordAuditEvent(db: Executor, event: AuditEventInput): Promise<void> {
+  await db.insert(auditEvents).values(auditRowOf(event));
 }
 
 /** A signed-in actor's action on another user: the target and its company come from the user's row. */

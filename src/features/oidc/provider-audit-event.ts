@@ -1,7 +1,5 @@
 import type { KoaContextWithOIDC } from "oidc-provider";
-import type { Executor } from "../../db/client.ts";
-import type { Clock } from "../../clock.ts";
-import { recordAuditEvent, type AuditAction } from "../audit/record-audit-event.ts";
+import type { AuditAction, AuditEventInput } from "../audit/record-audit-event.ts";
 
 interface AccountLike {
   account?: { userId: string; companyId: string; acting: { companyId: string } | null };
@@ -21,12 +19,13 @@ const CLIENT_AUTH_ROUTES = new Set(["token", "introspection", "revocation"]);
 /**
  * The provider's answers an administrator expects in the audit log: tokens issued and refreshed
  * (the user's sign-ins to which application, in which company), tokens revoked, tokens refused, and
- * failed client authentication. Written before the answer leaves; never a token in `details`.
+ * failed client authentication; null for any other answer. The provider writes it before the answer
+ * leaves (src/oidc/provider.ts); never a token in `details`.
  */
-export async function recordProviderAudit(deps: { db: Executor; clock: Clock }, ctx: KoaContextWithOIDC): Promise<void> {
+export function providerAuditEvent(ctx: KoaContextWithOIDC, at: Date): AuditEventInput | null {
   const oidc = ctx.oidc as KoaContextWithOIDC["oidc"] | undefined;
   const route = oidc?.route;
-  if (!oidc || !route) return;
+  if (!oidc || !route) return null;
   const body = (typeof ctx.body === "object" && ctx.body !== null ? ctx.body : {}) as { error?: string };
   const entities = oidc.entities as Record<string, unknown>;
   const client = oidc.client;
@@ -45,12 +44,12 @@ export async function recordProviderAudit(deps: { db: Executor; clock: Clock }, 
   } else if (route === "revocation" && ctx.status === 200 && client) {
     action = "oidc.token_revoked";
   }
-  if (!action) return;
+  if (!action) return null;
 
   const account = (entities.Account as AccountLike | undefined)?.account;
   const token = (entities.RefreshToken ?? entities.AuthorizationCode ?? entities.AccessToken) as TokenLike | undefined;
   const userId = account?.userId ?? (token?.accountId && /^[0-9a-f-]{36}$/i.test(token.accountId) ? token.accountId : null);
-  await recordAuditEvent(deps.db, {
+  return {
     action,
     outcome,
     actorUserId: userId,
@@ -65,6 +64,6 @@ export async function recordProviderAudit(deps: { db: Executor; clock: Clock }, 
       ...(typeof params.grant_type === "string" ? { grantType: fromRequest(params.grant_type, 50) } : {}),
       ...(body.error ? { error: body.error } : {}),
     },
-    at: deps.clock.now(),
-  });
+    at,
+  };
 }
