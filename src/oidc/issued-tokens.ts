@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import Provider from "oidc-provider";
 import { preparedStatement, type Db } from "../db/client.ts";
-import { auditRowOf, type AuditEventInput } from "../features/audit/record-audit-event.ts";
+import { AUDIT_INSERT, auditPlaceholders, type AuditEventInput } from "../features/audit/record-audit-event.ts";
 
 /** One oidc_payloads row as the adapter writes it. */
 export interface PayloadRow {
@@ -50,12 +50,7 @@ const writeStatement = preparedStatement<never, Record<string, unknown>>("oidc_i
       on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
         account_id = excluded.account_id, expires_at = excluded.expires_at
     )
-    insert into audit_events (at, action, outcome, actor_user_id, actor_company_id, acting_company_id, grant_id, target_user_id,
-                              target_company_id, client_address, details)
-    select ${param("at")}::timestamptz, ${param("action")}, ${param("outcome")}, ${param("actorUserId")}::uuid, ${param("actorCompanyId")}::uuid,
-           ${param("actingCompanyId")}::uuid, ${param("grantId")}::uuid, ${param("targetUserId")}::uuid, ${param("targetCompanyId")}::uuid,
-           ${param("clientAddress")}, ${param("details")}::jsonb
-    where ${param("audited")}::boolean`);
+    ${AUDIT_INSERT} where ${param("audited")}::boolean`);
 
 /** Takes the rows kept for the end of this request (the Koa context the provider answers with). */
 export function takeKept(ctx: object): PayloadRow[] {
@@ -66,7 +61,6 @@ export function takeKept(ctx: object): PayloadRow[] {
 
 export async function writeIssuedWithAudit(db: Db, rows: PayloadRow[], event: AuditEventInput | null): Promise<void> {
   if (rows.length === 0 && !event) return;
-  const audit = event ? auditRowOf(event) : null;
   await writeStatement(db, {
     models: rows.map((r) => r.model),
     ids: rows.map((r) => r.id),
@@ -75,17 +69,7 @@ export async function writeIssuedWithAudit(db: Db, rows: PayloadRow[], event: Au
     uids: rows.map((r) => r.uid),
     accountIds: rows.map((r) => r.accountId),
     expiresAts: rows.map((r) => r.expiresAt),
-    audited: audit !== null,
-    at: audit?.at ?? new Date(0),
-    action: audit?.action ?? "",
-    outcome: audit?.outcome ?? "",
-    actorUserId: audit?.actorUserId ?? null,
-    actorCompanyId: audit?.actorCompanyId ?? null,
-    actingCompanyId: audit?.actingCompanyId ?? null,
-    grantId: audit?.grantId ?? null,
-    targetUserId: audit?.targetUserId ?? null,
-    targetCompanyId: audit?.targetCompanyId ?? null,
-    clientAddress: audit?.clientAddress ?? null,
-    details: JSON.stringify(audit?.details ?? {}),
+    audited: event !== null,
+    ...auditPlaceholders(event),
   });
 }

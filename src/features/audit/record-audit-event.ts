@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.ts";
 import { auditEvents } from "../../db/schema.ts";
 import type { Actor } from "../access/actor.ts";
@@ -73,6 +74,38 @@ export function auditRowOf(event: AuditEventInput) {
     targetCompanyId: event.targetCompanyId ?? null,
     clientAddress: event.actor?.clientAddress ?? event.clientAddress ?? null,
     details: event.details ?? {},
+  };
+}
+
+const param = (name: string) => sql.placeholder(name);
+
+/**
+ * For a statement that writes an audit row together with others (one round trip, one commit):
+ * the insert, its values as placeholders that auditPlaceholders fills. Append a `where` to make it
+ * conditional.
+ */
+export const AUDIT_INSERT = sql`
+    insert into audit_events (at, action, outcome, actor_user_id, actor_company_id, acting_company_id, grant_id, target_user_id,
+                              target_company_id, client_address, details)
+    select ${param("auditAt")}::timestamptz, ${param("auditAction")}, ${param("auditOutcome")}, ${param("auditActorUserId")}::uuid,
+           ${param("auditActorCompanyId")}::uuid, ${param("auditActingCompanyId")}::uuid, ${param("auditGrantId")}::uuid,
+           ${param("auditTargetUserId")}::uuid, ${param("auditTargetCompanyId")}::uuid, ${param("auditClientAddress")}, ${param("auditDetails")}::jsonb`;
+
+/** AUDIT_INSERT's values for an event (all null when there is none: the statement must then not insert). */
+export function auditPlaceholders(event: AuditEventInput | null) {
+  const row = event ? auditRowOf(event) : null;
+  return {
+    auditAt: row?.at ?? null,
+    auditAction: row?.action ?? null,
+    auditOutcome: row?.outcome ?? null,
+    auditActorUserId: row?.actorUserId ?? null,
+    auditActorCompanyId: row?.actorCompanyId ?? null,
+    auditActingCompanyId: row?.actingCompanyId ?? null,
+    auditGrantId: row?.grantId ?? null,
+    auditTargetUserId: row?.targetUserId ?? null,
+    auditTargetCompanyId: row?.targetCompanyId ?? null,
+    auditClientAddress: row?.clientAddress ?? null,
+    auditDetails: row ? JSON.stringify(row.details) : null,
   };
 }
 

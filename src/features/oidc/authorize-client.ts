@@ -1,12 +1,12 @@
 import { sql } from "drizzle-orm";
 import type { Deps } from "../../deps.ts";
 import { queryRows } from "../../db/client.ts";
-import { oidcGrants } from "../../db/schema.ts";
 import { AppError } from "../../errors.ts";
 import type { Actor } from "../access/actor.ts";
 import { findManageableCompany, holdAuthorityInActingCompany, manageableBy, type Member } from "../access/linked-company-access.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import type { CompanyAccess } from "./account-for-token.ts";
+import { insertGrantRow } from "./grant-rows.ts";
 
 const memberOf = (actor: Actor): Member => ({ userId: actor.userId, companyId: actor.companyId, role: actor.role });
 
@@ -63,28 +63,34 @@ export async function authorizeClient(deps: Pick<Deps, "db" | "clock">, input: A
   }
   const actingCompanyId = target.toLowerCase();
   const grantId = await input.createGrant();
-  await deps.db.transaction(async (tx) => {
-    // A revocation landing at this moment either waits for this row (and revokes it) or wins (404).
-    await holdAuthorityInActingCompany(tx, { userId: actor.userId, role: actor.role, companyId: actor.companyId, actingCompanyId, grantId: managementGrantId });
-    await tx.insert(oidcGrants).values({
-      grantId,
-      userId: actor.userId,
-      clientId: input.client.id,
-      sessionId: actor.sessionId,
-      actingCompanyId,
-      access,
-      scope: input.scope,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + input.grantTtlSeconds * 1000),
+  const row = {
+    grantId,
+    userId: actor.userId,
+    clientId: input.client.id,
+    sessionId: actor.sessionId,
+    actingCompanyId,
+    access,
+    scope: input.scope,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + input.grantTtlSeconds * 1000),
+  };
+  const audit = {
+    action: "oidc.authorized" as const,
+    actor,
+    targetUserId: actor.userId,
+    targetCompanyId: actingCompanyId,
+    details: { clientId: input.client.id, clientName: input.client.name, grantId, access, scope: input.scope },
+    at: now,
+  };
+  if (actingCompanyId === actor.companyId) {
+    // One's own company holds nothing that a revocation could take meanwhile: one statement, no transaction.
+    await insertGrantRow(deps.db, row, audit);
+  } else {
+    await deps.db.transaction(async (tx) => {
+      // A revocation landing at this moment either waits for this row (and revokes it) or wins (404).
+      await holdAuthorityInActingCompany(tx, { userId: actor.userId, role: actor.role, companyId: actor.companyId, actingCompanyId, grantId: managementGrantId });
+      await insertGrantRow(tx, row, audit);
     });
-    await recordAuditEvent(tx, {
-      action: "oidc.authorized",
-      actor,
-      targetUserId: actor.userId,
-      targetCompanyId: actingCompanyId,
-      details: { clientId: input.client.id, clientName: input.client.name, grantId, access, scope: input.scope },
-      at: now,
-    });
-  });
+  }
   return { authorized: true, grantId, actingCompanyId };
 }

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { preparedStatement, type Executor } from "../../db/client.ts";
+import { AUDIT_INSERT, auditPlaceholders, type AuditEventInput } from "../audit/record-audit-event.ts";
 import type { CompanyAccess } from "./account-for-token.ts";
 
 const param = (name: string) => sql.placeholder(name);
@@ -12,4 +13,29 @@ const liveGrant = preparedStatement<{ acting_company_id: string; access: Company
 export async function liveGrantFor(db: Executor, input: { grantId: string; userId: string; now: Date }) {
   const [row] = await liveGrant(db, input);
   return row ? { actingCompanyId: row.acting_company_id, access: row.access } : null;
+}
+
+export type NewGrantRow = {
+  grantId: string;
+  userId: string;
+  clientId: string;
+  sessionId: string | null;
+  actingCompanyId: string;
+  access: CompanyAccess;
+  scope: string;
+  createdAt: Date;
+  expiresAt: Date;
+};
+
+const insertGrant = preparedStatement<never, NewGrantRow & ReturnType<typeof auditPlaceholders>>("oidc_grant_insert", sql`
+    with inserted as (
+      insert into oidc_grants (grant_id, user_id, client_id, session_id, acting_company_id, access, scope, created_at, expires_at)
+      values (${param("grantId")}, ${param("userId")}::uuid, ${param("clientId")}, ${param("sessionId")}::uuid, ${param("actingCompanyId")}::uuid,
+              ${param("access")}, ${param("scope")}, ${param("createdAt")}::timestamptz, ${param("expiresAt")}::timestamptz)
+    )
+    ${AUDIT_INSERT}`);
+
+/** Latchkey's row of a new provider grant and its audit row: one statement, so both or neither. */
+export async function insertGrantRow(db: Executor, row: NewGrantRow, audit: AuditEventInput): Promise<void> {
+  await insertGrant(db, { ...row, ...auditPlaceholders(audit) });
 }

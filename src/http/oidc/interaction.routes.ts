@@ -35,10 +35,15 @@ const Details = z.object({
   companies: z.array(z.object({ id: z.string(), name: z.string(), own: z.boolean() })),
 });
 
+/** The provider's Interaction model, as far as these routes use it. */
 interface Interaction {
   uid: string;
   params: Record<string, unknown>;
   session?: { accountId?: string };
+  exp: number;
+  returnTo: string;
+  result?: Record<string, unknown>;
+  save(ttlSeconds: number): Promise<unknown>;
 }
 
 /**
@@ -74,9 +79,14 @@ export function interactionRoutes(deps: Deps): FastifyPluginAsyncZod {
     return client;
   }
 
-  async function finish(request: FastifyRequest, reply: FastifyReply, result: Record<string, unknown>): Promise<string> {
-    const provider = await deps.oidc.current();
-    return provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: false });
+  /**
+   * What the provider's interactionResult(…, { mergeWithLastSubmission: false }) does, on the
+   * interaction this request already read and checked (interactionOf) instead of reading it again.
+   */
+  async function finish(interaction: Interaction, result: Record<string, unknown>): Promise<string> {
+    interaction.result = result;
+    await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+    return interaction.returnTo;
   }
 
   return async (app) => {
@@ -155,7 +165,7 @@ export function interactionRoutes(deps: Deps): FastifyPluginAsyncZod {
         const result = outcome.authorized
           ? { login: { accountId: actor.userId, amr: ["pwd"] }, consent: { grantId: outcome.grantId } }
           : { error: "access_denied", error_description: "the requested company is not available to this user" };
-        return { redirectTo: await finish(request, reply, result) };
+        return { redirectTo: await finish(interaction, result) };
       },
     );
 
@@ -163,8 +173,8 @@ export function interactionRoutes(deps: Deps): FastifyPluginAsyncZod {
       "/:uid/abort",
       { schema: { tags: ["sign-in for applications"], summary: "Cancel an application's sign-in", params: UidParams, response: { 200: Redirect, ...errors(400, 404) } } },
       async (request, reply) => {
-        await interactionOf(request, reply, request.params.uid);
-        return { redirectTo: await finish(request, reply, { error: "access_denied", error_description: "the user cancelled the sign-in" }) };
+        const interaction = await interactionOf(request, reply, request.params.uid);
+        return { redirectTo: await finish(interaction, { error: "access_denied", error_description: "the user cancelled the sign-in" }) };
       },
     );
   };

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import * as oidc from "openid-client";
 import { queryRows } from "../../src/db/client.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCompanyWithUsers, type SeedUser } from "../support/factories.ts";
+import { createCompanyWithUsers, FACTORY_PASSWORD, type SeedUser } from "../support/factories.ts";
 import { authorizationRequest, exchange, registerClient, signInThroughBrowser, type RegisteredClient } from "../support/oidc.ts";
 import { startTestApp, type TestApp } from "../support/test-app.ts";
 
@@ -96,6 +96,33 @@ describe("reading a token with everything the provider checks about it", () => {
     const tokens = await exchange(client, callback as URL, authorization);
     await expect(exchange(client, callback as URL, authorization)).rejects.toMatchObject({ error: "invalid_grant" });
     await expect(oidc.refreshTokenGrant(client.config, tokens.refresh_token as string)).rejects.toMatchObject({ error: "invalid_grant" });
+  });
+});
+
+describe("the sign-in page's continue step", () => {
+  it("writes Latchkey's row of the grant and its audit row in one statement", async () => {
+    const browser = t.client();
+    const authorization = await authorizationRequest(client);
+    const first = await browser.get(authorization.url.pathname + authorization.url.search);
+    const uid = /\/interaction\/([^/?#]+)/.exec(String(first.headers.location))?.[1] ?? "";
+    expect((await browser.post(`/interaction/${uid}/login`, { email: seed.users.manager.email, password: FACTORY_PASSWORD })).status).toBe(200);
+    const statements = await statementsDuring(async () => {
+      const next = await browser.post(`/interaction/${uid}/continue`, {});
+      expect(next.status).toBe(200);
+    });
+    // The interaction, the session, the client, the provider's Grant, Latchkey's row with its audit, the interaction's result.
+    expect(statements).toHaveLength(6);
+    const rows = await queryRows<{ grant_id: string; access: string; acting_company_id: string }>(
+      t.deps.db,
+      sql`select grant_id, access, acting_company_id from oidc_grants where user_id = ${seed.users.manager.id} and client_id = ${client.clientId} order by created_at desc limit 1`,
+    );
+    const grantId = rows[0]?.grant_id ?? "";
+    expect(rows[0]).toMatchObject({ access: "member", acting_company_id: seed.company.id });
+    const audit = await queryRows<{ actor_user_id: string; target_company_id: string; details: Record<string, unknown> }>(
+      t.deps.db,
+      sql`select actor_user_id, target_company_id, details from audit_events where action = 'oidc.authorized' and details->>'grantId' = ${grantId}`,
+    );
+    expect(audit).toMatchObject([{ actor_user_id: seed.users.manager.id, target_company_id: seed.company.id, details: { clientId: client.clientId, access: "member", scope: "openid email profile company" } }]);
   });
 });
 
