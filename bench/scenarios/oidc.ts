@@ -71,6 +71,7 @@ export async function oidcScenarios(ctx: SuiteContext): Promise<OidcFigures> {
   console.log(`(client ${client.clientId} registered with latchkey create-client, redirect URI ${BENCH_REDIRECT_URI}, first party)`);
   const pool = new ConnectionPool(ctx.base);
   try {
+    await ctx.db.vacuumOidcTables();
     await ctx.db.clearRateLimits();
     await ctx.db.settle();
 
@@ -105,6 +106,7 @@ export async function oidcScenarios(ctx: SuiteContext): Promise<OidcFigures> {
       return tokens;
     };
     const anyConnection = cycle(latest.map((_, i) => i));
+    await ctx.db.vacuumOidcTables();
     const session = await signIn(ctx.base, ctx.csrf, BENCH_ADMIN_EMAIL);
     const get = (label: string, path: string, headers: () => Record<string, string> = () => ({})): Stream => ({ label, next: () => ({ path, headers: headers() }) });
     const autocannon = (stream: Stream) => (name: string, seconds: number, keepSamples: boolean) => runLoad({ ...target, name, seconds, keepSamples, expect: 200, streams: [stream] });
