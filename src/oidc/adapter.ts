@@ -4,7 +4,7 @@ import { errors } from "oidc-provider";
 import { preparedStatement, type Db } from "../db/client.ts";
 import { findClientMetadata, isClientIdLookable } from "../features/oidc/clients.queries.ts";
 import { keepForEndOfRequest } from "./issued-tokens.ts";
-import { isUserinfoRequest, mayBeStored, prefetchKey, prefetchToken, takePrefetched, tokenPresented } from "./prefetch.ts";
+import { isResumeRequest, isUserinfoRequest, mayBeStored, prefetchInteraction, prefetchKey, prefetchToken, takePrefetched, tokenPresented } from "./prefetch.ts";
 
 const param = (name: string) => sql.placeholder(name);
 
@@ -102,8 +102,15 @@ export function adapterFactory(db: Db, hooks: AdapterHooks) {
         const prefetched = takePrefetched<AdapterPayload | undefined>(prefetchKey.payload(model, id));
         if (prefetched) return prefetched.value;
         // Userinfo starts with the access token: its session, grant, client and account come with it.
-        if (model === "AccessToken" && isUserinfoRequest()) {
-          await prefetchToken(db, { model, id, clientId: null, now: hooks.now() });
+        // The authorization's resume starts with the interaction: its client, grant and account.
+        const readAhead =
+          model === "AccessToken" && isUserinfoRequest()
+            ? prefetchToken(db, { model, id, clientId: null, now: hooks.now() })
+            : model === "Interaction" && isResumeRequest()
+              ? prefetchInteraction(db, id)
+              : null;
+        if (readAhead) {
+          await readAhead;
           const read = takePrefetched<AdapterPayload | undefined>(prefetchKey.payload(model, id));
           if (read) return read.value;
         }

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import Provider, { type AdapterPayload, type ClientMetadata, type KoaContextWithOIDC } from "oidc-provider";
 import { preparedStatement, type Db } from "../db/client.ts";
 import { noControlChars } from "../features/control-characters.ts";
-import { accountForGrantQuery, UUID, type AccountRow } from "../features/oidc/account-for-token.ts";
+import { accountForGrantQuery, accountOnlyQuery, UUID, type AccountRow } from "../features/oidc/account-for-token.ts";
 import { CLIENT_COLUMNS, clientMetadataOf, isClientIdLookable, type ClientRow } from "../features/oidc/clients.queries.ts";
 
 /**
@@ -42,12 +42,39 @@ const prefetchStatement = preparedStatement<PrefetchRow, { model: string; id: st
     left join lateral (select to_jsonb(a) as account from (
       ${accountForGrantQuery(payloadAccountId, sql`(t.payload->>'grantId')`, sql`${param("now")}::timestamptz`)}) a) acc on true`);
 
+interface InteractionRow {
+  interaction: AdapterPayload | null;
+  interaction_consumed: boolean | null;
+  client: ClientRow | null;
+  grant: AdapterPayload | null;
+  grant_consumed: boolean | null;
+  account: AccountRow | null;
+}
+
+const interactionPath = (path: string) => sql.raw(`i.payload #>> '{${path}}'`);
+const loggedInAccountId = sql`(case when ${interactionPath("result,login,accountId")} ~* ${sql.raw(`'${UUID.source}'`)} then (${interactionPath("result,login,accountId")})::uuid end)`;
+
+/**
+ * An interaction the browser comes back to (the authorization's resume) with what the provider reads
+ * next: the client it was for, the grant the sign-in page made, and the account that signed in.
+ */
+const interactionStatement = preparedStatement<InteractionRow, { id: string }>("oidc_prefetch_interaction", sql`
+    select i.payload as interaction, i.consumed_at is not null as interaction_consumed, cl.client,
+           g.payload as grant, g.consumed_at is not null as grant_consumed, acc.account
+    from (select 1) as one
+    left join oidc_payloads i on i.model = 'Interaction' and i.id = ${param("id")}
+    left join lateral (select to_jsonb(x) as client from (
+      select ${CLIENT_COLUMNS} from oidc_clients where id = ${interactionPath("params,client_id")}) x) cl on true
+    left join oidc_payloads g on g.model = 'Grant' and g.id = ${interactionPath("result,consent,grantId")}
+    left join lateral (select to_jsonb(a) as account from (${accountOnlyQuery(loggedInAccountId)}) a) acc on true`);
+
 /** What each lookup is filed under for the request. */
 export const prefetchKey = {
   payload: (model: string, id: string) => `${model}\0${id}`,
   session: (uid: string) => `Session.uid\0${uid}`,
   client: (id: string) => `Client\0${id}`,
   account: (userId: string, grantId: string) => `Account\0${userId}\0${grantId}`,
+  accountWithoutGrant: (userId: string) => `Account\0${userId}`,
 };
 
 /** A hit holds the answer, which may be "not found" (undefined). */
@@ -97,6 +124,35 @@ export async function prefetchToken(db: Db, input: { model: string; id: string; 
   const accountId = str(token.accountId);
   if (accountId && grantId && UUID.test(accountId)) entries.set(prefetchKey.account(accountId, grantId), row.account ?? undefined);
 }
+
+const objectAt = (value: unknown, key: string): Record<string, unknown> | undefined => {
+  const inner = value && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
+  return inner && typeof inner === "object" ? (inner as Record<string, unknown>) : undefined;
+};
+
+/**
+ * At the authorization's resume: the interaction with its client, its grant and the signed-in
+ * account (the lookups that follow it), filed as prefetchToken files a token's.
+ */
+export async function prefetchInteraction(db: Db, id: string): Promise<void> {
+  const ctx = Provider.ctx;
+  if (!ctx || !mayBeStored(id)) return;
+  const [row] = await interactionStatement(db, { id });
+  if (!row) return;
+  let entries = byRequest.get(ctx);
+  if (!entries) byRequest.set(ctx, (entries = new Map()));
+  entries.set(prefetchKey.payload("Interaction", id), withConsumed(row.interaction, row.interaction_consumed));
+  const clientId = str(objectAt(row.interaction, "params")?.client_id);
+  if (clientId && isClientIdLookable(clientId)) entries.set(prefetchKey.client(clientId), row.client ? (clientMetadataOf(row.client) as ClientMetadata) : undefined);
+  const result = objectAt(row.interaction, "result");
+  const grantId = str(objectAt(result, "consent")?.grantId);
+  if (grantId && mayBeStored(grantId)) entries.set(prefetchKey.payload("Grant", grantId), withConsumed(row.grant, row.grant_consumed));
+  const accountId = str(objectAt(result, "login")?.accountId);
+  if (accountId && UUID.test(accountId)) entries.set(prefetchKey.accountWithoutGrant(accountId), row.account ?? undefined);
+}
+
+/** Back from the sign-in page: the interaction is the first lookup. */
+export const isResumeRequest = () => (Provider.ctx as KoaContextWithOIDC | undefined)?.oidc.route === "resume";
 
 /**
  * At the token endpoint the client is looked up first: the token the request presents is read with

@@ -7,7 +7,7 @@ import type { Db } from "../db/client.ts";
 import type { JobQueue } from "../jobs/job-queue.ts";
 import { findActorBySessionToken } from "../features/auth/sessions.ts";
 import { signOut } from "../features/auth/sign-out.ts";
-import { accountWithGrant, claimsOf, findAccountForToken, recordGrantSid, type AccountRow, type TokenAccount } from "../features/oidc/account-for-token.ts";
+import { accountWithGrant, accountWithoutGrant, claimsOf, findAccountForToken, recordGrantSid, type AccountRow, type TokenAccount } from "../features/oidc/account-for-token.ts";
 import { CLIENT_EXTRA_METADATA } from "../features/oidc/clients.queries.ts";
 import { liveGrantFor } from "../features/oidc/grant-rows.ts";
 import { providerAuditEvent } from "../features/oidc/provider-audit-event.ts";
@@ -134,8 +134,12 @@ function providerConfiguration(deps: OidcDeps, keys: ProviderKeys, onReuse: (gra
     },
     async findAccount(_ctx, sub, token) {
       const grantId = token?.grantId;
-      const prefetched = grantId === undefined ? undefined : takePrefetched<AccountRow | undefined>(prefetchKey.account(sub, grantId));
-      const account = prefetched ? accountWithGrant(prefetched.value) : await findAccountForToken(deps.db, { userId: sub, grantId, now: deps.clock.now() });
+      const prefetched = takePrefetched<AccountRow | undefined>(grantId === undefined ? prefetchKey.accountWithoutGrant(sub) : prefetchKey.account(sub, grantId));
+      const account = prefetched
+        ? grantId === undefined
+          ? accountWithoutGrant(prefetched.value)
+          : accountWithGrant(prefetched.value)
+        : await findAccountForToken(deps.db, { userId: sub, grantId, now: deps.clock.now() });
       if (!account) return undefined;
       const code = token as { kind?: string; sid?: string; grantId?: string } | undefined;
       if (code?.kind === "AuthorizationCode" && code.sid && code.grantId) await recordGrantSid(deps.db, code.grantId, code.sid);

@@ -99,19 +99,29 @@ describe("reading a token with everything the provider checks about it", () => {
   });
 });
 
-describe("the sign-in page's continue step", () => {
-  it("writes Latchkey's row of the grant and its audit row in one statement", async () => {
+describe("the sign-in page's continue step, and back to the provider", () => {
+  it("writes Latchkey's row of the grant and its audit row in one statement, and resumes reading the interaction with what follows it", async () => {
     const browser = t.client();
     const authorization = await authorizationRequest(client);
     const first = await browser.get(authorization.url.pathname + authorization.url.search);
     const uid = /\/interaction\/([^/?#]+)/.exec(String(first.headers.location))?.[1] ?? "";
     expect((await browser.post(`/interaction/${uid}/login`, { email: seed.users.manager.email, password: FACTORY_PASSWORD })).status).toBe(200);
+    let redirectTo = "";
     const statements = await statementsDuring(async () => {
       const next = await browser.post(`/interaction/${uid}/continue`, {});
       expect(next.status).toBe(200);
+      redirectTo = next.body.redirectTo;
     });
     // The interaction, the session, the client, the provider's Grant, Latchkey's row with its audit, the interaction's result.
     expect(statements).toHaveLength(6);
+    let location = "";
+    const resumed = await statementsDuring(async () => {
+      const reply = await browser.get(new URL(redirectTo).pathname);
+      location = String(reply.headers.location);
+    });
+    expect(new URL(location).searchParams.get("code")).toBeTruthy();
+    // The interaction with its client, grant and account; its deletion; the Latchkey session; the provider's session; the code.
+    expect(resumed).toHaveLength(5);
     const rows = await queryRows<{ grant_id: string; access: string; acting_company_id: string }>(
       t.deps.db,
       sql`select grant_id, access, acting_company_id from oidc_grants where user_id = ${seed.users.manager.id} and client_id = ${client.clientId} order by created_at desc limit 1`,

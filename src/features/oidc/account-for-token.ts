@@ -61,11 +61,16 @@ const accountForGrant = preparedStatement<AccountRow, { userId: string; grantId:
   accountForGrantQuery(sql`${param("userId")}::uuid`, sql`${param("grantId")}`, sql`${param("now")}`),
 );
 
-const accountOnly = preparedStatement<AccountRow, { userId: string }>("oidc_account", sql`
+/** The account without a grant (the provider's session during an authorization); also read ahead with the interaction it resumes. */
+export function accountOnlyQuery(userId: SQL): SQL {
+  return sql`
     select u.id, u.email, u.email_verified_at is not null as email_verified, u.name, u.role, u.company_id, c.name as company_name,
            null::text as grant_id, null::uuid as acting_company_id, null::text as acting_company_name, null::uuid as management_grant_id
     from users u join companies c on c.id = u.company_id and c.deleted_at is null
-    where u.id = ${param("userId")}::uuid and u.status = 'active'`);
+    where u.id = ${userId} and u.status = 'active'`;
+}
+
+const accountOnly = preparedStatement<AccountRow, { userId: string }>("oidc_account", accountOnlyQuery(sql`${param("userId")}::uuid`));
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -98,10 +103,14 @@ export async function findAccountForToken(db: Executor, input: { userId: string;
   if (!UUID.test(input.userId)) return null;
   if (input.grantId === undefined) {
     const [row] = await accountOnly(db, { userId: input.userId });
-    return row ? accountOf(row) : null;
+    return accountWithoutGrant(row);
   }
   const [row] = await accountForGrant(db, { userId: input.userId, grantId: input.grantId, now: input.now });
   return accountWithGrant(row);
+}
+
+export function accountWithoutGrant(row: AccountRow | undefined): TokenAccount | null {
+  return row ? accountOf(row) : null;
 }
 
 /** The account the grant's row allows, or null: no row, or no acting company the grant still gives. */
