@@ -1,10 +1,10 @@
 /**
- * A browser for load loops that autocannon cannot express: one keep-alive connection (node:http,
- * one socket) per simulated user, a cookie jar that honours each cookie's Path, and every request
- * timed to the microsecond. Small on purpose: on two cores the load generator's CPU is part of
- * every figure.
+ * A browser for load loops that autocannon cannot express: one keep-alive socket per simulated
+ * user, a cookie jar that honours each cookie's Path, and every request timed to the microsecond.
+ * Small on purpose: on two cores the load generator's CPU is part of every figure.
  */
-import { Agent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
+import { connect, type Socket } from "node:net";
 
 export interface Reply {
   status: number;
@@ -58,42 +58,115 @@ export class CookieJar {
   }
 }
 
-/** One load-generator connection: requests go one after another over its single socket. */
+interface Waiting {
+  resolve(reply: Reply): void;
+  reject(error: Error): void;
+  started: number;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * One load-generator connection: requests go one after another over its single keep-alive socket.
+ * HTTP/1.1 written and read by hand (a request line, headers, a body of Content-Length or chunks),
+ * because node:http's client costs several times what autocannon does per request, and on two
+ * cores that CPU would be taken from the server being measured.
+ */
 export class Connection {
   readonly base: URL;
-  #agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  #socket: Socket | null = null;
+  #buffer: Buffer = Buffer.alloc(0);
+  #waiting: Waiting | null = null;
 
   constructor(base: string) {
     this.base = new URL(base);
   }
 
   send(method: "GET" | "POST", path: string, headers: Record<string, string> = {}, body?: string): Promise<Reply> {
+    if (this.#waiting) return Promise.reject(new Error("one request at a time on a connection"));
+    const lines = [`${method} ${path} HTTP/1.1`, `host: ${this.base.host}`];
+    for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+    if (body !== undefined) lines.push(`content-length: ${Buffer.byteLength(body)}`);
+    const socket = this.#connected();
     return new Promise((resolve, reject) => {
-      const started = performance.now();
-      const outgoing = httpRequest(
-        {
-          agent: this.#agent,
-          host: this.base.hostname,
-          port: this.base.port,
-          method,
-          path,
-          headers: body === undefined ? headers : { ...headers, "content-length": String(Buffer.byteLength(body)) },
-          timeout: 30_000,
-        },
-        (incoming) => {
-          const chunks: Buffer[] = [];
-          incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-          incoming.on("end", () => resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - started }));
-          incoming.on("error", reject);
-        },
-      );
-      outgoing.on("timeout", () => outgoing.destroy(new Error(`${method} ${path}: no answer within 30 s`)));
-      outgoing.on("error", reject);
-      outgoing.end(body);
+      const timer = setTimeout(() => this.#fail(new Error(`${method} ${path}: no answer within 30 s`)), 30_000);
+      this.#waiting = { resolve, reject, started: performance.now(), timer };
+      socket.write(`${lines.join("\r\n")}\r\n\r\n${body ?? ""}`);
     });
   }
 
   close(): void {
-    this.#agent.destroy();
+    this.#socket?.destroy();
+    this.#socket = null;
+  }
+
+  #connected(): Socket {
+    if (this.#socket && !this.#socket.destroyed) return this.#socket;
+    const socket = connect({ host: this.base.hostname, port: Number(this.base.port) });
+    socket.setNoDelay(true);
+    this.#buffer = Buffer.alloc(0);
+    socket.on("data", (chunk: Buffer) => {
+      this.#buffer = this.#buffer.length ? Buffer.concat([this.#buffer, chunk]) : chunk;
+      this.#parse();
+    });
+    socket.on("error", (error) => this.#fail(error));
+    socket.on("close", () => {
+      if (this.#socket === socket) this.#socket = null;
+      this.#fail(new Error("the server closed the connection"));
+    });
+    this.#socket = socket;
+    return socket;
+  }
+
+  #fail(error: Error): void {
+    const waiting = this.#waiting;
+    if (!waiting) return;
+    this.#waiting = null;
+    clearTimeout(waiting.timer);
+    this.close();
+    waiting.reject(error);
+  }
+
+  /** Answers the waiting request once its whole response is in the buffer. */
+  #parse(): void {
+    const waiting = this.#waiting;
+    const end = this.#buffer.indexOf("\r\n\r\n");
+    if (!waiting || end === -1) return;
+    const [statusLine = "", ...headerLines] = this.#buffer.toString("latin1", 0, end).split("\r\n");
+    const headers: IncomingHttpHeaders = {};
+    for (const line of headerLines) {
+      const colon = line.indexOf(":");
+      const name = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      if (name === "set-cookie") (headers["set-cookie"] ??= []).push(value);
+      else headers[name] = headers[name] === undefined ? value : `${String(headers[name])}, ${value}`;
+    }
+    let rest = this.#buffer.subarray(end + 4);
+    let body: Buffer;
+    if (String(headers["transfer-encoding"] ?? "").includes("chunked")) {
+      const chunks: Buffer[] = [];
+      for (;;) {
+        const lineEnd = rest.indexOf("\r\n");
+        if (lineEnd === -1) return;
+        const size = Number.parseInt(rest.toString("latin1", 0, lineEnd), 16);
+        if (rest.length < lineEnd + 2 + size + 2) return;
+        if (size === 0) {
+          rest = rest.subarray(lineEnd + 4);
+          break;
+        }
+        chunks.push(rest.subarray(lineEnd + 2, lineEnd + 2 + size));
+        rest = rest.subarray(lineEnd + 2 + size + 2);
+      }
+      body = Buffer.concat(chunks);
+    } else {
+      const length = Number(headers["content-length"] ?? 0);
+      if (rest.length < length) return;
+      body = rest.subarray(0, length);
+      rest = rest.subarray(length);
+    }
+    this.#buffer = Buffer.from(rest);
+    this.#waiting = null;
+    clearTimeout(waiting.timer);
+    if (String(headers.connection ?? "").toLowerCase() === "close") this.close();
+    waiting.resolve({ status: Number(statusLine.split(" ")[1]), headers, body: body.toString("utf8"), ms: performance.now() - waiting.started });
   }
 }
