@@ -42,7 +42,8 @@ export function registerBenchClient(env: NodeJS.ProcessEnv): BenchClient {
 
 /** The client goes with its grants, codes and tokens: runs do not pile up rows for the next. */
 export function deleteBenchClient(env: NodeJS.ProcessEnv, clientId: string): void {
-  cli(env, ["delete-client", "--id", clientId]);
+  // `--id=…`: a client id may begin with "-", which parseArgs would take for an option after a space.
+  cli(env, ["delete-client", `--id=${clientId}`]);
 }
 
 const basicAuth = (client: BenchClient) =>
