@@ -49,7 +49,8 @@ export async function createClient(deps: Pick<Deps, "db" | "clock">, input: NewC
   for (const uri of input.postLogoutRedirectUris) checkClientUri(uri, "--post-logout-redirect-uri");
   if (input.backchannelLogoutUri) checkClientUri(input.backchannelLogoutUri, "--backchannel-logout-uri");
   for (const uri of input.resources) checkClientUri(uri, "--resource");
-  const clientId = randomBytes(16).toString("base64url");
+  // Hex: an id never starts with "-", which a command line would read as an option.
+  const clientId = randomBytes(16).toString("hex");
   const clientSecret = input.public ? null : newSecret();
   const now = deps.clock.now();
   await deps.db.transaction(async (tx) => {
