@@ -9,7 +9,7 @@ import { findActorBySessionToken } from "../features/auth/sessions.ts";
 import { signOut } from "../features/auth/sign-out.ts";
 import { accountWithGrant, accountWithoutGrant, claimsOf, findAccountForToken, recordGrantSid, type AccountRow, type TokenAccount } from "../features/oidc/account-for-token.ts";
 import { CLIENT_EXTRA_METADATA } from "../features/oidc/clients.queries.ts";
-import { liveGrantFor } from "../features/oidc/grant-rows.ts";
+import { grantCompaniesOf, liveGrantFor } from "../features/oidc/grant-rows.ts";
 import { providerAuditEvent } from "../features/oidc/provider-audit-event.ts";
 import { BACKCHANNEL_LOGOUT_QUEUE, type BackchannelLogoutJob } from "../features/oidc-grants/backchannel-logout-queue.ts";
 import { revokeOidcGrants } from "../features/oidc-grants/revoke-oidc-grants.ts";
@@ -314,8 +314,15 @@ function buildProvider(deps: OidcDeps, keys: ProviderKeys): Provider {
     if (oidc?.route === "end_session_confirm" && oidc.params?.logout) await endLatchkeySession(ctx as Ctx);
     // The tokens the token endpoint issued and the audit row, in one statement, before the answer leaves.
     const kept = takeKept(ctx);
+    const audit = providerAuditEvent(ctx as Ctx, deps.clock.now());
+    // A revocation loads no account: the companies come from Latchkey's row of the grant.
+    const grantId = audit?.details?.grantId;
+    if (audit && !audit.targetCompanyId && typeof grantId === "string") {
+      const companies = await grantCompaniesOf(deps.db, grantId);
+      if (companies) Object.assign(audit, { actorCompanyId: companies.userCompanyId, targetCompanyId: companies.actingCompanyId });
+    }
     try {
-      await writeIssuedWithAudit(deps.db, kept, providerAuditEvent(ctx as Ctx, deps.clock.now()));
+      await writeIssuedWithAudit(deps.db, kept, audit);
     } catch (error) {
       if (kept.length === 0) throw error;
       // What the library answers when saving a token fails: the tokens must not leave unsaved.

@@ -1,9 +1,12 @@
+import { sql } from "drizzle-orm";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCompanyWithUsers } from "../support/factories.ts";
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
 import { APP_API, authorizationRequest, exchange, registerClient, signInThroughBrowser, type RegisteredClient } from "../support/oidc.ts";
 import { startTestApp, type TestApp } from "../support/test-app.ts";
+import { auditRowsOf } from "../support/password-reset.ts";
+import { injectFetch } from "../support/oidc.ts";
 
 let t: TestApp;
 let client: RegisteredClient;
@@ -81,5 +84,28 @@ describe("signing in to an application through Latchkey", () => {
     // The next sign-in asks for the password again.
     const again = await authorizationRequest(client, { prompt: "none" });
     expect(String((await browser.get(again.url.pathname + again.url.search)).headers.location)).toContain("error=login_required");
+  });
+
+  it("audits, where the user's company looks, their sign-ins to the application by name, refreshes, revocations and failed client authentication — never a token", async () => {
+    const browser = t.client();
+    const authorization = await authorizationRequest(client);
+    const { callback } = await signInThroughBrowser(browser, authorization, { email: seed.users.read_only.email });
+    const tokens = await exchange(client, callback as URL, authorization);
+    const refreshed = await oidc.refreshTokenGrant(client.config, tokens.refresh_token as string);
+    await oidc.tokenRevocation(client.config, refreshed.refresh_token as string);
+    const impostor = await oidc.discovery(new URL(t.config.publicUrl), client.clientId, {}, oidc.ClientSecretBasic("not the secret"), { [oidc.customFetch]: injectFetch(t.app), execute: [] });
+    impostor[oidc.customFetch] = injectFetch(t.app);
+    await expect(oidc.refreshTokenGrant(impostor, "whatever")).rejects.toBeTruthy();
+    const mine = (rows: Awaited<ReturnType<typeof auditRowsOf>>) => rows.filter((row) => row.targetUserId === seed.users.read_only.id);
+    for (const action of ["oidc.authorized", "oidc.token_issued", "oidc.token_refreshed", "oidc.token_revoked"]) {
+      const rows = mine(await auditRowsOf(t, action));
+      expect(rows.length, action).toBeGreaterThan(0);
+      expect(rows.at(-1)?.targetCompanyId, action).toBe(seed.company.id);
+      expect(rows.at(-1)?.details, action).toMatchObject({ clientId: client.clientId, clientName: "Platform app" });
+    }
+    const failed = (await auditRowsOf(t, "oidc.client_auth_failed")).at(-1);
+    expect(failed).toMatchObject({ outcome: "failure", details: { clientId: client.clientId } });
+    const everything = JSON.stringify(await t.deps.db.execute(sql`select details from audit_events`));
+    for (const secret of [tokens.access_token, tokens.refresh_token, refreshed.refresh_token, refreshed.access_token, client.clientSecret]) expect(everything).not.toContain(secret as string);
   });
 });

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { preparedStatement, type Executor } from "../../db/client.ts";
+import { preparedStatement, queryRows, type Executor } from "../../db/client.ts";
 import { AUDIT_INSERT, auditPlaceholders, type AuditEventInput } from "../audit/record-audit-event.ts";
 import type { CompanyAccess } from "./account-for-token.ts";
 
@@ -38,4 +38,12 @@ const insertGrant = preparedStatement<never, NewGrantRow & ReturnType<typeof aud
 /** Latchkey's row of a new provider grant and its audit row: one statement, so both or neither. */
 export async function insertGrantRow(db: Executor, row: NewGrantRow, audit: AuditEventInput): Promise<void> {
   await insertGrant(db, { ...row, ...auditPlaceholders(audit) });
+}
+
+/** Whose grant, acting where, in whatever state: for an audit row the request itself did not load an account for (a revocation). */
+export async function grantCompaniesOf(db: Executor, grantId: string): Promise<{ userCompanyId: string; actingCompanyId: string } | null> {
+  const rows = await queryRows<{ user_company_id: string; acting_company_id: string }>(db, sql`
+    select u.company_id as user_company_id, og.acting_company_id from oidc_grants og join users u on u.id = og.user_id where og.grant_id = ${grantId}`);
+  const row = rows[0];
+  return row ? { userCompanyId: row.user_company_id, actingCompanyId: row.acting_company_id } : null;
 }
