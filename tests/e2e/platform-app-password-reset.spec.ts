@@ -6,8 +6,8 @@ import { expect, test } from "./support/fixtures.ts";
 // application's session ends by itself (a back-channel logout token), and the old password no
 // longer signs in.
 
-const ADMIN = { company: "Initech", name: "Bill Lumbergh", email: "bill@initech.test", password: "yeah if you could come in saturday" };
-const PETER = { name: "Peter Gibbons", email: "peter@initech.test", password: "i did nothing and it was everything", next: "the red stapler stays in the basement", role: "user" };
+const ADMIN = { company: "Dunder Mifflin", name: "Michael Scott", email: "michael@dunder.test", password: "yeah if you could come in saturday" };
+const PETER = { name: "Pam Beesly", email: "pam@dunder.test", password: "i did nothing and it was everything", next: "the red stapler stays in the basement", role: "user" };
 
 test("signed in to the application through Latchkey; a password reset by the administrator ends the application's session by itself, and the old password is refused", async ({
   page,

@@ -5,7 +5,7 @@ import { expect, test } from "./support/fixtures.ts";
 // sends the browser to Latchkey's confirmation, and Latchkey sends it back to the application.
 
 test("signing out of the application passes through Latchkey, ends the Latchkey sign-in, and comes back to the application", async ({ page, browser, baseURL, platformApp, shot, expectAccessible }) => {
-  const owner = { company: "Vandelay Industries", name: "Art Vandelay", email: "art@vandelay.test", password: "importer exporter of fine latex" };
+  const owner = { company: "Pendant Publishing", name: "Elaine Benes", email: "elaine@pendant.test", password: "importer exporter of fine latex" };
   await registerCompany(page, owner);
   const art = await browser.newContext();
   const app = await art.newPage();
