@@ -90,7 +90,6 @@ function policyWithLatchkeySession(deps: OidcDeps) {
       const accountId = ctx.oidc.session?.accountId;
       if (!accountId) return interactionPolicy.Check.REQUEST_PROMPT;
       const token = ctx.cookies.get(cookieName, { signed: false });
-      if (!token || token.length > 200) return interactionPolicy.Check.REQUEST_PROMPT;
       const actor = await findActorBySessionToken(deps.db, token, deps.clock.now(), ctx.ip);
       return actor?.userId === accountId ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT;
     }),
@@ -204,7 +203,16 @@ function providerConfiguration(deps: OidcDeps, keys: ProviderKeys, onReuse: (gra
       dPoP: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
       userinfo: { enabled: true },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // A client revokes only its own tokens: another client's token is refused to a confidential
+        // client and ignored for a public one (RFC 7009 §2.1; the library's default, stated here).
+        allowedPolicy: async (_ctx, client, token) => {
+          if (token.clientId === client.clientId) return true;
+          if (client.clientAuthMethod === "none") return false;
+          throw new errors.InvalidRequest("client is not authorized to revoke the presented token");
+        },
+      },
       introspection: {
         enabled: true,
         // Only a confidential client, and only about its own tokens.
@@ -353,7 +361,6 @@ function buildProvider(deps: OidcDeps, keys: ProviderKeys): Provider {
    */
   async function endLatchkeySession(ctx: Ctx): Promise<void> {
     const token = ctx.cookies.get(latchkeyCookie, { signed: false });
-    if (!token || token.length > 200) return;
     const actor = await findActorBySessionToken(deps.db, token, deps.clock.now(), ctx.ip);
     if (actor) await signOut({ db: deps.db, clock: deps.clock, jobs: { send: async () => {} } }, actor);
     ctx.cookies.set(latchkeyCookie, null, { path: "/", httpOnly: true, sameSite: "lax", secure: deps.config.publicUrl.startsWith("https://"), signed: false, overwrite: true });

@@ -67,7 +67,9 @@ const actorBySession = preparedStatement<SessionRow, { tokenHash: string; now: D
     where s.token_hash = ${sql.placeholder("tokenHash")} and s.revoked_at is null and s.expires_at > ${sql.placeholder("now")}
     limit 1`);
 
-export async function findActorBySessionToken(db: Executor, token: string, now: Date, clientAddress: string): Promise<Actor | null> {
+/** The actor behind a session cookie's value, if any: absent or oversized values (never a token we issued) are no session. */
+export async function findActorBySessionToken(db: Executor, token: string | undefined, now: Date, clientAddress: string): Promise<Actor | null> {
+  if (!token || token.length > 200) return null;
   const [row] = await actorBySession(db, { tokenHash: digestToken(token), now });
   if (!row) return null;
   // No linked company the member may still act in (never switched, or the right is gone): their own.
