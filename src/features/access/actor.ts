@@ -18,4 +18,15 @@ export interface Actor {
   /** Acting in a linked company by the parent administrator's implicit access, not a grant. */
   implicitAccess: boolean;
   clientAddress: string;
+  /**
+   * Set when the actor is a company's machine client calling the API with a bearer token
+   * (issue 17); null for a person signed in with a session cookie.
+   */
+  client: ActorClient | null;
+}
+
+/** A machine client acting for its company: what audit rows, emails and webhooks name it by. */
+export interface ActorClient {
+  id: string;
+  name: string;
 }

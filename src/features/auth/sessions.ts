@@ -87,6 +87,7 @@ export async function findActorBySessionToken(db: Executor, token: string | unde
     grantId: linked ? row.grant_id : null,
     implicitAccess: linked !== null && row.grant_id === null,
     clientAddress,
+    client: null,
   };
 }
 
