@@ -12,7 +12,9 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Deps } from "./deps.ts";
 import { AppError } from "./errors.ts";
 import { errorBody, installErrorHandler, sendError } from "./http/error-handler.ts";
+import { sessionCookieName } from "./http/middleware/cookies.ts";
 import { hasValidCsrfToken } from "./http/middleware/csrf.ts";
+import { isBearerRequest } from "./http/middleware/bearer.ts";
 import { registerApiRoutes } from "./http/api/v1/index.ts";
 import { healthRoutes } from "./http/health.routes.ts";
 import { InFlightRequests, trackInFlight } from "./http/in-flight.ts";
@@ -108,8 +110,14 @@ export async function buildApp(deps: Deps): Promise<App> {
 
   // Every state change needs the CSRF token, whatever the path: the router decodes a path that
   // the raw URL spells otherwise (/%61pi/…), so a rule read from the URL can be walked around.
+  // A bearer request (a machine client, decision 0029) carries no cookie and so needs no CSRF token:
+  // a browser cannot send an Authorization header to another site without a preflight, which is not
+  // allowed. One carrying a session cookie too is refused — one credential, or the other.
   app.addHook("onRequest", async (request) => {
-    if (!SAFE_METHODS.has(request.method) && !hasValidCsrfToken(deps.config, request)) throw new AppError("CSRF_INVALID");
+    // Only the Bearer scheme: a browser attaches cached Basic credentials (a proxy's) to cross-site posts by itself.
+    const bearer = isBearerRequest(request);
+    if (bearer && request.cookies[sessionCookieName(deps.config.publicUrl)] !== undefined) throw new AppError("CREDENTIALS_AMBIGUOUS");
+    if (!SAFE_METHODS.has(request.method) && !bearer && !hasValidCsrfToken(deps.config, request)) throw new AppError("CSRF_INVALID");
   });
   app.addHook("onSend", (_request, reply, payload, done) => {
     // Nothing is cached unless it says so itself (the dashboard's static files): the rule looks at

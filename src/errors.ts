@@ -12,6 +12,9 @@ export const ERROR_MESSAGES = {
   SIGNUP_DISABLED: "Self-service registration is turned off on this installation.",
   SERVICE_UNAVAILABLE: "The service is temporarily unavailable. Try again shortly.",
   PAYLOAD_TOO_LARGE: "The request body is too large.",
+  // machine clients (decisions 0028, 0029)
+  SESSION_REQUIRED: "Only a signed-in person can do this; an API client cannot.",
+  CREDENTIALS_AMBIGUOUS: "Send either a bearer token or a session cookie, not both.",
   // auth
   INVALID_CREDENTIALS: "The email or password is incorrect.",
   CURRENT_PASSWORD_INCORRECT: "Your current password is incorrect.",

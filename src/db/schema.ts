@@ -220,6 +220,8 @@ export const auditEvents = pgTable(
     action: text("action").notNull(),
     outcome: text("outcome").notNull().default("success"),
     actorUserId: uuid("actor_user_id"),
+    /** A machine client that acted (issue 17); its id is an oidc_clients id, never a user's. No foreign key: the row outlives the client. */
+    actorClientId: text("actor_client_id"),
     actorCompanyId: uuid("actor_company_id"),
     /** The company the actor was working in (differs from actorCompanyId when switched in). */
     actingCompanyId: uuid("acting_company_id"),
@@ -310,9 +312,15 @@ export const oidcKeys = pgTable(
   (t) => [check("oidc_keys_purpose_check", sql`${t.purpose} in ('signing', 'cookie')`), uniqueIndex("oidc_keys_kid_key").on(t.kid)],
 );
 
-/** Applications registered by the operator. Only the SHA-256 of a secret is kept. */
-export const oidcClients = pgTable("oidc_clients", {
+/**
+ * Applications registered by the operator, and companies' machine clients (kind 'machine', decision
+ * 0028): one table, so the provider looks both up the same way. Only the SHA-256 of a secret is kept.
+ */
+export const oidcClients = pgTable(
+  "oidc_clients",
+  {
   id: text("id").primaryKey(),
+  kind: text("kind").notNull().default("application"),
   name: text("name").notNull(),
   /** Null for a public client (PKCE, no secret). */
   secretHash: text("secret_hash"),
@@ -324,9 +332,25 @@ export const oidcClients = pgTable("oidc_clients", {
   backchannelLogoutUri: text("backchannel_logout_uri"),
   /** Resource indicators (APIs) the client may ask access tokens for. */
   resources: text("resources").array().notNull().default(sql`'{}'::text[]`),
+  /** A machine client's company: deleting the company row deletes its clients. */
+  companyId: uuid("company_id").references(() => companies.id, { onDelete: "cascade" }),
+  /** A machine client's API scopes (features/access/api-scopes.ts). */
+  scopes: text("scopes").array().notNull().default(sql`'{}'::text[]`),
+  /** Who created a machine client: an administrator, or null for the operator (created_by_operator). */
+  createdByUserId: uuid("created_by_user_id").references(() => users.id, { onDelete: "set null" }),
+  createdByOperator: boolean("created_by_operator").notNull().default(false),
+  /** Counts rotations: a machine token names the version it was issued under, and an older one is refused. */
+  secretVersion: integer("secret_version").notNull().default(1),
+  /** Written at most once a minute (features/api-clients/authenticate-api-client.ts). */
+  lastUsedAt: ts("last_used_at"),
   createdAt: createdAt(),
   updatedAt: ts("updated_at").notNull().defaultNow(),
-});
+  },
+  (t) => [
+    check("oidc_clients_kind_check", sql`(${t.kind} = 'application' and ${t.companyId} is null) or (${t.kind} = 'machine' and ${t.companyId} is not null)`),
+    index("oidc_clients_company_idx").on(t.companyId).where(sql`${t.kind} = 'machine'`),
+  ],
+);
 
 /**
  * Latchkey's side of a provider grant: who, for which application, acting in which company and by

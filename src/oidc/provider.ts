@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
+import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from "jose";
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
@@ -8,7 +9,9 @@ import type { JobQueue } from "../jobs/job-queue.ts";
 import { findActorBySessionToken } from "../features/auth/sessions.ts";
 import { signOut } from "../features/auth/sign-out.ts";
 import { accountWithGrant, accountWithoutGrant, claimsOf, findAccountForToken, recordGrantSid, type AccountRow, type TokenAccount } from "../features/oidc/account-for-token.ts";
-import { CLIENT_EXTRA_METADATA } from "../features/oidc/clients.queries.ts";
+import { CLIENT_EXTRA_METADATA, isMachineClient, type LatchkeyClientMetadata } from "../features/oidc/clients.queries.ts";
+import { API_SCOPE_NAMES } from "../features/access/api-scopes.ts";
+import { API_TOKEN_TTL_SECONDS, apiAudience } from "../features/api-clients/api-audience.ts";
 import { grantCompaniesOf, liveGrantFor } from "../features/oidc/grant-rows.ts";
 import { providerAuditEvent } from "../features/oidc/provider-audit-event.ts";
 import { BACKCHANNEL_LOGOUT_QUEUE, type BackchannelLogoutJob } from "../features/oidc-grants/backchannel-logout-queue.ts";
@@ -151,7 +154,8 @@ function providerConfiguration(deps: OidcDeps, keys: ProviderKeys, onReuse: (gra
       profile: ["name"],
       company: [...COMPANY_CLAIMS],
     },
-    scopes: ["openid", "offline_access", "email", "profile", "company"],
+    // The API scopes are a machine client's (decision 0028); an application never holds them (its resource server offers "company" only).
+    scopes: ["openid", "offline_access", "email", "profile", "company", ...API_SCOPE_NAMES],
     // The ID token carries the granted scopes' claims: the app knows the acting company without userinfo.
     conformIdTokenClaims: false,
     responseTypes: ["code"],
@@ -168,6 +172,11 @@ function providerConfiguration(deps: OidcDeps, keys: ProviderKeys, onReuse: (gra
     },
     extraClientMetadata: { properties: [...CLIENT_EXTRA_METADATA] },
     async extraTokenClaims(ctx, token) {
+      if (token.kind === "ClientCredentials") {
+        // The API refuses a token issued before the client's latest rotation (decision 0029).
+        const client = ctx.oidc.client as unknown as LatchkeyClientMetadata | undefined;
+        return { company_id: client?.latchkey_company_id ?? undefined, secret_version: client?.latchkey_secret_version ?? undefined };
+      }
       if (token.kind !== "AccessToken" || !token.aud) return undefined;
       const account = (ctx.oidc.account as unknown as LatchkeyAccount | undefined)?.account;
       if (!account) return undefined;
@@ -197,7 +206,7 @@ function providerConfiguration(deps: OidcDeps, keys: ProviderKeys, onReuse: (gra
       return client.grantTypeAllowed("refresh_token") && code.scopes.has("openid");
     },
     rotateRefreshToken: true,
-    ttl: { ...OIDC_TTL, Session: Math.floor(deps.config.sessionTtlMs / 1000) },
+    ttl: { ...OIDC_TTL, ClientCredentials: API_TOKEN_TTL_SECONDS, Session: Math.floor(deps.config.sessionTtlMs / 1000) },
     features: {
       devInteractions: { enabled: false },
       dPoP: { enabled: false },
@@ -230,12 +239,24 @@ function providerConfiguration(deps: OidcDeps, keys: ProviderKeys, onReuse: (gra
         },
       },
       backchannelLogout: { enabled: true },
+      // A company's machine clients get tokens for Latchkey's own API, and only them (decisions 0028, 0029).
+      clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        defaultResource: async () => undefined,
+        defaultResource: async (_ctx, client) => (isMachineClient(client) ? apiAudience(deps.config) : undefined),
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx, resource, client) => {
-          const allowed = (client as unknown as { latchkey_resources?: string[] }).latchkey_resources ?? [];
+          if (isMachineClient(client) || resource === apiAudience(deps.config)) {
+            if (!isMachineClient(client) || resource !== apiAudience(deps.config)) throw new errors.InvalidTarget("this resource is not registered for the client");
+            return {
+              scope: API_SCOPE_NAMES.join(" "),
+              audience: resource,
+              accessTokenFormat: "jwt",
+              accessTokenTTL: API_TOKEN_TTL_SECONDS,
+              jwt: { sign: { alg: SIGNING_ALG } },
+            };
+          }
+          const allowed = (client as unknown as LatchkeyClientMetadata).latchkey_resources ?? [];
           if (!allowed.includes(resource)) throw new errors.InvalidTarget("this resource is not registered for the client");
           return {
             scope: "company",
@@ -391,6 +412,12 @@ export async function deliverBackchannelLogout(provider: Provider, job: Backchan
 
 const RELOAD_INTERVAL_MS = 60_000;
 
+/** A signing key's public half: what the JWKS endpoint publishes. */
+function publicJwkOf(jwk: JWK): JWK {
+  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...rest } = jwk;
+  return rest;
+}
+
 /**
  * The provider of this process. Its keystore is fixed when built, so when the keys in the database
  * change (a rotation by the CLI, on any instance) a new provider is built and swapped in; requests
@@ -398,7 +425,7 @@ const RELOAD_INTERVAL_MS = 60_000;
  */
 export class OidcProvider {
   #deps: OidcDeps;
-  #current: Promise<{ provider: Provider; fingerprint: string }> | null = null;
+  #current: Promise<{ provider: Provider; fingerprint: string; verify: JWTVerifyGetKey }> | null = null;
   #timer: NodeJS.Timeout | null = null;
 
   constructor(deps: OidcDeps) {
@@ -415,10 +442,26 @@ export class OidcProvider {
     }
   }
 
+  /**
+   * The public keys the provider publishes, as jose reads them: how the API checks a machine
+   * client's access token (decision 0029) with no request to the JWKS endpoint. Built with the provider,
+   * so a key rotation reaches both together.
+   */
+  async accessTokenKeys(): Promise<JWTVerifyGetKey> {
+    await this.current();
+    const current = await this.#current;
+    if (!current) throw new Error("the openid provider is not built");
+    return current.verify;
+  }
+
+  #instance(keys: ProviderKeys) {
+    return { provider: buildProvider(this.#deps, keys), fingerprint: keys.fingerprint, verify: createLocalJWKSet({ keys: keys.signing.map(publicJwkOf) }) };
+  }
+
   async #build() {
     await ensureKeys(this.#deps.db, this.#deps.clock.now());
     const keys = await loadKeys(this.#deps.db, this.#deps.clock.now());
-    return { provider: buildProvider(this.#deps, keys), fingerprint: keys.fingerprint };
+    return this.#instance(keys);
   }
 
   /** Re-reads the keys; rebuilds the provider when they changed. Returns whether it did. */
@@ -426,7 +469,7 @@ export class OidcProvider {
     const keys = await loadKeys(this.#deps.db, this.#deps.clock.now());
     const current = this.#current ? await this.#current.catch(() => null) : null;
     if (current && current.fingerprint === keys.fingerprint) return false;
-    this.#current = Promise.resolve({ provider: buildProvider(this.#deps, keys), fingerprint: keys.fingerprint });
+    this.#current = Promise.resolve(this.#instance(keys));
     return true;
   }
 

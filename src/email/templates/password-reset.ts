@@ -5,7 +5,9 @@ export type ResetAskedBy =
   | { kind: "forgot_password" }
   | { kind: "self" }
   | { kind: "administrator"; name: string; role: string; companyName: string }
-  | { kind: "team_member"; name: string; role: string; companyName: string; onBehalfOf: string };
+  | { kind: "team_member"; name: string; role: string; companyName: string; onBehalfOf: string }
+  /** A company's machine client (issue 17): "requested through Northwind's integration Billing sync". */
+  | { kind: "integration"; clientName: string; companyName: string; onBehalfOf: string | null };
 
 export interface PasswordResetEmailInput {
   recipientName: string;
@@ -37,6 +39,15 @@ function whoAsked(askedBy: ResetAskedBy): { subject: string; sentence: string; u
         subject: `${askedBy.name} asked to reset your Latchkey password`,
         sentence: `${askedBy.name}, ${role} of ${askedBy.companyName}, asked to reset your password.`,
         unexpected: `If you did not expect this, check with ${askedBy.name} or another administrator of ${askedBy.companyName} before using the link; ${ignore}`,
+      };
+    }
+    case "integration": {
+      const where = askedBy.onBehalfOf ? `, on behalf of ${askedBy.onBehalfOf}` : "";
+      const ask = askedBy.onBehalfOf ?? askedBy.companyName;
+      return {
+        subject: `${askedBy.companyName} asked to reset your Latchkey password`,
+        sentence: `A reset of your password was requested through ${askedBy.companyName}'s integration ${askedBy.clientName}${where}.`,
+        unexpected: `If you did not expect this, check with an administrator of ${ask} before using the link; ${ignore}`,
       };
     }
     case "team_member": {

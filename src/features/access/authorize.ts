@@ -1,17 +1,28 @@
 import { assertThat } from "../../errors.ts";
+import type { Actor } from "./actor.ts";
+import { scopesAllow } from "./api-scopes.ts";
 import { ASSIGNABLE_ROLES, MANAGEABLE_TARGET_ROLES, PERMISSIONS, RESETTABLE_TARGET_ROLES, type Permission } from "./permissions.ts";
 import type { Role } from "./roles.ts";
 
-export function can(role: Role, permission: Permission): boolean {
-  return (PERMISSIONS[permission] as readonly Role[]).includes(role);
+/**
+ * Who asks, as the checks see them: a person (their user id and role) or a machine client (no user
+ * id, an administrator's role, its scopes). A client's `userId` is null, so no comparison with a
+ * target user's id can mistake one for the other (CANNOT_ACT_ON_SELF is never a client's answer).
+ */
+export type Asker = Pick<Actor, "userId" | "role" | "client">;
+
+/** The role allows it and, for a machine client, one of its scopes too (decision 0028). */
+export function can(asker: Asker, permission: Permission): boolean {
+  if (!(PERMISSIONS[permission] as readonly Role[]).includes(asker.role)) return false;
+  return asker.client === null || scopesAllow(asker.client.scopes, permission);
 }
 
-export function assertCan(role: Role, permission: Permission): void {
-  assertThat(can(role, permission), "FORBIDDEN");
+export function assertCan(asker: Asker, permission: Permission): void {
+  assertThat(can(asker, permission), "FORBIDDEN");
 }
 
-export function assertMayAssignRole(actorRole: Role, role: Role): void {
-  assertThat(ASSIGNABLE_ROLES[actorRole].includes(role), "ROLE_NOT_ALLOWED");
+export function assertMayAssignRole(asker: Asker, role: Role): void {
+  assertThat(ASSIGNABLE_ROLES[asker.role].includes(role), "ROLE_NOT_ALLOWED");
 }
 
 export interface Party {
@@ -19,27 +30,29 @@ export interface Party {
   role: Role;
 }
 
+const isSelf = (asker: Asker, target: Party) => asker.userId !== null && asker.userId === target.id;
+
 /** Editing details, deactivating, restoring: another user whose role the actor outranks. */
-export function assertMayManageUser(actor: Party, target: Party, permission: Permission): void {
-  assertCan(actor.role, permission);
-  assertThat(actor.id !== target.id, "CANNOT_ACT_ON_SELF");
-  assertThat(MANAGEABLE_TARGET_ROLES[actor.role].includes(target.role), "FORBIDDEN");
+export function assertMayManageUser(asker: Asker, target: Party, permission: Permission): void {
+  assertCan(asker, permission);
+  assertThat(!isSelf(asker, target), "CANNOT_ACT_ON_SELF");
+  assertThat(MANAGEABLE_TARGET_ROLES[asker.role].includes(target.role), "FORBIDDEN");
 }
 
 /** Whether the actor may change this target's role at all, whatever the new role. */
-export function assertMayChangeRoleOf(actor: Party, target: Party): void {
-  assertCan(actor.role, "users.changeRole");
-  assertThat(actor.id !== target.id, "CANNOT_CHANGE_OWN_ROLE");
-  assertThat(MANAGEABLE_TARGET_ROLES[actor.role].includes(target.role), "FORBIDDEN");
+export function assertMayChangeRoleOf(asker: Asker, target: Party): void {
+  assertCan(asker, "users.changeRole");
+  assertThat(!isSelf(asker, target), "CANNOT_CHANGE_OWN_ROLE");
+  assertThat(MANAGEABLE_TARGET_ROLES[asker.role].includes(target.role), "FORBIDDEN");
 }
 
-export function assertMayChangeRole(actor: Party, target: Party, newRole: Role): void {
-  assertMayChangeRoleOf(actor, target);
-  assertMayAssignRole(actor.role, newRole);
+export function assertMayChangeRole(asker: Asker, target: Party, newRole: Role): void {
+  assertMayChangeRoleOf(asker, target);
+  assertMayAssignRole(asker, newRole);
 }
 
-export function assertMayTriggerReset(actor: Party, target: Party): void {
-  assertCan(actor.role, "users.triggerReset");
-  assertThat(actor.id !== target.id, "CANNOT_ACT_ON_SELF");
-  assertThat(RESETTABLE_TARGET_ROLES[actor.role].includes(target.role), "FORBIDDEN");
+export function assertMayTriggerReset(asker: Asker, target: Party): void {
+  assertCan(asker, "users.triggerReset");
+  assertThat(!isSelf(asker, target), "CANNOT_ACT_ON_SELF");
+  assertThat(RESETTABLE_TARGET_ROLES[asker.role].includes(target.role), "FORBIDDEN");
 }

@@ -5,7 +5,8 @@ import type { Role } from "./roles.ts";
 
 /** A team member as far as linked-company rules care: who, in which company, with which role. */
 export interface Member {
-  userId: string;
+  /** Null for a machine client, which acts as its company's administrator and holds no grant (decision 0030). */
+  userId: string | null;
   companyId: string;
   role: Role;
 }
@@ -79,7 +80,7 @@ export async function requireMultiCompanyProfile(db: Executor, actor: { companyI
 
 /** Where an actor works: their own company, or a linked company they switched into (and by which grant). */
 export interface ActingIn {
-  userId: string;
+  userId: string | null;
   role: Role;
   companyId: string;
   actingCompanyId: string;

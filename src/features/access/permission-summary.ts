@@ -1,8 +1,8 @@
 import { AppError } from "../../errors.ts";
-import { assertMayChangeRoleOf, assertMayManageUser, assertMayTriggerReset, can, type Party } from "./authorize.ts";
+import { assertMayChangeRoleOf, assertMayManageUser, assertMayTriggerReset, can, type Asker, type Party } from "./authorize.ts";
 import { ASSIGNABLE_ROLES } from "./permissions.ts";
 import { mayHoldGrant } from "./linked-company-access.ts";
-import { ROLES, type Role } from "./roles.ts";
+import { ROLES } from "./roles.ts";
 
 /**
  * What the dashboard may offer, computed by running the very checks the use cases run: a button
@@ -18,11 +18,11 @@ function passes(check: () => void): boolean {
   }
 }
 
-export function companyPermissions(role: Role) {
+export function companyPermissions(asker: Asker) {
   return {
-    rename: can(role, "company.rename"),
-    updateContact: can(role, "company.updateContact"),
-    delete: can(role, "company.delete"),
+    rename: can(asker, "company.rename"),
+    updateContact: can(asker, "company.updateContact"),
+    delete: can(asker, "company.delete"),
   };
 }
 
@@ -30,16 +30,17 @@ export function companyPermissions(role: Role) {
  * What the signed-in actor may do wherever they act, for the dashboard's navigation and forms
  * (GET /auth/me): the same checks the use cases run, so the dashboard keeps no copy of the roles table.
  */
-export function actorCapabilities(role: Role) {
+export function actorCapabilities(asker: Asker) {
   return {
-    viewAuditLog: can(role, "audit.view"),
-    createLinkedCompanies: can(role, "linkedCompanies.create"),
-    manageGrants: can(role, "grants.manage"),
+    viewAuditLog: can(asker, "audit.view"),
+    createLinkedCompanies: can(asker, "linkedCompanies.create"),
+    manageGrants: can(asker, "grants.manage"),
+    manageApiClients: can(asker, "apiClients.manage"),
     /** Roles a team member must have to hold a management grant. */
     grantHolderRoles: ROLES.filter(mayHoldGrant),
-    createUsers: can(role, "users.create"),
+    createUsers: can(asker, "users.create"),
     /** Roles a user created by this actor may get, the first the default. */
-    creatableRoles: can(role, "users.create") ? [...ASSIGNABLE_ROLES[role]] : [],
+    creatableRoles: can(asker, "users.create") ? [...ASSIGNABLE_ROLES[asker.role]] : [],
   };
 }
 
@@ -47,7 +48,7 @@ export interface TargetUser extends Party {
   status: "active" | "deactivated";
 }
 
-export function userPermissions(actor: Party, target: TargetUser) {
+export function userPermissions(actor: Asker, target: TargetUser) {
   const active = target.status === "active";
   const changeRole = passes(() => assertMayChangeRoleOf(actor, target));
   return {

@@ -19,6 +19,8 @@ export const PERMISSIONS = {
   "audit.view": ["administrator"],
   "linkedCompanies.create": ["administrator"],
   "grants.manage": ["administrator", "manager"],
+  /** The company's machine clients (decision 0028): no API scope holds it, so a client never manages clients. */
+  "apiClients.manage": ["administrator"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -52,7 +52,7 @@ async function reachableCompanies(db: Executor, actor: Actor, filters: AuditFilt
 }
 
 export async function listAuditEvents(db: Executor, actor: Actor, filters: AuditFilters) {
-  assertCan(actor.role, "audit.view");
+  assertCan(actor, "audit.view");
   const ids = await reachableCompanies(db, actor, filters);
   const idList = sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `);
   const where: SQL[] = [

@@ -43,6 +43,9 @@ export const AUDIT_ACTIONS = [
   "oidc.client_secret_rotated",
   "oidc.client_deleted",
   "oidc.signing_key_rotated",
+  "api_client.created",
+  "api_client.secret_rotated",
+  "api_client.deleted",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -52,6 +55,9 @@ export interface AuditEventInput {
   actor?: Actor | null;
   /** For actions with no session (login, forgot password): who the actor is, if known. */
   actorUserId?: string | null;
+  /** For actions of a machine client with no actor (its token issued): the client, and its name for the log. */
+  actorClientId?: string | null;
+  actorClientName?: string | null;
   actorCompanyId?: string | null;
   targetUserId?: string | null;
   targetCompanyId?: string | null;
@@ -62,18 +68,21 @@ export interface AuditEventInput {
 
 /** The row an event becomes; also written by statements that insert it together with other rows (src/oidc/issued-tokens.ts). */
 export function auditRowOf(event: AuditEventInput) {
+  const clientName = event.actor?.client?.name ?? event.actorClientName ?? null;
   return {
     at: event.at,
     action: event.action,
     outcome: event.outcome ?? "success",
     actorUserId: event.actor?.userId ?? event.actorUserId ?? null,
+    actorClientId: event.actor?.client?.id ?? event.actorClientId ?? null,
     actorCompanyId: event.actor?.companyId ?? event.actorCompanyId ?? null,
     actingCompanyId: event.actor?.actingCompanyId ?? null,
     grantId: event.actor?.grantId ?? null,
     targetUserId: event.targetUserId ?? null,
     targetCompanyId: event.targetCompanyId ?? null,
     clientAddress: event.actor?.clientAddress ?? event.clientAddress ?? null,
-    details: event.details ?? {},
+    // The client's name as it was: the log outlives a deleted client (decision 0028).
+    details: clientName ? { ...event.details, actorClientName: clientName } : (event.details ?? {}),
   };
 }
 
@@ -85,9 +94,9 @@ const param = (name: string) => sql.placeholder(name);
  * conditional.
  */
 export const AUDIT_INSERT = sql`
-    insert into audit_events (at, action, outcome, actor_user_id, actor_company_id, acting_company_id, grant_id, target_user_id,
+    insert into audit_events (at, action, outcome, actor_user_id, actor_client_id, actor_company_id, acting_company_id, grant_id, target_user_id,
                               target_company_id, client_address, details)
-    select ${param("auditAt")}::timestamptz, ${param("auditAction")}, ${param("auditOutcome")}, ${param("auditActorUserId")}::uuid,
+    select ${param("auditAt")}::timestamptz, ${param("auditAction")}, ${param("auditOutcome")}, ${param("auditActorUserId")}::uuid, ${param("auditActorClientId")}::text,
            ${param("auditActorCompanyId")}::uuid, ${param("auditActingCompanyId")}::uuid, ${param("auditGrantId")}::uuid,
            ${param("auditTargetUserId")}::uuid, ${param("auditTargetCompanyId")}::uuid, ${param("auditClientAddress")}, ${param("auditDetails")}::jsonb`;
 
@@ -99,6 +108,7 @@ export function auditPlaceholders(event: AuditEventInput | null) {
     auditAction: row?.action ?? null,
     auditOutcome: row?.outcome ?? null,
     auditActorUserId: row?.actorUserId ?? null,
+    auditActorClientId: row?.actorClientId ?? null,
     auditActorCompanyId: row?.actorCompanyId ?? null,
     auditActingCompanyId: row?.actingCompanyId ?? null,
     auditGrantId: row?.grantId ?? null,

@@ -3,7 +3,7 @@ import type { Deps } from "../../deps.ts";
 import { users } from "../../db/schema.ts";
 import { assertThat } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import type { Actor } from "../access/actor.ts";
+import type { PersonActor } from "../access/actor.ts";
 import { revokeLiveLinks } from "./link-tokens.ts";
 import { checkPasswordPolicy, hashPassword, verifyPassword } from "./passwords.ts";
 import { sendPasswordChangedEmails } from "./send-password-changed-emails.ts";
@@ -19,7 +19,7 @@ export interface ChangePasswordInput {
 }
 
 /** Ends every session of the user, the caller's included, and hands the caller a fresh one (rotation). */
-export async function changePassword(deps: Pick<Deps, "db" | "clock" | "config" | "jobs">, actor: Actor, input: ChangePasswordInput) {
+export async function changePassword(deps: Pick<Deps, "db" | "clock" | "config" | "jobs">, actor: PersonActor, input: ChangePasswordInput) {
   const now = deps.clock.now();
   const [user] = await deps.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, actor.userId));
   const currentOk = user?.passwordHash ? await verifyPassword(user.passwordHash, input.currentPassword) : false;

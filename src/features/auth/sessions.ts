@@ -3,7 +3,7 @@ import { preparedStatement, type Executor } from "../../db/client.ts";
 import { sessions } from "../../db/schema.ts";
 import { linkedCompanyRule } from "../access/linked-company-access.ts";
 import type { Role } from "../access/roles.ts";
-import type { Actor } from "../access/actor.ts";
+import type { PersonActor } from "../access/actor.ts";
 import { digestToken, newSecretToken } from "./tokens.ts";
 
 export interface NewSession {
@@ -68,7 +68,7 @@ const actorBySession = preparedStatement<SessionRow, { tokenHash: string; now: D
     limit 1`);
 
 /** The actor behind a session cookie's value, if any: absent or oversized values (never a token we issued) are no session. */
-export async function findActorBySessionToken(db: Executor, token: string | undefined, now: Date, clientAddress: string): Promise<Actor | null> {
+export async function findActorBySessionToken(db: Executor, token: string | undefined, now: Date, clientAddress: string): Promise<PersonActor | null> {
   if (!token || token.length > 200) return null;
   const [row] = await actorBySession(db, { tokenHash: digestToken(token), now });
   if (!row) return null;

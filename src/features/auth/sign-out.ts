@@ -1,7 +1,7 @@
 import type { Clock } from "../../clock.ts";
 import type { Db } from "../../db/client.ts";
 import type { JobQueue } from "../../jobs/job-queue.ts";
-import type { Actor } from "../access/actor.ts";
+import type { PersonActor } from "../access/actor.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import { revokeOidcGrants } from "../oidc-grants/revoke-oidc-grants.ts";
 import { revokeSession } from "./sessions.ts";
@@ -12,7 +12,7 @@ import { revokeSession } from "./sessions.ts";
  * sign-on ends with it (the provider asks for a live Latchkey session, src/oidc/provider.ts).
  */
 // Typed without Deps: the OpenID provider (built by deps.ts) calls it too.
-export async function signOut(deps: { db: Db; clock: Clock; jobs: Pick<JobQueue, "send"> }, actor: Actor): Promise<void> {
+export async function signOut(deps: { db: Db; clock: Clock; jobs: Pick<JobQueue, "send"> }, actor: PersonActor): Promise<void> {
   const now = deps.clock.now();
   await deps.db.transaction(async (tx) => {
     await revokeSession(tx, actor.sessionId, now);

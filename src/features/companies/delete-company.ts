@@ -18,7 +18,7 @@ export async function deleteCompany(deps: Pick<Deps, "db" | "clock" | "jobs">, a
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const company = await requireCompanyInScope(tx, actor, { lock: true });
-    assertCan(actor.role, "company.delete");
+    assertCan(actor, "company.delete");
     assertThat(confirmName.trim() === company.name, "COMPANY_NAME_MISMATCH");
 
     await tx.update(companies).set({ deletedAt: now, updatedAt: now }).where(eq(companies.id, company.id));

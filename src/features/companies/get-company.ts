@@ -5,7 +5,7 @@ import type { Actor } from "../access/actor.ts";
 import { requireCompanyInScope } from "./company.queries.ts";
 
 export async function getCompany(deps: Pick<Deps, "db">, actor: Actor) {
-  assertCan(actor.role, "company.view");
+  assertCan(actor, "company.view");
   const company = await requireCompanyInScope(deps.db, actor);
-  return { company, permissions: companyPermissions(actor.role) };
+  return { company, permissions: companyPermissions(actor) };
 }

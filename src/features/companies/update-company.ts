@@ -28,16 +28,16 @@ export async function updateCompany(deps: Pick<Deps, "db" | "clock">, actor: Act
   const company = await deps.db.transaction(async (tx) => {
     const current = await requireCompanyInScope(tx, actor, { lock: true });
     // Someone who may change nothing is refused even when they send the current values back.
-    assertThat(can(actor.role, "company.rename") || can(actor.role, "company.updateContact"), "FORBIDDEN");
+    assertThat(can(actor, "company.rename") || can(actor, "company.updateContact"), "FORBIDDEN");
     const changes: Partial<typeof companies.$inferInsert> = {};
     if (input.name !== undefined && input.name !== current.name) {
-      assertCan(actor.role, "company.rename");
+      assertCan(actor, "company.rename");
       changes.name = input.name;
     }
     for (const field of CONTACT_FIELDS) {
       const value = input[field];
       if (value !== undefined && value !== current[field]) {
-        assertCan(actor.role, "company.updateContact");
+        assertCan(actor, "company.updateContact");
         changes[field] = value;
       }
     }
@@ -47,5 +47,5 @@ export async function updateCompany(deps: Pick<Deps, "db" | "clock">, actor: Act
     await recordAuditEvent(tx, { action: "company.updated", actor, targetCompanyId: current.id, details: { changed }, at: now });
     return { ...current, ...changes };
   });
-  return { company, permissions: companyPermissions(actor.role) };
+  return { company, permissions: companyPermissions(actor) };
 }

@@ -19,7 +19,7 @@ export async function listMemberGrants(db: Executor, actor: Actor, memberId: str
     .limit(1);
   assertThat(member, "NOT_FOUND");
   const viewer = { userId: actor.userId, companyId: actor.companyId, role: actor.role };
-  const mayChange = can(actor.role, "grants.manage") && member.id !== actor.userId && mayHoldGrant(member.role);
+  const mayChange = can(actor, "grants.manage") && member.id !== actor.userId && mayHoldGrant(member.role);
   const rows = await queryRows<{ id: string; name: string; granted: boolean; viewer_manages: boolean }>(
     db,
     sql`select c.id, c.name,

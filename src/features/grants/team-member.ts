@@ -19,7 +19,7 @@ export async function resolveGrantChange(db: Executor, actor: Actor, memberId: s
     .where(and(eq(users.id, memberId), eq(users.companyId, actor.companyId)))
     .limit(1);
   assertThat(member, "NOT_FOUND");
-  assertCan(actor.role, "grants.manage");
+  assertCan(actor, "grants.manage");
   const company = await findManageableCompany(db, { userId: actor.userId, companyId: actor.companyId, role: actor.role }, companyId);
   assertThat(company, "NOT_FOUND");
   return { member, company };

@@ -1,7 +1,7 @@
 import type { Deps } from "../../deps.ts";
 import { assertThat } from "../../errors.ts";
 import { assertCan } from "../access/authorize.ts";
-import type { Actor } from "../access/actor.ts";
+import type { PersonActor } from "../access/actor.ts";
 import { createCompanyWithAdmin } from "../companies/create-company-with-admin.ts";
 import { countLinkedCompanies, findLiveCompany } from "./linked-companies.queries.ts";
 
@@ -15,8 +15,8 @@ export interface CreateLinkedCompanyInput {
  * A parent's administrator opens a new linked company within the allowance the operator set.
  * Its administrator is a new native user of that company, invited by email.
  */
-export async function createLinkedCompany(deps: Pick<Deps, "db" | "clock" | "config" | "jobs">, actor: Actor, input: CreateLinkedCompanyInput) {
-  assertCan(actor.role, "linkedCompanies.create");
+export async function createLinkedCompany(deps: Pick<Deps, "db" | "clock" | "config" | "jobs">, actor: PersonActor, input: CreateLinkedCompanyInput) {
+  assertCan(actor, "linkedCompanies.create");
   const parent = await findLiveCompany(deps.db, actor.companyId);
   assertThat(parent?.isMultiCompany, "NOT_MULTI_COMPANY");
   // Checked before the insert; two administrators racing for the last slot may both pass, which

@@ -4,10 +4,10 @@ import { sessions } from "../../db/schema.ts";
 import { assertThat } from "../../errors.ts";
 import { findManageableCompany } from "../access/linked-company-access.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import type { Actor } from "../access/actor.ts";
+import type { PersonActor } from "../access/actor.ts";
 
 /** Works in a linked company from now on: the acting company lives in the session, checked on every request. */
-export async function switchIntoCompany(deps: Pick<Deps, "db" | "clock">, actor: Actor, companyId: string) {
+export async function switchIntoCompany(deps: Pick<Deps, "db" | "clock">, actor: PersonActor, companyId: string) {
   const company = await findManageableCompany(deps.db, { userId: actor.userId, companyId: actor.companyId, role: actor.role }, companyId);
   assertThat(company, "NOT_FOUND");
   const now = deps.clock.now();
@@ -24,7 +24,7 @@ export async function switchIntoCompany(deps: Pick<Deps, "db" | "clock">, actor:
   return company;
 }
 
-export async function switchBackToOwnCompany(deps: Pick<Deps, "db" | "clock">, actor: Actor) {
+export async function switchBackToOwnCompany(deps: Pick<Deps, "db" | "clock">, actor: PersonActor) {
   const now = deps.clock.now();
   await deps.db.transaction(async (tx) => {
     await tx.update(sessions).set({ actingCompanyId: actor.companyId, lastSeenAt: now }).where(eq(sessions.id, actor.sessionId));

@@ -2,23 +2,23 @@ import { sql } from "drizzle-orm";
 import type { Deps } from "../../deps.ts";
 import { queryRows } from "../../db/client.ts";
 import { AppError } from "../../errors.ts";
-import type { Actor } from "../access/actor.ts";
+import type { PersonActor } from "../access/actor.ts";
 import { findManageableCompany, holdAuthorityInActingCompany, manageableBy, type Member } from "../access/linked-company-access.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import type { CompanyAccess } from "./account-for-token.ts";
 import { insertGrantRow } from "./grant-rows.ts";
 
-const memberOf = (actor: Actor): Member => ({ userId: actor.userId, companyId: actor.companyId, role: actor.role });
+const memberOf = (actor: PersonActor): Member => ({ userId: actor.userId, companyId: actor.companyId, role: actor.role });
 
 /** The picker: the member's own company, then exactly the linked companies they may act in (the managed-companies rule). */
-export async function companiesForPicker(deps: Pick<Deps, "db">, actor: Actor): Promise<Array<{ id: string; name: string; own: boolean }>> {
+export async function companiesForPicker(deps: Pick<Deps, "db">, actor: PersonActor): Promise<Array<{ id: string; name: string; own: boolean }>> {
   const linked = await queryRows<{ id: string; name: string }>(deps.db, sql`
     select c.id, c.name from companies c where ${manageableBy(memberOf(actor))} order by lower(c.name), c.id limit 500`);
   return [{ id: actor.companyId, name: actor.companyName, own: true }, ...linked.map((row) => ({ ...row, own: false }))];
 }
 
 export interface AuthorizeClientInput {
-  actor: Actor;
+  actor: PersonActor;
   client: { id: string; name: string };
   /** The authorization request's `company`: absent, `select`, or a company id. */
   requested: string | undefined;

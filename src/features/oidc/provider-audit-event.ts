@@ -1,5 +1,6 @@
 import type { KoaContextWithOIDC } from "oidc-provider";
 import type { AuditAction, AuditEventInput } from "../audit/record-audit-event.ts";
+import { isMachineClient, type LatchkeyClientMetadata } from "./clients.queries.ts";
 
 interface AccountLike {
   account?: { userId: string; companyId: string; acting: { companyId: string } | null };
@@ -49,13 +50,17 @@ export function providerAuditEvent(ctx: KoaContextWithOIDC, at: Date): AuditEven
   const account = (entities.Account as AccountLike | undefined)?.account;
   const token = (entities.RefreshToken ?? entities.AuthorizationCode ?? entities.AccessToken) as TokenLike | undefined;
   const userId = account?.userId ?? (token?.accountId && /^[0-9a-f-]{36}$/i.test(token.accountId) ? token.accountId : null);
+  // A machine client's token: the client is the actor, in its company (decision 0028).
+  const machineCompany = client && isMachineClient(client) ? ((client as unknown as LatchkeyClientMetadata).latchkey_company_id ?? null) : null;
   return {
     action,
     outcome,
     actorUserId: userId,
-    actorCompanyId: account?.companyId ?? null,
+    actorClientId: machineCompany ? (client?.clientId ?? null) : null,
+    actorClientName: machineCompany ? (client?.clientName ?? null) : null,
+    actorCompanyId: account?.companyId ?? machineCompany,
     targetUserId: userId,
-    targetCompanyId: account?.acting?.companyId ?? account?.companyId ?? null,
+    targetCompanyId: account?.acting?.companyId ?? account?.companyId ?? machineCompany,
     clientAddress: ctx.ip,
     details: {
       clientId: client?.clientId ?? fromRequest(params.client_id, 100),

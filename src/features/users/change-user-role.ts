@@ -17,7 +17,7 @@ export async function changeUserRole(deps: Pick<Deps, "db" | "clock" | "jobs">, 
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const user = await requireUserInScope(tx, actor, userId, { lock: true });
-    assertMayChangeRole({ id: actor.userId, role: actor.role }, user, role);
+    assertMayChangeRole(actor, user, role);
     if (user.role === role) return user;
     await tx.update(users).set({ role, updatedAt: now }).where(eq(users.id, user.id));
     const grantsDropped = await withdrawAuthorityAfterRoleChange(tx, user, role, { actor, now });

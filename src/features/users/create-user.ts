@@ -20,8 +20,8 @@ export interface CreateUserInput {
 
 /** Creates a user without a password in the acting company and invites them, in one transaction. */
 export async function createUser(deps: Pick<Deps, "db" | "clock" | "config" | "jobs">, actor: Actor, input: CreateUserInput) {
-  assertCan(actor.role, "users.create");
-  assertMayAssignRole(actor.role, input.role);
+  assertCan(actor, "users.create");
+  assertMayAssignRole(actor, input.role);
   const now = deps.clock.now();
   try {
     return await deps.db.transaction(async (tx) => {

@@ -20,7 +20,7 @@ export async function deactivateUser(deps: Pick<Deps, "db" | "clock" | "jobs">, 
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const user = await requireUserInScope(tx, actor, userId, { lock: true });
-    assertMayManageUser({ id: actor.userId, role: actor.role }, user, "users.deactivate");
+    assertMayManageUser(actor, user, "users.deactivate");
     assertThat(user.status === "active", "USER_ALREADY_DEACTIVATED");
     await tx.update(users).set({ status: "deactivated", deactivatedAt: now, updatedAt: now }).where(eq(users.id, user.id));
     await revokeSessionsOfUser(tx, user.id, now);

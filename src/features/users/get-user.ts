@@ -7,6 +7,6 @@ import { requireUserInScope } from "../access/users-in-scope.ts";
 /** A user's page: details, and what the actor may do to them (the buttons the dashboard shows). */
 export async function getUser(deps: Pick<Deps, "db">, actor: Actor, userId: string) {
   const user = await requireUserInScope(deps.db, actor, userId);
-  assertCan(actor.role, "users.view");
-  return { user, permissions: userPermissions({ id: actor.userId, role: actor.role }, user) };
+  assertCan(actor, "users.view");
+  return { user, permissions: userPermissions(actor, user) };
 }

@@ -25,7 +25,7 @@ export interface UserPage {
 
 /** The acting company's users by name, a keyset page at a time, so page 500 costs what page 1 costs. */
 export async function listUsers(deps: Pick<Deps, "db">, actor: Actor, input: ListUsersInput): Promise<UserPage> {
-  assertCan(actor.role, "users.view");
+  assertCan(actor, "users.view");
   assertThat(!input.after || !input.before, "VALIDATION_FAILED", "Give either after or before, not both.");
   const filter: UserFilter = { prefix: searchPrefix(input.q), status: input.status };
   const cursor = input.after ?? input.before;

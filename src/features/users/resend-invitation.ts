@@ -15,7 +15,7 @@ export async function resendInvitation(deps: Pick<Deps, "db" | "clock" | "config
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const user = await requireUserInScope(tx, actor, userId, { lock: true });
-    assertMayTriggerReset({ id: actor.userId, role: actor.role }, user);
+    assertMayTriggerReset(actor, user);
     assertThat(user.status === "active", "USER_DEACTIVATED");
     assertThat(!user.hasPassword && user.passwordChangedAt === null, "INVITATION_NOT_NEEDED");
     // sendInvitation counts it on the invitation limits (per actor, company and recipient address).

@@ -17,7 +17,7 @@ export async function restoreUser(deps: Pick<Deps, "db" | "clock">, actor: Actor
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const user = await requireUserInScope(tx, actor, userId, { lock: true });
-    assertMayManageUser({ id: actor.userId, role: actor.role }, user, "users.restore");
+    assertMayManageUser(actor, user, "users.restore");
     assertThat(user.status === "deactivated", "USER_ALREADY_ACTIVE");
     await tx.update(users).set({ status: "active", deactivatedAt: null, passwordHash: null, updatedAt: now }).where(eq(users.id, user.id));
     await recordActionOnUser(tx, actor, "user.restored", user, { passwordCleared: user.hasPassword }, now);

@@ -3,7 +3,7 @@ import type { Deps } from "../../deps.ts";
 import { linkUrl } from "../../email/links.ts";
 import { enqueueEmail } from "../../email/outbox.ts";
 import { invitationEmail } from "../../email/templates/invitation.ts";
-import type { Actor } from "../access/actor.ts";
+import { actorKey, type Actor } from "../access/actor.ts";
 import { issueLinkToken } from "../auth/link-tokens.ts";
 import { actingCompanyOf } from "../access/company-scope.ts";
 import { hitRateLimits, rateLimited, type RateRule } from "../rate-limit.ts";
@@ -59,7 +59,7 @@ export async function countInvitation(tx: Executor, invitation: { actorUserId: s
  * user a creation was adding, with it — so only invitations sent count and a refusal leaves nothing.
  */
 export async function sendInvitation(tx: Executor, deps: Pick<Deps, "config" | "jobs">, actor: Actor, invitee: Invitee, now: Date) {
-  await countInvitation(tx, { actorUserId: actor.userId, companyId: actingCompanyOf(actor), recipientEmail: invitee.email }, now);
+  await countInvitation(tx, { actorUserId: actorKey(actor), companyId: actingCompanyOf(actor), recipientEmail: invitee.email }, now);
   const link = await issueLinkToken(tx, {
     userId: invitee.id,
     purpose: "invite",
@@ -73,6 +73,7 @@ export async function sendInvitation(tx: Executor, deps: Pick<Deps, "config" | "
     recipientName: invitee.name,
     companyName: invitee.companyName,
     inviterName: actor.name,
+    integration: actor.client ? { clientName: actor.client.name, companyName: actor.companyName } : null,
     link: linkUrl(deps.config.publicUrl, "/set-password", link.token),
     expiresAt: link.expiresAt,
   });

@@ -30,7 +30,7 @@ export async function updateUser(deps: Pick<Deps, "db" | "clock" | "jobs">, acto
   try {
     return await deps.db.transaction(async (tx) => {
       const user = await requireUserInScope(tx, actor, userId, { lock: true });
-      assertMayManageUser({ id: actor.userId, role: actor.role }, user, "users.updateDetails");
+      assertMayManageUser(actor, user, "users.updateDetails");
       const changes: Partial<typeof users.$inferInsert> = {};
       if (input.name !== undefined && input.name !== user.name) Object.assign(changes, { name: input.name, nameSort: nameSortKey(input.name) });
       const newAddress = input.email !== undefined && normalizeEmail(input.email) !== user.emailNormalized;
@@ -47,7 +47,9 @@ export async function updateUser(deps: Pick<Deps, "db" | "clock" | "jobs">, acto
           recipientName: user.name,
           companyName: user.companyName,
           // A team member of the parent company is named with their company: the user may not know them.
-          changedBy: { name: actor.name, fromCompany: actor.companyId === user.companyId ? null : actor.companyName },
+          changedBy: actor.client
+            ? { name: `${actor.companyName}'s integration ${actor.client.name}`, fromCompany: null }
+            : { name: actor.name, fromCompany: actor.companyId === user.companyId ? null : actor.companyName },
           changedAt: now,
           newAddressMasked: maskEmailAddress(input.email),
         });

@@ -1,8 +1,10 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
-import type { Actor } from "../../features/access/actor.ts";
+import type { Actor, PersonActor } from "../../features/access/actor.ts";
+import { authenticateApiClient } from "../../features/api-clients/authenticate-api-client.ts";
 import { findActorBySessionToken } from "../../features/auth/sessions.ts";
+import { bearerTokenOf } from "./bearer.ts";
 import { cookieAttributes, sessionCookieName } from "./cookies.ts";
 import { CSRF_RENEW_HEADER, rotateCsrfSecret } from "./csrf.ts";
 
@@ -32,9 +34,33 @@ export function clearSessionCookie(deps: Deps, reply: FastifyReply): void {
   renewCsrf(deps, reply);
 }
 
-/** Resolves the actor from the cookie, or throws UNAUTHENTICATED. Runs on every request: no cache. */
+/** The header a machine client of a multi-company profile names the linked company it acts in by (decision 0030). */
+export const ACTING_COMPANY_HEADER = "latchkey-company";
+
+async function clientActor(deps: Deps, request: FastifyRequest, token: string): Promise<Actor> {
+  const named = request.headers[ACTING_COMPANY_HEADER];
+  if (Array.isArray(named)) throw new AppError("VALIDATION_FAILED", "Give Latchkey-Company once.");
+  const keys = await deps.oidc.accessTokenKeys();
+  return authenticateApiClient({ db: deps.db, config: deps.config, now: deps.clock.now() }, keys, { token, actingCompanyId: named, clientAddress: request.ip });
+}
+
+/**
+ * Resolves the actor: a person from the session cookie, or a company's machine client from a bearer
+ * token (the app refused a request carrying both before this runs). Throws UNAUTHENTICATED. Runs on
+ * every request: no cache.
+ */
 export function requireActor(deps: Deps) {
-  return async (request: FastifyRequest): Promise<void> => {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const bearer = bearerTokenOf(request);
+    if (bearer !== null) {
+      try {
+        request.actor = await clientActor(deps, request, bearer);
+      } catch (error) {
+        if (error instanceof AppError && error.code === "UNAUTHENTICATED") reply.header("www-authenticate", 'Bearer error="invalid_token"');
+        throw error;
+      }
+      return;
+    }
     const token = request.cookies[sessionCookieName(deps.config.publicUrl)];
     const actor = await findActorBySessionToken(deps.db, token, deps.clock.now(), request.ip);
     if (!actor) throw new AppError("UNAUTHENTICATED");
@@ -42,8 +68,27 @@ export function requireActor(deps: Deps) {
   };
 }
 
+/**
+ * For what only a signed-in person does (their own account, signing out, switching company, the
+ * dashboard's own answers): a machine client is told so, not merely refused.
+ */
+export function requirePerson(deps: Deps) {
+  const resolve = requireActor(deps);
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    await resolve(request, reply);
+    if (request.actor?.client) throw new AppError("SESSION_REQUIRED");
+  };
+}
+
 /** For handlers behind requireActor: the actor, typed as present. */
 export function actorOf(request: FastifyRequest): Actor {
   if (!request.actor) throw new AppError("UNAUTHENTICATED");
   return request.actor;
+}
+
+/** For handlers behind requirePerson: the signed-in person. */
+export function personOf(request: FastifyRequest): PersonActor {
+  const actor = actorOf(request);
+  if (actor.client) throw new AppError("SESSION_REQUIRED");
+  return actor;
 }

@@ -5,7 +5,7 @@ import type { Deps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { login } from "../../features/auth/login.ts";
 import { findActorBySessionToken } from "../../features/auth/sessions.ts";
-import type { Actor } from "../../features/access/actor.ts";
+import type { PersonActor } from "../../features/access/actor.ts";
 import { authorizeClient, companiesForPicker } from "../../features/oidc/authorize-client.ts";
 import { findClientRow } from "../../features/oidc/clients.queries.ts";
 import { OIDC_TTL } from "../../oidc/provider.ts";
@@ -67,7 +67,7 @@ export function interactionRoutes(deps: Deps): FastifyPluginAsyncZod {
     return details;
   }
 
-  async function actorOrNull(request: FastifyRequest): Promise<Actor | null> {
+  async function actorOrNull(request: FastifyRequest): Promise<PersonActor | null> {
     const token = request.cookies[sessionCookieName(deps.config.publicUrl)];
     return findActorBySessionToken(deps.db, token, deps.clock.now(), request.ip);
   }

@@ -27,7 +27,7 @@ export interface ResetHistoryEntry {
 export async function listPasswordResets(deps: Pick<Deps, "db" | "clock">, actor: Actor, userId: string): Promise<ResetHistoryEntry[]> {
   const user = await findUserInScope(deps.db, actor, userId);
   assertThat(user, "NOT_FOUND");
-  assertCan(actor.role, "users.triggerReset");
+  assertCan(actor, "users.triggerReset");
   const now = deps.clock.now();
   const links = await listLinksOfUser(deps.db, user.id);
   const statuses = await emailStatusOfLinks(deps.db, links.map((link) => link.id));

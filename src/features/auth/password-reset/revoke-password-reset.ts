@@ -12,7 +12,7 @@ import { findUserInScope } from "../../access/users-in-scope.ts";
 export async function revokePasswordReset(deps: Pick<Deps, "db" | "clock">, actor: Actor, userId: string, linkId: string) {
   const user = await findUserInScope(deps.db, actor, userId);
   assertThat(user, "NOT_FOUND");
-  assertMayTriggerReset({ id: actor.userId, role: actor.role }, { id: user.id, role: user.role });
+  assertMayTriggerReset(actor, { id: user.id, role: user.role });
   const now = deps.clock.now();
   const [link] = await deps.db
     .select({ id: linkTokens.id, purpose: linkTokens.purpose })

@@ -2,11 +2,12 @@ import type { Deps } from "../../../deps.ts";
 import { assertThat } from "../../../errors.ts";
 import { assertMayTriggerReset } from "../../access/authorize.ts";
 import { holdAuthorityInActingCompany } from "../../access/linked-company-access.ts";
-import type { Actor } from "../../access/actor.ts";
+import { actorKey, type Actor } from "../../access/actor.ts";
 import { findUserInScope } from "../../access/users-in-scope.ts";
 import { enforceRateLimits } from "../../rate-limit.ts";
 import { RESET_LIMITS, resetRateKeys } from "./reset-limits.ts";
 import { sendResetLink } from "./send-reset-link.ts";
+import type { ResetAskedBy } from "../../../email/templates/password-reset.ts";
 
 /**
  * An administrator or manager sends another user of the acting company a reset link (PRODUCT.md
@@ -17,13 +18,13 @@ export async function triggerPasswordReset(deps: Pick<Deps, "db" | "clock" | "co
   // Scope first: a user outside it answers exactly like a missing one, whatever the actor's role.
   const target = await findUserInScope(deps.db, actor, targetUserId);
   assertThat(target, "NOT_FOUND");
-  assertMayTriggerReset({ id: actor.userId, role: actor.role }, { id: target.id, role: target.role });
+  assertMayTriggerReset(actor, { id: target.id, role: target.role });
   assertThat(target.status === "active", "USER_DEACTIVATED");
 
   await enforceRateLimits(
     deps.db,
     [
-      { key: resetRateKeys.triggerActor(actor.userId), rule: RESET_LIMITS.triggerPerActor, name: "actor" },
+      { key: resetRateKeys.triggerActor(actorKey(actor)), rule: RESET_LIMITS.triggerPerActor, name: "actor" },
       { key: resetRateKeys.triggerTarget(target.id), rule: RESET_LIMITS.triggerPerTarget, name: "target" },
     ],
     { actor, targetUserId: target.id, targetCompanyId: target.companyId, flow: "trigger_reset" },
@@ -31,7 +32,9 @@ export async function triggerPasswordReset(deps: Pick<Deps, "db" | "clock" | "co
   );
 
   const crossCompany = actor.actingCompanyId !== actor.companyId;
-  const askedBy = crossCompany
+  const askedBy: ResetAskedBy = actor.client
+    ? { kind: "integration", clientName: actor.client.name, companyName: actor.companyName, onBehalfOf: crossCompany ? target.companyName : null }
+    : crossCompany
     ? { kind: "team_member" as const, name: actor.name, role: actor.role, companyName: actor.companyName, onBehalfOf: target.companyName }
     : { kind: "administrator" as const, name: actor.name, role: actor.role, companyName: actor.companyName };
   return deps.db.transaction(async (tx) => {

@@ -9,7 +9,7 @@ import { actorCapabilities } from "../../../features/access/permission-summary.t
 import { devMailboxEnabled } from "../../../features/dev-mailbox/dev-mailbox-enabled.ts";
 import { isLoopbackClient } from "../../loopback.ts";
 import { issueCsrfToken } from "../../middleware/csrf.ts";
-import { actorOf, clearSessionCookie, requireActor, setSessionCookie } from "../../middleware/session.ts";
+import { clearSessionCookie, personOf, requirePerson, setSessionCookie } from "../../middleware/session.ts";
 import { CompanyName, Email, Ok, Password, PersonName, Role, errors } from "./schemas.ts";
 
 export const RegisterBody = z.strictObject({ companyName: CompanyName, name: PersonName, email: Email, password: Password });
@@ -62,9 +62,9 @@ export function authRoutes(deps: Deps): FastifyPluginAsyncZod {
 
     app.post(
       "/auth/logout",
-      { preHandler: requireActor(deps), schema: { tags: ["auth"], summary: "Sign out", response: { 200: Ok, ...errors(401) } } },
+      { preHandler: requirePerson(deps), schema: { tags: ["auth"], summary: "Sign out", response: { 200: Ok, ...errors(401) } } },
       async (request, reply) => {
-        await signOut(deps, actorOf(request));
+        await signOut(deps, personOf(request));
         clearSessionCookie(deps, reply);
         return { ok: true as const };
       },
@@ -72,13 +72,13 @@ export function authRoutes(deps: Deps): FastifyPluginAsyncZod {
 
     app.get(
       "/auth/me",
-      { preHandler: requireActor(deps), schema: { tags: ["auth"], summary: "The signed-in user and the company they act in", response: { 200: Me, ...errors(401) } } },
+      { preHandler: requirePerson(deps), schema: { tags: ["auth"], summary: "The signed-in user and the company they act in", response: { 200: Me, ...errors(401) } } },
       async (request) => {
-        const actor = actorOf(request);
+        const actor = personOf(request);
         return {
           user: { id: actor.userId, name: actor.name, email: actor.email, role: actor.role, companyId: actor.companyId, companyName: actor.companyName },
           actingCompany: { id: actor.actingCompanyId, name: actor.actingCompanyName, switched: actor.actingCompanyId !== actor.companyId },
-          capabilities: actorCapabilities(actor.role),
+          capabilities: actorCapabilities(actor),
         };
       },
     );

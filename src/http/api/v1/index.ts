@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { Deps } from "../../../deps.ts";
 import { accountRoutes } from "./account.routes.ts";
+import { apiClientRoutes } from "./api-clients.routes.ts";
 import { auditRoutes } from "./audit.routes.ts";
 import { authRoutes } from "./auth.routes.ts";
 import { companyRoutes } from "./company.routes.ts";
@@ -24,5 +25,6 @@ export function registerApiRoutes(deps: Deps): FastifyPluginAsyncZod {
     await app.register(linkedCompanyRoutes(deps));
     await app.register(grantRoutes(deps));
     await app.register(auditRoutes(deps));
+    await app.register(apiClientRoutes(deps));
   };
 }

@@ -1,14 +1,14 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Deps } from "../../../deps.ts";
-import type { Actor } from "../../../features/access/actor.ts";
+import type { PersonActor } from "../../../features/access/actor.ts";
 import { listTeamMembersWithAccess } from "../../../features/grants/list-team-members-with-access.ts";
 import { requireMultiCompanyProfile } from "../../../features/access/linked-company-access.ts";
 import { countLinkedCompanies } from "../../../features/linked-companies/linked-companies.queries.ts";
 import { listManagedCompanies, managedCompaniesCsv } from "../../../features/linked-companies/list-managed-companies.ts";
 import { createLinkedCompany } from "../../../features/linked-companies/create-linked-company.ts";
 import { switchBackToOwnCompany, switchIntoCompany } from "../../../features/linked-companies/switch-company.ts";
-import { actorOf, requireActor } from "../../middleware/session.ts";
+import { personOf, requirePerson } from "../../middleware/session.ts";
 import { CompanyName, Email, Ok, PersonName, SearchText, Uuid, errors } from "./schemas.ts";
 
 const ManagedCompaniesQuery = z.strictObject({
@@ -34,12 +34,12 @@ const TeamMembers = z.object({
   ),
 });
 
-const memberOf = (actor: Actor) => ({ userId: actor.userId, companyId: actor.companyId, role: actor.role });
+const memberOf = (actor: PersonActor) => ({ userId: actor.userId, companyId: actor.companyId, role: actor.role });
 
 /** The parent's side of multi-company profiles: its linked companies, switching in and back. */
 export function linkedCompanyRoutes(deps: Deps): FastifyPluginAsyncZod {
   return async (app) => {
-    app.addHook("preHandler", requireActor(deps));
+    app.addHook("preHandler", requirePerson(deps));
 
     app.get(
       "/managed-companies",
@@ -60,7 +60,7 @@ export function linkedCompanyRoutes(deps: Deps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const actor = actorOf(request);
+        const actor = personOf(request);
         const company = await requireMultiCompanyProfile(deps.db, actor);
         const page = await listManagedCompanies(deps.db, memberOf(actor), request.query);
         return {
@@ -75,7 +75,7 @@ export function linkedCompanyRoutes(deps: Deps): FastifyPluginAsyncZod {
       "/managed-companies/export.csv",
       { schema: { tags: ["linked companies"], summary: "CSV of the linked companies", produces: ["text/csv"], ...{ response: { 200: z.string(), ...errors(401, 403) } } } },
       async (request, reply) => {
-        const actor = actorOf(request);
+        const actor = personOf(request);
         await requireMultiCompanyProfile(deps.db, actor);
         const csv = await managedCompaniesCsv(deps.db, memberOf(actor));
         return reply.type("text/csv; charset=utf-8").header("content-disposition", 'attachment; filename="managed-companies.csv"').send(csv);
@@ -93,7 +93,7 @@ export function linkedCompanyRoutes(deps: Deps): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const company = await createLinkedCompany(deps, actorOf(request), request.body);
+        const company = await createLinkedCompany(deps, personOf(request), request.body);
         return reply.code(201).send({ company });
       },
     );
@@ -102,7 +102,7 @@ export function linkedCompanyRoutes(deps: Deps): FastifyPluginAsyncZod {
       "/session/switch",
       { schema: { tags: ["linked companies"], summary: "Switch into a linked company you manage", body: SwitchBody, response: { 200: ActingCompany, ...errors(400, 401, 404) } } },
       async (request) => {
-        const company = await switchIntoCompany(deps, actorOf(request), request.body.companyId);
+        const company = await switchIntoCompany(deps, personOf(request), request.body.companyId);
         return { actingCompany: { id: company.id, name: company.name, switched: true } };
       },
     );
@@ -111,7 +111,7 @@ export function linkedCompanyRoutes(deps: Deps): FastifyPluginAsyncZod {
       "/session/switch-back",
       { schema: { tags: ["linked companies"], summary: "Switch back to your own company", response: { 200: Ok, ...errors(401) } } },
       async (request) => {
-        await switchBackToOwnCompany(deps, actorOf(request));
+        await switchBackToOwnCompany(deps, personOf(request));
         return { ok: true as const };
       },
     );
@@ -119,7 +119,7 @@ export function linkedCompanyRoutes(deps: Deps): FastifyPluginAsyncZod {
     app.get(
       "/company/team-members",
       { schema: { tags: ["linked companies"], summary: "Team members of the parent company and whether they can manage this company", response: { 200: TeamMembers, ...errors(401) } } },
-      async (request) => listTeamMembersWithAccess(deps.db, actorOf(request)),
+      async (request) => listTeamMembersWithAccess(deps.db, personOf(request)),
     );
   };
 }

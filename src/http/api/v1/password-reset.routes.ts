@@ -6,7 +6,7 @@ import { requestPasswordReset } from "../../../features/auth/password-reset/requ
 import { revokePasswordReset } from "../../../features/auth/password-reset/revoke-password-reset.ts";
 import { sendOwnReset } from "../../../features/auth/password-reset/send-own-reset.ts";
 import { triggerPasswordReset } from "../../../features/auth/password-reset/trigger-password-reset.ts";
-import { actorOf, requireActor } from "../../middleware/session.ts";
+import { actorOf, personOf, requireActor, requirePerson } from "../../middleware/session.ts";
 import { useStrictJsonBodies } from "../../strict-json.ts";
 import { Email, IdParams, Ok, Role, Uuid, errors } from "./schemas.ts";
 
@@ -116,11 +116,11 @@ export function passwordResetRoutes(deps: Deps): FastifyPluginAsyncZod {
     app.post(
       "/account/password-reset",
       {
-        preHandler: requireActor(deps),
-        schema: { tags: ["account"], summary: "Email yourself a link to choose a new password", response: { 202: Ok, ...errors(401, 429) } },
+        preHandler: requirePerson(deps),
+        schema: { tags: ["account"], summary: "Email yourself a link to choose a new password", response: { 202: Ok, ...errors(401, 403, 429) } },
       },
       async (request, reply) => {
-        await sendOwnReset(deps, actorOf(request));
+        await sendOwnReset(deps, personOf(request));
         return reply.code(202).send({ ok: true as const });
       },
     );

@@ -1,0 +1,33 @@
+import type { Permission } from "./permissions.ts";
+
+/**
+ * What a company's machine client may be given (decision 0028), each scope a set of the permissions
+ * of permissions.ts. A client acts with an administrator's reach cut down to its scopes' permissions:
+ * never the company's name or deletion, never linked companies' creation, never other API clients,
+ * never the operator's powers — no scope names them.
+ */
+export const API_SCOPES = {
+  "users:read": ["company.view", "users.view"],
+  "users:write": ["company.view", "users.view", "users.create", "users.updateDetails", "users.changeRole", "users.deactivate", "users.restore"],
+  "users:reset": ["company.view", "users.view", "users.triggerReset"],
+  "audit:read": ["audit.view"],
+  "grants:manage": ["grants.manage"],
+} as const satisfies Record<string, readonly Permission[]>;
+
+export type ApiScope = keyof typeof API_SCOPES;
+
+export const API_SCOPE_NAMES = Object.keys(API_SCOPES) as ApiScope[];
+
+export const API_SCOPE_DESCRIPTIONS: Record<ApiScope, string> = {
+  "users:read": "Read the company and its users",
+  "users:write": "Create users, edit their details and roles, deactivate and restore them",
+  "users:reset": "Send password resets and invitations, and cancel them",
+  "audit:read": "Read the audit log",
+  "grants:manage": "Give and revoke management grants in linked companies",
+};
+
+export const isApiScope = (value: string): value is ApiScope => Object.hasOwn(API_SCOPES, value);
+
+export function scopesAllow(scopes: readonly ApiScope[], permission: Permission): boolean {
+  return scopes.some((scope) => (API_SCOPES[scope] as readonly Permission[]).includes(permission));
+}
