@@ -35,17 +35,6 @@ export async function machineToken(t: TestApp, client: Pick<MachineClient, "clie
   return tokens.access_token;
 }
 
-/** The raw token endpoint, for answers openid-client would turn into exceptions. */
-export async function tokenRequest(t: TestApp, clientId: string, secret: string, params: Record<string, string>): Promise<Reply> {
-  const reply = await t.app.inject({
-    method: "POST",
-    url: "/oidc/token",
-    headers: { authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString("base64")}`, "content-type": "application/x-www-form-urlencoded" },
-    payload: new URLSearchParams(params).toString(),
-  });
-  return { status: reply.statusCode, body: reply.body ? JSON.parse(reply.body) : null, headers: reply.headers };
-}
-
 /** A request to the API as a back end makes it: the bearer token, no cookie, no CSRF token. */
 export async function bearerRequest(t: TestApp, token: string, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
   const reply = await t.app.inject({

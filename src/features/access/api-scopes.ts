@@ -11,7 +11,7 @@ export const API_SCOPES = {
   "users:write": ["company.view", "users.view", "users.create", "users.updateDetails", "users.changeRole", "users.deactivate", "users.restore"],
   "users:reset": ["company.view", "users.view", "users.triggerReset"],
   "audit:read": ["audit.view"],
-  "grants:manage": ["grants.manage"],
+  "grants:manage": ["company.view", "users.view", "grants.manage"],
 } as const satisfies Record<string, readonly Permission[]>;
 
 export type ApiScope = keyof typeof API_SCOPES;

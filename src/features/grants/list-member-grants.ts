@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { queryRows, type Executor } from "../../db/client.ts";
 import { users } from "../../db/schema.ts";
 import { assertThat } from "../../errors.ts";
-import { can } from "../access/authorize.ts";
+import { assertCan, can } from "../access/authorize.ts";
 import { manageableBy, mayHoldGrant } from "../access/linked-company-access.ts";
 import type { Actor } from "../access/actor.ts";
 
@@ -18,6 +18,8 @@ export async function listMemberGrants(db: Executor, actor: Actor, memberId: str
     .where(and(eq(users.id, memberId), eq(users.companyId, actor.companyId)))
     .limit(1);
   assertThat(member, "NOT_FOUND");
+  // Every role may; a machine client only with a scope that reads users (decision 0028).
+  assertCan(actor, "users.view");
   const viewer = { userId: actor.userId, companyId: actor.companyId, role: actor.role };
   const mayChange = can(actor, "grants.manage") && member.id !== actor.userId && mayHoldGrant(member.role);
   const rows = await queryRows<{ id: string; name: string; granted: boolean; viewer_manages: boolean }>(
