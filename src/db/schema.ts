@@ -157,6 +157,9 @@ export const linkTokens = pgTable(
     /** Who asked: null for self-service; the user's own id when they asked from account settings. */
     requestedByUserId: uuid("requested_by_user_id").references(() => users.id),
     requestedByCompanyId: uuid("requested_by_company_id").references(() => companies.id),
+    /** A machine client that asked (issue 17), and its name then: the history outlives a deleted client. */
+    requestedByClientId: text("requested_by_client_id"),
+    requestedByClientName: text("requested_by_client_name"),
     /** The grant that allowed a cross-company request, if any. */
     grantId: uuid("grant_id"),
   },

@@ -1,6 +1,8 @@
 -- Decision 0028: companies' machine clients are oidc_clients rows of kind 'machine' (company, scopes, who created it,
--- secret version, last use); audit rows name a client that acted (actor_client_id).
+-- secret version, last use); audit rows name a client that acted (actor_client_id), and reset links the client asked for.
 ALTER TABLE "audit_events" ADD COLUMN "actor_client_id" text;--> statement-breakpoint
+ALTER TABLE "link_tokens" ADD COLUMN "requested_by_client_id" text;--> statement-breakpoint
+ALTER TABLE "link_tokens" ADD COLUMN "requested_by_client_name" text;--> statement-breakpoint
 ALTER TABLE "oidc_clients" ADD COLUMN "kind" text DEFAULT 'application' NOT NULL;--> statement-breakpoint
 ALTER TABLE "oidc_clients" ADD COLUMN "company_id" uuid;--> statement-breakpoint
 ALTER TABLE "oidc_clients" ADD COLUMN "scopes" text[] DEFAULT '{}'::text[] NOT NULL;--> statement-breakpoint

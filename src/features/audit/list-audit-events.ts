@@ -31,6 +31,7 @@ interface Row {
   grant_id: string | null;
   details: Record<string, unknown> | null;
   actor_name: string | null;
+  actor_client_id: string | null;
   actor_email: string | null;
   actor_company_name: string | null;
   acting_company_name: string | null;
@@ -49,6 +50,13 @@ async function reachableCompanies(db: Executor, actor: Actor, filters: AuditFilt
     return [filters.companyId];
   }
   return filters.includeLinked ? [...reach] : [actor.companyId];
+}
+
+/** A machine client that acted, named as it was then: "API client Billing sync of Northwind" (decision 0028). */
+function clientOf(row: Row): { id: string; name: string; label: string } | null {
+  if (!row.actor_client_id) return null;
+  const name = typeof row.details?.actorClientName === "string" ? row.details.actorClientName : "a deleted client";
+  return { id: row.actor_client_id, name, label: `API client ${name} of ${row.actor_company_name ?? "a deleted company"}` };
 }
 
 export async function listAuditEvents(db: Executor, actor: Actor, filters: AuditFilters) {
@@ -71,7 +79,7 @@ export async function listAuditEvents(db: Executor, actor: Actor, filters: Audit
   const limit = filters.limit === null ? sql`limit 100000` : sql`limit ${filters.limit + 1}`;
   const rows = await queryRows<Row>(
     db,
-    sql`select e.id, e.at, e.action, e.outcome, e.client_address, e.grant_id, e.details,
+    sql`select e.id, e.at, e.action, e.outcome, e.client_address, e.grant_id, e.details, e.actor_client_id,
           au.name as actor_name, au.email as actor_email, ac.name as actor_company_name, xc.name as acting_company_name,
           tu.name as target_name, tu.email as target_email, tc.name as target_company_name
         from audit_events e
@@ -92,6 +100,7 @@ export async function listAuditEvents(db: Executor, actor: Actor, filters: Audit
       action: r.action,
       outcome: r.outcome,
       actor: r.actor_name ? { name: r.actor_name, email: r.actor_email ?? "" } : null,
+      actorClient: clientOf(r),
       actorCompany: r.actor_company_name,
       actingCompany: r.acting_company_name,
       target: r.target_name ? { name: r.target_name, email: r.target_email ?? "" } : null,
@@ -113,7 +122,7 @@ export async function auditEventsCsv(db: Executor, actor: Actor, filters: AuditF
       e.at,
       e.action,
       e.outcome,
-      e.actor?.name ?? "",
+      e.actor?.name ?? e.actorClient?.label ?? "",
       e.actor?.email ?? "",
       e.actorCompany ?? "",
       e.actingCompany ?? "",

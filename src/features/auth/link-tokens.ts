@@ -17,6 +17,8 @@ export interface IssueLinkInput {
   now: Date;
   requestedByUserId?: string | null;
   requestedByCompanyId?: string | null;
+  /** A machine client that asked (issue 17). */
+  requestedByClient?: { id: string; name: string } | null;
   grantId?: string | null;
 }
 
@@ -49,6 +51,8 @@ export async function issueLinkToken(tx: Executor, input: IssueLinkInput) {
       expiresAt,
       requestedByUserId: input.requestedByUserId ?? null,
       requestedByCompanyId: input.requestedByCompanyId ?? null,
+      requestedByClientId: input.requestedByClient?.id ?? null,
+      requestedByClientName: input.requestedByClient?.name ?? null,
       grantId: input.grantId ?? null,
     })
     .returning({ id: linkTokens.id });

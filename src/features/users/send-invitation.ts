@@ -67,6 +67,7 @@ export async function sendInvitation(tx: Executor, deps: Pick<Deps, "config" | "
     now,
     requestedByUserId: actor.userId,
     requestedByCompanyId: actor.companyId,
+    requestedByClient: actor.client,
     grantId: actor.grantId,
   });
   const content = invitationEmail({

@@ -16,7 +16,8 @@ export interface ResetHistoryEntry {
   createdAt: Date;
   expiresAt: Date;
   state: LinkState;
-  requestedBy: { kind: "self" | "administrator" | "team_member"; name: string; role: Role; companyName: string } | null;
+  /** An "integration" is a machine client (issue 17): named by its name, acting with an administrator's reach. */
+  requestedBy: { kind: "self" | "administrator" | "team_member" | "integration"; name: string; role: Role; companyName: string } | null;
   emailStatus: EmailDeliveryState | null;
 }
 
@@ -46,12 +47,16 @@ interface LinkRequester {
   purpose: LinkPurpose;
   requestedByUserId: string | null;
   requestedByCompanyId: string | null;
+  requestedByClientName: string | null;
   requesterName: string | null;
   requesterRole: Role | null;
   requesterCompanyName: string | null;
 }
 
 function requestedBy(link: LinkRequester, user: { id: string; name: string; role: Role; companyId: string; companyName: string }): ResetHistoryEntry["requestedBy"] {
+  if (link.requestedByClientName !== null) {
+    return { kind: "integration", name: link.requestedByClientName, role: "administrator", companyName: link.requesterCompanyName ?? "" };
+  }
   const self = link.requestedByUserId === null ? link.purpose === "reset" : link.requestedByUserId === user.id;
   if (self) return { kind: "self", name: user.name, role: user.role, companyName: user.companyName };
   // An invitation nobody signed for came from the operator (CLI): there is no person to name.

@@ -50,6 +50,7 @@ export async function listLinksOfUser(db: Executor, userId: string) {
       revokedReason: linkTokens.revokedReason,
       requestedByUserId: linkTokens.requestedByUserId,
       requestedByCompanyId: linkTokens.requestedByCompanyId,
+      requestedByClientName: linkTokens.requestedByClientName,
       requesterName: requester.name,
       requesterRole: requester.role,
       requesterCompanyName: requesterCompany.name,

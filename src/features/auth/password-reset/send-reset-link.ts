@@ -19,6 +19,7 @@ export interface SendResetLinkInput {
   askedBy: ResetAskedBy;
   requestedByUserId: string | null;
   requestedByCompanyId: string | null;
+  requestedByClient?: { id: string; name: string } | null;
   grantId: string | null;
   /** Who acted, for the audit row (an Actor, or the bare ids of a session-less request). */
   audit: Pick<AuditEventInput, "actor" | "actorUserId" | "actorCompanyId" | "clientAddress">;
@@ -38,6 +39,7 @@ export async function sendResetLink(tx: Executor, deps: Pick<Deps, "config" | "j
     now,
     requestedByUserId: input.requestedByUserId,
     requestedByCompanyId: input.requestedByCompanyId,
+    requestedByClient: input.requestedByClient ?? null,
     grantId: input.grantId,
   });
   const content = passwordResetEmail({

@@ -46,6 +46,7 @@ export async function triggerPasswordReset(deps: Pick<Deps, "db" | "clock" | "co
       askedBy,
       requestedByUserId: actor.userId,
       requestedByCompanyId: actor.companyId,
+      requestedByClient: actor.client,
       grantId: actor.grantId,
       audit: { actor },
       now,

@@ -21,6 +21,8 @@ const Event = z.object({
   action: z.string(),
   outcome: z.string(),
   actor: z.object({ name: z.string(), email: z.string() }).nullable(),
+  /** A machine client that acted (issue 17); `label` is how to show it: "API client Billing sync of Northwind". */
+  actorClient: z.object({ id: z.string(), name: z.string(), label: z.string() }).nullable(),
   actorCompany: z.string().nullable(),
   actingCompany: z.string().nullable(),
   target: z.object({ name: z.string(), email: z.string() }).nullable(),

@@ -22,7 +22,7 @@ const ResetHistory = z.object({
       createdAt: z.string(),
       expiresAt: z.string(),
       state: z.enum(["pending", "used", "expired", "superseded", "revoked"]),
-      requestedBy: z.object({ kind: z.enum(["self", "administrator", "team_member"]), name: z.string(), role: Role, companyName: z.string() }).nullable(),
+      requestedBy: z.object({ kind: z.enum(["self", "administrator", "team_member", "integration"]), name: z.string(), role: Role, companyName: z.string() }).nullable(),
       emailStatus: z.enum(["queued", "sent", "retrying", "failed", "dropped"]).nullable(),
     }),
   ),

@@ -72,6 +72,14 @@ export const ACTION_GROUPS: Array<{ label: string; actions: Array<[string, strin
       ["oidc.signing_key_rotated", "Signing key rotated"],
     ],
   },
+  {
+    label: "API clients",
+    actions: [
+      ["api_client.created", "API client created"],
+      ["api_client.secret_rotated", "API client secret rotated"],
+      ["api_client.deleted", "API client deleted"],
+    ],
+  },
 ];
 
 const LABELS = new Map(ACTION_GROUPS.flatMap((group) => group.actions));

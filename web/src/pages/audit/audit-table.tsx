@@ -43,7 +43,11 @@ export function AuditTable({ events, caption, busy }: { events: AuditEvent[]; ca
               {note ? <span className="cell-note">{note}</span> : null}
             </th>
             <td>
-              <Person person={event.actor} company={event.actorCompany} />
+              {event.actorClient ? (
+                <span className="cell-strong-text">{event.actorClient.label}</span>
+              ) : (
+                <Person person={event.actor} company={event.actorCompany} />
+              )}
             </td>
             <td>{event.actingCompany ?? <span className="muted">—</span>}</td>
             <td>

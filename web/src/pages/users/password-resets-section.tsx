@@ -25,6 +25,14 @@ function RequestedBy({ reset }: { reset: PasswordReset }) {
   const by = reset.requestedBy;
   if (!by) return <span className="muted">{reset.purpose === "invite" ? "Invitation" : "—"}</span>;
   if (by.kind === "self") return <span>Self</span>;
+  if (by.kind === "integration") {
+    return (
+      <span>
+        {by.name}
+        <span className="cell-note">API client of {by.companyName}</span>
+      </span>
+    );
+  }
   return (
     <span>
       {by.name}
