@@ -12,6 +12,7 @@ import { migrateCommand } from "./commands/migrate.ts";
 import { pruneCommand } from "./commands/prune.ts";
 import { restoreCompanyCommand } from "./commands/restore-company.ts";
 import { setRoleCommand } from "./commands/set-role.ts";
+import { createApiClientCommand, deleteApiClientCommand, listApiClientsCommand, rotateApiClientSecretCommand } from "./commands/api-clients.ts";
 import { createClientCommand, deleteClientCommand, listClientsCommand, rotateClientSecretCommand } from "./commands/oidc-clients.ts";
 import { rotateSigningKeyCommand } from "./commands/signing-keys.ts";
 
@@ -31,6 +32,10 @@ export const COMMANDS: CliCommand[] = [
   rotateClientSecretCommand,
   deleteClientCommand,
   rotateSigningKeyCommand,
+  createApiClientCommand,
+  listApiClientsCommand,
+  rotateApiClientSecretCommand,
+  deleteApiClientCommand,
 ];
 
 export const consoleIo: CliIo = { out: (line) => console.log(line), err: (line) => console.error(line) };

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Deps } from "../../deps.ts";
 import { queryRows } from "../../db/client.ts";
 import { oidcClients } from "../../db/schema.ts";
@@ -93,7 +93,7 @@ export async function listClients(deps: Pick<Deps, "db" | "clock">): Promise<Cli
     select c.id, c.name, c.secret_hash is null as public, c.first_party, c.redirect_uris, c.post_logout_redirect_uris,
            c.backchannel_logout_uri, c.resources, c.created_at,
            (select count(*) from oidc_grants g where g.client_id = c.id and g.revoked_at is null and g.expires_at > ${deps.clock.now()})::int as live_grants
-    from oidc_clients c order by c.created_at, c.id`);
+    from oidc_clients c where c.kind = 'application' order by c.created_at, c.id`);
   return rows.map((row) => ({
     id: row.id,
     name: row.name,
@@ -117,7 +117,7 @@ export async function rotateClientSecret(deps: Pick<Deps, "db" | "clock">, input
     const rows = await queryRows<{ id: string; name: string }>(tx, sql`
       update oidc_clients set previous_secret_hash = case when ${previousValidUntil}::timestamptz is null then null else secret_hash end,
         previous_secret_expires_at = ${previousValidUntil}, secret_hash = ${digestToken(clientSecret)}, updated_at = ${now}
-      where id = ${input.clientId} and secret_hash is not null returning id, name`);
+      where id = ${input.clientId} and kind = 'application' and secret_hash is not null returning id, name`);
     const row = rows[0];
     if (row) await recordAuditEvent(tx, { action: "oidc.client_secret_rotated", details: { via: "cli", clientId: row.id, clientName: row.name, graceSeconds: Math.round(input.graceMs / 1000) }, at: now });
     return row;
@@ -132,7 +132,8 @@ export async function deleteClient(deps: Pick<Deps, "db" | "clock">, clientId: s
   const deleted = await deps.db.transaction(async (tx) => {
     await tx.execute(sql`delete from oidc_payloads where grant_id in (select grant_id from oidc_grants where client_id = ${clientId})`);
     await tx.execute(sql`delete from oidc_payloads where model in ('Grant', 'AuthorizationCode', 'AccessToken', 'RefreshToken') and payload->>'clientId' = ${clientId}`);
-    const [row] = await tx.delete(oidcClients).where(eq(oidcClients.id, clientId)).returning({ name: oidcClients.name });
+    // A company's API client is not an application: it goes with delete-api-client, audited as such.
+    const [row] = await tx.delete(oidcClients).where(and(eq(oidcClients.id, clientId), eq(oidcClients.kind, "application"))).returning({ name: oidcClients.name });
     if (row) await recordAuditEvent(tx, { action: "oidc.client_deleted", details: { via: "cli", clientId, clientName: row.name }, at: now });
     return row;
   });
