@@ -16,6 +16,7 @@ import { sessionCookieName } from "./http/middleware/cookies.ts";
 import { hasValidCsrfToken } from "./http/middleware/csrf.ts";
 import { isBearerRequest } from "./http/middleware/bearer.ts";
 import { registerApiRoutes } from "./http/api/v1/index.ts";
+import { securitySchemes, withSecurity } from "./http/api/v1/openapi-security.ts";
 import { healthRoutes } from "./http/health.routes.ts";
 import { InFlightRequests, trackInFlight } from "./http/in-flight.ts";
 import { mountOidcProvider } from "./http/oidc/mount.ts";
@@ -130,9 +131,9 @@ export async function buildApp(deps: Deps): Promise<App> {
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: "Latchkey API", version: "1", description: "Users, roles and the password life cycle." },
-      components: { securitySchemes: { session: { type: "apiKey", in: "cookie", name: "latchkey_session" } } },
+      components: { securitySchemes: securitySchemes(deps.config.publicUrl) as never },
     },
-    transform: jsonSchemaTransform,
+    transform: (input) => withSecurity(jsonSchemaTransform(input), input.route.method, input.url),
   });
   await app.register(fastifySwaggerUi, { routePrefix: "/api/docs", staticCSP: true });
   app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
