@@ -26,7 +26,7 @@ function appFetch(app: TestApp["app"]) {
     const reply = await app.inject({ method: request.method as "GET", url: url.pathname + url.search, headers, ...(body !== undefined ? { payload: body } : {}) });
     const out = new Headers();
     for (const [key, value] of Object.entries(reply.headers)) if (value !== undefined) out.set(key, String(value));
-    return new Response(reply.statusCode === 204 ? null : reply.rawPayload, { status: reply.statusCode, headers: out });
+    return new Response(reply.statusCode === 204 ? null : new Uint8Array(reply.rawPayload), { status: reply.statusCode, headers: out });
   };
 }
 
