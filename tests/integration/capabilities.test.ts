@@ -49,6 +49,11 @@ describe("the capabilities in /auth/me are the requests that pass", () => {
     const given = await browser.put(`/api/v1/users/${colleague.id}/managed-companies/${managed.id}`);
     expect(capabilities.manageGrants, `giving a grant: ${given.status}`).toBe(given.status === 200);
 
+    // API clients: the button shows exactly when creating one is allowed.
+    const apiClient = await browser.post("/api/v1/api-clients", { name: `Sync of ${role}`, scopes: ["users:read"] });
+    expect([201, 403], `${role} creating an API client`).toContain(apiClient.status);
+    expect(capabilities.manageApiClients).toBe(apiClient.status === 201);
+
     // And a grant can go (from the parent's administrator) exactly to the roles that may hold one.
     const parentAdmin = role === "administrator" ? browser : await signIn(t, users.administrator);
     for (const holder of ROLES) {

@@ -66,6 +66,11 @@ export const api = {
     call("delete", "/users/{id}/managed-companies/{companyId}", { path: { id: userId, companyId } }),
   auditEvents: (filters: Query<"/audit-events", "get">) => call("get", "/audit-events", { query: filters }),
 
+  apiClients: () => call("get", "/api-clients"),
+  createApiClient: (body: RequestBody<"/api-clients", "post">) => call("post", "/api-clients", { body }),
+  rotateApiClientSecret: (clientId: string) => call("post", "/api-clients/{id}/secret", { path: { id: clientId } }),
+  deleteApiClient: (clientId: string) => call("delete", "/api-clients/{id}", { path: { id: clientId } }),
+
   users: (params: Query<"/users", "get">) => call("get", "/users", { query: params }),
   createUser: (body: RequestBody<"/users", "post">) => call("post", "/users", { body }),
   user: (userId: string) => call("get", "/users/{id}", { path: { id: userId } }),

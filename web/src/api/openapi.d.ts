@@ -1227,6 +1227,7 @@ export interface paths {
                                 createLinkedCompanies: boolean;
                                 createUsers: boolean;
                                 grantHolderRoles: ("administrator" | "manager" | "user" | "read_only")[];
+                                manageApiClients: boolean;
                                 manageGrants: boolean;
                                 viewAuditLog: boolean;
                             };

@@ -54,6 +54,12 @@ export type ManagedCompany = Item<ManagedCompanyList["companies"]>;
 export type TeamMemberAccess = Item<Answer<"/company/team-members", "get">["members"]>;
 export type MemberGrants = Answer<"/users/{id}/managed-companies", "get">;
 
+export type ApiClientList = Answer<"/api-clients", "get">;
+export type ApiClient = Item<ApiClientList["clients"]>;
+export type ApiScopeInfo = Item<ApiClientList["scopes"]>;
+/** What the dashboard shows once, after a creation or a rotation. */
+export type ApiClientCredentials = Answer<"/api-clients/{id}/secret", "post">;
+
 export type AuditEvent = Item<Answer<"/audit-events", "get">["events"]>;
 /** The filters the audit log and its CSV export share. */
 export type AuditFilters = Query<"/audit-events/export.csv", "get">;
