@@ -100,6 +100,7 @@ const VIA: Record<string, string> = {
   team_member: "by a team member",
   forgot_password: "from the sign-in page",
   cli: "by the operator",
+  integration: "through an API client",
 };
 
 const text = (value: unknown): string | null => (typeof value === "string" && value !== "" ? value : null);
@@ -115,6 +116,8 @@ export function describeDetails(event: AuditEvent): string | null {
   if (event.action === "grant.revoked" && text(d.reason)) parts.push(d.reason === "deactivated" ? "member deactivated" : "member's role lowered");
   if (event.action === "link.rejected" && text(d.reason)) parts.push(`link ${text(d.reason)}`);
   if (event.action === "rate_limit.hit" && text(d.flow)) parts.push(String(d.flow).replace(/_/g, " "));
+  if (event.action.startsWith("api_client.") && text(d.clientName)) parts.push(`“${text(d.clientName)}”`);
+  if (event.action === "api_client.created" && Array.isArray(d.scopes)) parts.push(d.scopes.filter((s) => typeof s === "string").join(", "));
   const via = text(d.via);
   if (via && VIA[via]) parts.push(VIA[via]);
   if (event.grantId) parts.push("through a management grant");

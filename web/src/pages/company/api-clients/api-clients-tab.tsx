@@ -104,7 +104,7 @@ export function ApiClientsTab() {
               <tr key={client.id}>
                 <th scope="row" className="cell-strong">
                   {client.name}
-                  <span className="cell-note input-mono">{client.id}</span>
+                  <span className="cell-note input-mono client-id">{client.id}</span>
                 </th>
                 <td>
                   <ul className="scope-chips" aria-label={`Scopes of ${client.name}`}>
@@ -123,11 +123,12 @@ export function ApiClientsTab() {
                   <DateTimeCell value={client.createdAt} />
                 </td>
                 <td className="cell-actions">
-                  <button type="button" className="button button-small" onClick={() => setRotating(client)}>
-                    Rotate secret<span className="visually-hidden"> of {client.name}</span>
+                  {/* Named with aria-label, not a hidden span: an absolutely placed span escapes the table's scroll box and widens the page. */}
+                  <button type="button" className="button button-small" aria-label={`Rotate secret of ${client.name}`} onClick={() => setRotating(client)}>
+                    Rotate secret
                   </button>
-                  <button type="button" className="button button-small button-danger-outline" onClick={() => setDeleting(client)}>
-                    Delete<span className="visually-hidden"> {client.name}</span>
+                  <button type="button" className="button button-small button-danger-outline" aria-label={`Delete ${client.name}`} onClick={() => setDeleting(client)}>
+                    Delete
                   </button>
                 </td>
               </tr>
