@@ -26,7 +26,8 @@ export interface Tokens {
   id_token: string;
 }
 
-function cli(env: NodeJS.ProcessEnv, args: string[]): string {
+/** The operator's CLI on the bench's database, as an operator runs it. */
+export function cli(env: NodeJS.ProcessEnv, args: string[]): string {
   const run = spawnSync(process.execPath, ["bin/latchkey.js", ...args], { cwd: ROOT, env, encoding: "utf8" });
   if (run.status !== 0) throw new Error(`latchkey ${args[0]} failed: ${run.stderr || run.stdout}`);
   return run.stdout;

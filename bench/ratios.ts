@@ -2,6 +2,7 @@
 import type { LoadResult } from "./load.ts";
 import type { Ratio, Report } from "./report.ts";
 import type { MailedFigures } from "./scenario-context.ts";
+import type { ApiClientFigures } from "./scenarios/api-clients.ts";
 import type { AuthFigures } from "./scenarios/auth.ts";
 import type { LoginRatioFigures } from "./scenarios/login-ratio.ts";
 import type { OidcFigures } from "./scenarios/oidc.ts";
@@ -63,8 +64,8 @@ function oidcRatios(oidc: OidcFigures): { ratios: Ratio[]; extra: Report["extra"
   };
 }
 
-export function ratiosOf(figures: { pages?: PageFigures; auth?: AuthFigures; resets?: ResetFigures; oidc?: OidcFigures }): Pick<Report, "ratios" | "extra"> {
-  const { pages, auth, resets, oidc } = figures;
+export function ratiosOf(figures: { pages?: PageFigures; auth?: AuthFigures; resets?: ResetFigures; oidc?: OidcFigures; apiClients?: ApiClientFigures }): Pick<Report, "ratios" | "extra"> {
+  const { pages, auth, resets, oidc, apiClients } = figures;
   const ratios: Ratio[] = [];
   const extra: Report["extra"] = [];
   if (auth) {
@@ -123,6 +124,16 @@ export function ratiosOf(figures: { pages?: PageFigures; auth?: AuthFigures; res
       { name: "admin-triggered resets, to the last email", value: mailed(resets.triggerMailed) },
       { name: `trigger reset medians, normal SMTP / SMTP taking ${SLOW_SMTP_MS / 1000} s per message`, value: `${ms(trigger.p50)} / ${ms(triggerSlowSmtp.p50)}` },
       { name: "emails of the slow-SMTP run still waiting for the SMTP server once all its requests had been answered", value: String(resets.stillQueuedAfterSlowRun) },
+    );
+  }
+  if (apiClients) {
+    const { bearerList, cookieList, tokens, rounds } = apiClients;
+    ratios.push(
+      ratio("users list, API client's bearer token ÷ session cookie, per second", bearerList.rps / cookieList.rps, "≥ 0.9", (v) => v >= 0.9, `${bearerList.rps.toFixed(0)} ÷ ${cookieList.rps.toFixed(0)} requests/s, ${rounds} alternating slices each`),
+    );
+    extra.push(
+      { name: "users list medians, bearer / cookie", value: `${ms(bearerList.p50)} / ${ms(cookieList.p50)}` },
+      { name: "client-credentials grants per second (POST /oidc/token)", value: `${tokens.rps.toFixed(0)} (p50 ${ms(tokens.p50)}, p99 ${ms(tokens.p99)})` },
     );
   }
   if (oidc) {

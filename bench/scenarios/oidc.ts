@@ -38,7 +38,7 @@ interface Slice {
  * turned by one each round so that no scenario always follows the same one; merges each
  * scenario's slices.
  */
-async function alternate<K extends string>(ctx: SuiteContext, rounds: number, slices: Record<K, Slice>, seconds: number, warmUpSeconds: number): Promise<Record<K, LoadResult>> {
+export async function alternate<K extends string>(ctx: SuiteContext, rounds: number, slices: Record<K, Slice>, seconds: number, warmUpSeconds: number): Promise<Record<K, LoadResult>> {
   const keys = Object.keys(slices) as K[];
   for (const key of keys) await slices[key].run(`${slices[key].name} (warm-up)`, warmUpSeconds, false);
   const results = new Map<K, LoadResult[]>(keys.map((key) => [key, []]));
