@@ -42,7 +42,9 @@ export async function apiClientScenarios(ctx: SuiteContext): Promise<ApiClientFi
   const rounds = ctx.pace.quick ? 2 : 4;
   const target = { base: ctx.base, pid: ctx.pid, connections: API_CLIENT_CONNECTIONS };
   const companyId = await ctx.db.companyId("Bench Co");
-  const created = JSON.parse(cli(ctx.serverEnv, ["create-api-client", "--company", companyId, "--name", "Bench sync", "--scope", "users:read", "--json"]).trim().split("\n").at(-1) ?? "{}") as Credentials;
+  // The CLI runs with the server's environment but not its port: the audience is the server's own PUBLIC_URL's.
+  const printed = JSON.parse(cli(ctx.serverEnv, ["create-api-client", "--company", companyId, "--name", "Bench sync", "--scope", "users:read", "--json"]).trim().split("\n").at(-1) ?? "{}") as Credentials;
+  const created: Credentials = { ...printed, audience: `${ctx.base}/api/v1` };
   console.log(`(API client ${created.clientId} of Bench Co created with latchkey create-api-client)`);
   try {
     const token = await clientCredentialsToken(ctx.base, created);
