@@ -54,6 +54,7 @@ const KNOWN = [
   "PATCH /api/v1/company name",
   "POST /api/v1/managed-companies name",
   "POST /api/v1/managed-companies adminName",
+  "POST /api/v1/api-clients name",
 ];
 
 interface NameRoute {
@@ -108,6 +109,7 @@ function bodyFor(route: NameRoute, value: string): Record<string, unknown> {
     else if (/email/i.test(property)) body[property] = `names-${unique()}@example.test`;
     else if (/password/i.test(property)) body[property] = "a perfectly long passphrase 7731";
     else if (property === "role") body[property] = "user";
+    else if (property === "scopes") body[property] = ["users:read"];
     else throw new Error(`${label(route)}: this test does not know how to fill "${property}"; teach bodyFor`);
   }
   return body;
@@ -129,6 +131,7 @@ async function digest(): Promise<string> {
   const [row] = await queryRows<{ d: string }>(t.deps.db, sql`select md5(concat_ws('|',
     (select string_agg(concat_ws(',', id, name, email, company_id), ';' order by id) from users),
     (select string_agg(concat_ws(',', id, name, parent_id), ';' order by id) from companies),
+    (select string_agg(concat_ws(',', id, name), ';' order by id) from oidc_clients),
     (select count(*) from emails), (select count(*) from link_tokens), (select count(*) from sessions))) as d`);
   return row?.d ?? "";
 }
@@ -158,7 +161,7 @@ describe("characters refused in names (decision 0023)", () => {
 
     it(`${label(route)}: accepts names in any script, with LRM, RLM, ALM, ZWJ and ZWNJ`, async () => {
       const holding = async (name: string) =>
-        (await queryRows<{ n: number }>(t.deps.db, sql`select ((select count(*) from users where name = ${name}) + (select count(*) from companies where name = ${name}))::int as n`))[0]?.n;
+        (await queryRows<{ n: number }>(t.deps.db, sql`select ((select count(*) from users where name = ${name}) + (select count(*) from companies where name = ${name}) + (select count(*) from oidc_clients where name = ${name}))::int as n`))[0]?.n;
       for (const name of LEGITIMATE_NAMES) {
         const { client, path } = await reach(route);
         const before = await holding(name);

@@ -9,11 +9,11 @@ import { deleteApiClient } from "../../../features/api-clients/delete-api-client
 import { listApiClients } from "../../../features/api-clients/list-api-clients.ts";
 import { rotateApiClientSecret } from "../../../features/api-clients/rotate-api-client-secret.ts";
 import { actorOf, requireActor } from "../../middleware/session.ts";
-import { Ok, errors } from "./schemas.ts";
+import { ApiClientName, Ok, errors } from "./schemas.ts";
 
 const ApiScope = z.enum(API_SCOPE_NAMES as [string, ...string[]]);
 export const CreateApiClientBody = z.strictObject({
-  name: z.string().max(300),
+  name: ApiClientName,
   scopes: z.array(z.string().max(50)).max(20),
 });
 const ClientIdParams = z.strictObject({ id: z.string().regex(/^[0-9a-f]{32}$/, "Not a valid API client id.") });

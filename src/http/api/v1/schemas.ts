@@ -24,6 +24,8 @@ export const SearchText = z.string().max(200).refine(noControlChars, "Control ch
 /** Checked before the trim, which would otherwise drop a line separator at either end and accept the rest. */
 const NAME_CHARACTERS = "Control characters, direction overrides and line separators are not allowed in a name.";
 export const PersonName = z.string().refine(fitForAName, NAME_CHARACTERS).trim().min(1, "Enter a name.").max(200);
+/** An API client's name (decision 0028): shown in the audit log and in emails, so held to the names' rules. */
+export const ApiClientName = z.string().refine(fitForAName, NAME_CHARACTERS).trim().min(1, "Enter a name.").max(100);
 export const CompanyName = z.string().refine(fitForAName, NAME_CHARACTERS).trim().min(1, "Enter a company name.").max(200);
 /** Length rules are the password policy's; this only bounds the work a request can ask for. */
 export const Password = z.string().min(1, "Enter a password.").max(1024);
