@@ -71,6 +71,9 @@ describe("a machine client on the API", () => {
       expect(event.actorClient).toEqual({ id: client.clientId, name: "Billing sync", label: "API client Billing sync of Northwind" });
       expect(event.actor).toBeNull();
     }
+    const byName = (await admin.get("/api/v1/audit-events?actor=billing%20s")).body.events as Array<{ actorClient: { id: string } | null }>;
+    expect(byName.length).toBeGreaterThan(0);
+    expect(byName.every((e) => e.actorClient?.id === client.clientId)).toBe(true);
     const csv = await admin.get("/api/v1/audit-events/export.csv?action=user.created");
     expect(String(csv.body)).toContain("API client Billing sync of Northwind");
   });

@@ -71,7 +71,8 @@ export async function listAuditEvents(db: Executor, actor: Actor, filters: Audit
   }
   if (filters.actor) {
     const prefix = likePrefix(filters.actor.toLowerCase());
-    where.push(sql`(au.email_normalized like ${prefix} or au.name_sort like ${prefix})`);
+    // A machine client is found by its name as the row kept it (decision 0028).
+    where.push(sql`(au.email_normalized like ${prefix} or au.name_sort like ${prefix} or lower(e.details->>'actorClientName') like ${prefix})`);
   }
   if (filters.from) where.push(sql`e.at >= ${filters.from}`);
   if (filters.to) where.push(sql`e.at < ${filters.to}`);
