@@ -99,7 +99,7 @@ export function ApiClientsTab() {
         emptyText={`Create one to let a back end of yours create users, send resets or read the audit log of ${company.name}.`}
       >
         {({ clients }) => (
-          <DataTable caption={`API clients of ${company.name}`} busy={list.loading} regionLabel={`API clients of ${company.name}`} columns={["Name", "Scopes", "Last used", "Created by", "Created", { label: "Actions", visuallyHidden: true }]}>
+          <DataTable caption={`API clients of ${company.name}`} busy={list.loading} tableClassName="api-clients-table" regionLabel={`API clients of ${company.name}`} columns={["Name", "Scopes", "Last used", "Created by", "Created", { label: "Actions", visuallyHidden: true }]}>
             {clients.map((client) => (
               <tr key={client.id}>
                 <th scope="row" className="cell-strong">
