@@ -135,6 +135,26 @@ describe("a token whose scopes lack the permission", () => {
   });
 });
 
+describe("never more than an administrator", () => {
+  it("cannot make an administrator, nor edit, demote, deactivate an administrator (the operator's job), and nothing changes", async () => {
+    const before = await everything(a.companyId);
+    const admin = a.admin.id;
+    const attempts = [
+      ["POST", "/api/v1/users", { name: "Made Admin", email: `made-admin-${Date.now()}@example.test`, role: "administrator" }, "ROLE_NOT_ALLOWED"],
+      ["PUT", `/api/v1/users/${a.ids.userId}/role`, { role: "administrator" }, "ROLE_NOT_ALLOWED"],
+      ["PATCH", `/api/v1/users/${admin}`, { name: "Renamed Admin" }, "FORBIDDEN"],
+      ["PUT", `/api/v1/users/${admin}/role`, { role: "user" }, "FORBIDDEN"],
+      ["POST", `/api/v1/users/${admin}/deactivate`, undefined, "FORBIDDEN"],
+    ] as const;
+    for (const [method, path, body, code] of attempts) {
+      const reply = await bearerRequest(t, a.allScopes, method, path, body);
+      expect(reply.status, `${method} ${path}`).toBe(403);
+      expect(reply.body.error.code, `${method} ${path}`).toBe(code);
+    }
+    expect(await everything(a.companyId)).toEqual(before);
+  });
+});
+
 describe("an administrator of company A, signed in", () => {
   it("gets 404 for company B's API clients, and B's clients are unchanged", async () => {
     const before = await everything(b.companyId);
