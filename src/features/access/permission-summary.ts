@@ -35,6 +35,7 @@ export function actorCapabilities(role: Role) {
     viewAuditLog: can(role, "audit.view"),
     createLinkedCompanies: can(role, "linkedCompanies.create"),
     manageGrants: can(role, "grants.manage"),
+    manageWebhooks: can(role, "webhooks.manage"),
     /** Roles a team member must have to hold a management grant. */
     grantHolderRoles: ROLES.filter(mayHoldGrant),
     createUsers: can(role, "users.create"),

@@ -19,6 +19,7 @@ export const PERMISSIONS = {
   "audit.view": ["administrator"],
   "linkedCompanies.create": ["administrator"],
   "grants.manage": ["administrator", "manager"],
+  "webhooks.manage": ["administrator"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

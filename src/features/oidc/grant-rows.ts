@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { preparedStatement, queryRows, type Executor } from "../../db/client.ts";
 import { AUDIT_INSERT, auditPlaceholders, type AuditEventInput } from "../audit/record-audit-event.ts";
+import { recordWebhookEvents } from "../audit/record-webhook-events.ts";
 import type { CompanyAccess } from "./account-for-token.ts";
 
 const param = (name: string) => sql.placeholder(name);
@@ -35,9 +36,15 @@ const insertGrant = preparedStatement<never, NewGrantRow & ReturnType<typeof aud
     )
     ${AUDIT_INSERT}`);
 
-/** Latchkey's row of a new provider grant and its audit row: one statement, so both or neither. */
+/**
+ * Latchkey's row of a new provider grant, its audit row (one statement) and the webhook event the
+ * sign-in is (user.signed_in_to_application): one transaction, so all or none.
+ */
 export async function insertGrantRow(db: Executor, row: NewGrantRow, audit: AuditEventInput): Promise<void> {
-  await insertGrant(db, { ...row, ...auditPlaceholders(audit) });
+  await db.transaction(async (tx) => {
+    await insertGrant(tx, { ...row, ...auditPlaceholders(audit) });
+    await recordWebhookEvents(tx, audit);
+  });
 }
 
 /** Whose grant, acting where, in whatever state: for an audit row the request itself did not load an account for (a revocation). */

@@ -21,6 +21,7 @@ const Me = z.object({
     viewAuditLog: z.boolean(),
     createLinkedCompanies: z.boolean(),
     manageGrants: z.boolean(),
+    manageWebhooks: z.boolean(),
     grantHolderRoles: z.array(Role),
     createUsers: z.boolean(),
     creatableRoles: z.array(Role),

@@ -1,0 +1,104 @@
+import { sql } from "drizzle-orm";
+import { queryRows } from "../../db/client.ts";
+import type { DeliveryDeps } from "./delivery-deps.ts";
+import { disableFailingEndpoint } from "./disable-failing-endpoint.ts";
+import { openSecret, signatureHeader } from "./secrets.ts";
+import { sendWebhook, type SendOutcome } from "./send-webhook.ts";
+
+interface Claimed {
+  id: string;
+  attempts: number;
+  event_id: string;
+  payload: string;
+  endpoint_id: string;
+  url: string;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | string | null;
+}
+
+/**
+ * Claims up to `limit` due deliveries (decision 0032): SKIP LOCKED, so instances share the work, and
+ * a lease (locked_until) instead of a held transaction, so a worker that dies mid-attempt leaves its
+ * rows to another once the lease ends. Only the oldest pending delivery of a subject to an endpoint
+ * is due: a subject's events arrive in order.
+ */
+async function claimDue(deps: DeliveryDeps, limit: number): Promise<Claimed[]> {
+  const now = deps.clock.now();
+  const lease = new Date(now.getTime() + deps.config.webhooks.timeoutMs + 30_000);
+  return queryRows<Claimed>(deps.db, sql`
+    with due as (
+      select d.id from webhook_deliveries d
+      join webhook_endpoints e on e.id = d.endpoint_id
+      where d.status = 'pending' and e.enabled and d.next_attempt_at <= ${now.toISOString()}::timestamptz
+        and (d.locked_until is null or d.locked_until <= ${now.toISOString()}::timestamptz)
+        and not exists (
+          select 1 from webhook_deliveries p
+          where p.endpoint_id = d.endpoint_id and p.subject_key = d.subject_key and p.status = 'pending' and p.seq < d.seq)
+      order by d.next_attempt_at, d.seq
+      limit ${limit}
+      for update of d skip locked
+    )
+    update webhook_deliveries d
+    set locked_until = ${lease.toISOString()}::timestamptz, attempts = d.attempts + 1, last_attempt_at = ${now.toISOString()}::timestamptz
+    from due, webhook_events ev, webhook_endpoints e
+    where d.id = due.id and ev.id = d.event_id and e.id = d.endpoint_id
+    returning d.id, d.attempts, d.event_id, ev.payload, e.id as endpoint_id, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at`);
+}
+
+function liveSecrets(row: Claimed, key: Buffer | undefined, now: Date): string[] {
+  const secrets = [openSecret(row.secret, key)];
+  const previousUntil = row.previous_secret_expires_at ? new Date(row.previous_secret_expires_at) : null;
+  if (row.previous_secret && previousUntil && previousUntil > now) secrets.push(openSecret(row.previous_secret, key));
+  return secrets;
+}
+
+async function attempt(deps: DeliveryDeps, row: Claimed): Promise<SendOutcome> {
+  try {
+    const secrets = liveSecrets(row, deps.config.webhooks.secretKey, deps.clock.now());
+    // The receiver compares the signed timestamp with its own clock (replay window): the real time.
+    const sentAt = new Date();
+    const headers = {
+      "webhook-id": row.event_id,
+      "webhook-timestamp": Math.floor(sentAt.getTime() / 1000).toString(),
+      "webhook-signature": signatureHeader(secrets, row.event_id, sentAt, row.payload),
+    };
+    return await sendWebhook({ config: deps.config.webhooks, resolve: deps.webhookResolver }, row.url, headers, row.payload);
+  } catch (error) {
+    return { ok: false, statusCode: null, error: (error as Error).message, durationMs: 0 };
+  }
+}
+
+/** Records an attempt: delivered, retried after the schedule's next delay, or failed for good. */
+async function settle(deps: DeliveryDeps, row: Claimed, outcome: SendOutcome): Promise<void> {
+  const now = deps.clock.now();
+  const delays = deps.config.webhooks.retryDelaysMs;
+  const common = { code: outcome.statusCode, duration: outcome.durationMs, now: now.toISOString() };
+  if (outcome.ok) {
+    await queryRows(deps.db, sql`
+      with delivered as (
+        update webhook_deliveries set status = 'succeeded', delivered_at = ${common.now}::timestamptz, locked_until = null, next_attempt_at = null,
+          last_status_code = ${common.code}, last_duration_ms = ${common.duration}, last_error = null
+        where id = ${row.id}::uuid
+      )
+      update webhook_endpoints set failing_since = null where id = ${row.endpoint_id}::uuid and failing_since is not null`);
+    return;
+  }
+  const delay = delays[row.attempts - 1];
+  const next = delay === undefined ? null : new Date(now.getTime() + delay).toISOString();
+  await queryRows(deps.db, sql`
+    with failed as (
+      update webhook_deliveries set status = ${next ? "pending" : "failed"}::webhook_delivery_status, locked_until = null,
+        next_attempt_at = ${next}::timestamptz, last_status_code = ${common.code}, last_duration_ms = ${common.duration}, last_error = ${outcome.error.slice(0, 500)}
+      where id = ${row.id}::uuid
+    )
+    update webhook_endpoints set failing_since = coalesce(failing_since, ${common.now}::timestamptz) where id = ${row.endpoint_id}::uuid`);
+  await disableFailingEndpoint(deps, row.endpoint_id, now);
+}
+
+/** One pass: claims a batch, attempts it all at once, records each. Returns how many it attempted. */
+export async function deliverDueWebhooks(deps: DeliveryDeps, limit = deps.config.webhooks.concurrency): Promise<number> {
+  const claimed = await claimDue(deps, limit);
+  await Promise.all(claimed.map(async (row) => settle(deps, row, await attempt(deps, row))));
+  return claimed.length;
+}
