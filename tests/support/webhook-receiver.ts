@@ -25,6 +25,10 @@ export interface WebhookReceiver {
   port: number;
   received: ReceivedWebhook[];
   attempts: number;
+  /** Answers (huge mode) the sender hung up on before they were complete. */
+  cutOff: number;
+  /** Bytes of the last huge answer handed to the socket before it closed. */
+  hugeBytesWritten: number;
   secrets: string[];
   mode: ReceiverMode;
   /** Verified deliveries, deduplicated by webhook id. */
@@ -34,7 +38,7 @@ export interface WebhookReceiver {
 }
 
 export async function startWebhookReceiver(options: { port?: number; path?: string } = {}): Promise<WebhookReceiver> {
-  const state = { attempts: 0, mode: { kind: "ok" } as ReceiverMode, secrets: [] as string[] };
+  const state = { attempts: 0, cutOff: 0, hugeBytesWritten: 0, mode: { kind: "ok" } as ReceiverMode, secrets: [] as string[] };
   const received: ReceivedWebhook[] = [];
   const hanging = new Set<import("node:http").ServerResponse>();
   const server: Server = createServer((request, response) => {
@@ -84,6 +88,10 @@ export async function startWebhookReceiver(options: { port?: number; path?: stri
           response.end();
         };
         response.on("error", () => undefined);
+        response.on("close", () => {
+          if (!response.writableFinished) state.cutOff += 1;
+          state.hugeBytesWritten = sent;
+        });
         pump();
         return;
       }
@@ -98,6 +106,12 @@ export async function startWebhookReceiver(options: { port?: number; path?: stri
     received,
     get attempts() {
       return state.attempts;
+    },
+    get cutOff() {
+      return state.cutOff;
+    },
+    get hugeBytesWritten() {
+      return state.hugeBytesWritten;
     },
     get secrets() {
       return state.secrets;

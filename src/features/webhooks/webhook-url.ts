@@ -17,10 +17,8 @@ export function assertWebhookUrl(value: string, config: Pick<WebhookConfig, "all
   assertThat(url && (url.protocol === "https:" || url.protocol === "http:") && !url.username && !url.password && value.length <= 2000, "WEBHOOK_URL_INVALID");
   const literal = literalAddressOf(url);
   if (literal) assertThat(checkAddress(literal, config).allowed, "WEBHOOK_URL_NOT_ALLOWED");
-  if (url.protocol === "http:") {
-    const loopback = literal ? isLoopbackAddress(literal) : url.hostname === "localhost";
-    assertThat(config.allowLoopback && loopback, "WEBHOOK_URL_INVALID");
-  }
+  // A name over plain http is let through here and must resolve to loopback at every attempt.
+  if (url.protocol === "http:") assertThat(config.allowLoopback && (!literal || isLoopbackAddress(literal)), "WEBHOOK_URL_INVALID");
   url.hash = "";
   return url.toString();
 }
