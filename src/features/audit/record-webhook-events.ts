@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { queryRows, type Executor } from "../../db/client.ts";
+import { preparedStatement, type Executor } from "../../db/client.ts";
 import type { AuditEventInput } from "./audit-event.ts";
 import type { Actor } from "../access/actor.ts";
 import type { WebhookEventType } from "./webhook-event-types.ts";
@@ -41,47 +41,82 @@ export async function recordWebhookEvents(db: Executor, event: AuditEventInput):
   for (const type of types) await recordWebhookEvent(db, type, event);
 }
 
-async function recordWebhookEvent(db: Executor, type: WebhookEventType, event: AuditEventInput): Promise<void> {
-  const onCompany = type.startsWith("company.");
-  const targetUserId = onCompany ? null : (event.targetUserId ?? null);
-  const targetCompanyId = event.targetCompanyId ?? null;
-  const subjectType = onCompany ? "company" : "user";
-  const { actorJson, actorUserId } = actorParams(event);
-  // A link names two companies: both hear of it. Otherwise the target company and the target user's.
-  const alsoCompany = type === "company.linked" || type === "company.unlinked" ? (event.actorCompanyId ?? null) : null;
-  const data = JSON.stringify(eventDataOf(type, event.action, event.details ?? {}));
-  const eventId = randomUUID();
-  const at = event.at.toISOString();
-  await queryRows(db, sql`
-    with target_user as (
-      select id, email, name, role, status, company_id from users where id = ${targetUserId}::uuid
+const param = (name: string) => sql.placeholder(name);
+
+/**
+ * The event's common table expressions, its values as placeholders (webhookPlaceholders): the target
+ * user's and company's snapshot, the endpoints that want the event, and the event row when any does.
+ * A statement that writes an audit row with other rows (src/features/oidc/grant-rows.ts) appends
+ * them to its own WITH, then WEBHOOK_DELIVERIES_INSERT, so the sign-in stays one statement.
+ */
+export const WEBHOOK_EVENT_CTES = sql`
+    target_user as (
+      select id, email, name, role, status, company_id from users where id = ${param("whTargetUserId")}::uuid
     ), target_company as (
-      select id, name, parent_id from companies where id = coalesce(${targetCompanyId}::uuid, (select company_id from target_user))
+      select id, name, parent_id from companies where id = coalesce(${param("whTargetCompanyId")}::uuid, (select company_id from target_user))
     ), endpoints as (
       select id from webhook_endpoints
-      where enabled and ${type} = any(events)
-        and (company_id is null or company_id in (${targetCompanyId}::uuid, ${alsoCompany}::uuid, (select company_id from target_user)))
+      where enabled and ${param("whType")}::text = any(events)
+        and (company_id is null or company_id in (${param("whTargetCompanyId")}::uuid, ${param("whAlsoCompanyId")}::uuid, (select company_id from target_user)))
     ), subject as (
       select coalesce((select id from target_user), (select id from target_company)) as id
     ), event as (
       insert into webhook_events (id, type, company_id, occurred_at, payload)
-      select ${eventId}::uuid, ${type}, (select id from target_company), ${at}::timestamptz,
+      select ${param("whEventId")}::uuid, ${param("whType")}::text, (select id from target_company), ${param("whAt")}::timestamptz,
         jsonb_build_object(
-          'id', ${eventId}::text,
-          'type', ${type}::text,
-          'timestamp', ${at}::text,
+          'id', ${param("whEventId")}::text,
+          'type', ${param("whType")}::text,
+          'timestamp', ${param("whAtText")}::text,
           'companyId', (select id from target_company),
-          'actor', coalesce(${actorJson}::jsonb,
-            (select jsonb_build_object('type', 'user', 'id', u.id, 'name', u.name, 'companyId', u.company_id) from users u where u.id = ${actorUserId}::uuid)),
-          'subject', jsonb_build_object('type', ${subjectType}::text, 'id', (select id from subject)),
-          'data', ${data}::jsonb
+          'actor', coalesce(${param("whActorJson")}::jsonb,
+            (select jsonb_build_object('type', 'user', 'id', u.id, 'name', u.name, 'companyId', u.company_id) from users u where u.id = ${param("whActorUserId")}::uuid)),
+          'subject', jsonb_build_object('type', ${param("whSubjectType")}::text, 'id', (select id from subject)),
+          'data', ${param("whData")}::jsonb
             || coalesce((select jsonb_build_object('user', jsonb_build_object('id', id, 'email', email, 'name', name, 'role', role, 'status', status, 'companyId', company_id)) from target_user), '{}'::jsonb)
             || coalesce((select jsonb_build_object('company', jsonb_build_object('id', id, 'name', name, 'parentId', parent_id)) from target_company), '{}'::jsonb)
         )::text
       where exists (select 1 from endpoints) and (select id from subject) is not null
       returning id
-    )
+    )`;
+
+/** One delivery per endpoint that wants the event (none when the event was not written). */
+export const WEBHOOK_DELIVERIES_INSERT = sql`
     insert into webhook_deliveries (event_id, endpoint_id, subject_key, next_attempt_at, created_at)
-    select event.id, endpoints.id, ${subjectType}::text || ':' || (select id from subject)::text, ${at}::timestamptz, ${at}::timestamptz
-    from event cross join endpoints`);
+    select event.id, endpoints.id, ${param("whSubjectType")}::text || ':' || (select id from subject)::text, ${param("whAt")}::timestamptz, ${param("whAt")}::timestamptz
+    from event cross join endpoints`;
+
+/** WEBHOOK_EVENT_CTES's values for one event type of an audited action. */
+export function webhookPlaceholders(type: WebhookEventType, event: AuditEventInput) {
+  const onCompany = type.startsWith("company.");
+  const { actorJson, actorUserId } = actorParams(event);
+  return {
+    whType: type,
+    whEventId: randomUUID(),
+    whAt: event.at,
+    whAtText: event.at.toISOString(),
+    whTargetUserId: onCompany ? null : (event.targetUserId ?? null),
+    whTargetCompanyId: event.targetCompanyId ?? null,
+    // A link names two companies: both hear of it. Otherwise the target company and the target user's.
+    whAlsoCompanyId: type === "company.linked" || type === "company.unlinked" ? (event.actorCompanyId ?? null) : null,
+    whActorJson: actorJson,
+    whActorUserId: actorUserId,
+    whSubjectType: onCompany ? "company" : "user",
+    whData: JSON.stringify(eventDataOf(type, event.action, event.details ?? {})),
+  };
+}
+
+/** The one webhook event type an action written by a combined statement is (it has room for one). */
+export function singleWebhookEventOf(event: AuditEventInput): WebhookEventType | null {
+  if ((event.outcome ?? "success") !== "success") return null;
+  const types = EVENTS_OF_AUDIT_ACTION[event.action] ?? [];
+  if (types.length > 1) throw new Error(`${event.action} is ${types.length} webhook events: write it with recordAuditEvent`);
+  return types[0] ?? null;
+}
+
+const insertWebhookEvent = preparedStatement<never, ReturnType<typeof webhookPlaceholders>>("webhook_event_insert", sql`
+    with ${WEBHOOK_EVENT_CTES}
+    ${WEBHOOK_DELIVERIES_INSERT}`);
+
+async function recordWebhookEvent(db: Executor, type: WebhookEventType, event: AuditEventInput): Promise<void> {
+  await insertWebhookEvent(db, webhookPlaceholders(type, event));
 }

@@ -26,8 +26,9 @@ interface Claimed {
 async function claimDue(deps: DeliveryDeps, limit: number): Promise<Claimed[]> {
   const now = deps.clock.now();
   const lease = new Date(now.getTime() + deps.config.webhooks.timeoutMs + 30_000);
+  // The marker names the worker's polling in statement counts (tests/integration/oidc-round-trips.test.ts).
   return queryRows<Claimed>(deps.db, sql`
-    with due as (
+    /* webhook-worker */ with due as (
       select d.id from webhook_deliveries d
       join webhook_endpoints e on e.id = d.endpoint_id
       where d.status = 'pending' and e.enabled and d.next_attempt_at <= ${now.toISOString()}::timestamptz
