@@ -14,6 +14,7 @@ import { restoreCompanyCommand } from "./commands/restore-company.ts";
 import { setRoleCommand } from "./commands/set-role.ts";
 import { createClientCommand, deleteClientCommand, listClientsCommand, rotateClientSecretCommand } from "./commands/oidc-clients.ts";
 import { rotateSigningKeyCommand } from "./commands/signing-keys.ts";
+import { WEBHOOK_COMMANDS } from "./commands/webhooks.ts";
 
 export const COMMANDS: CliCommand[] = [
   migrateCommand,
@@ -31,6 +32,7 @@ export const COMMANDS: CliCommand[] = [
   rotateClientSecretCommand,
   deleteClientCommand,
   rotateSigningKeyCommand,
+  ...WEBHOOK_COMMANDS,
 ];
 
 export const consoleIo: CliIo = { out: (line) => console.log(line), err: (line) => console.error(line) };
