@@ -31,6 +31,22 @@ export const WEBHOOK_EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
   "company.deleted": "A company was deleted: its users can no longer sign in.",
 };
 
+export const WEBHOOK_EVENT_GROUP_LABELS: Record<keyof typeof WEBHOOK_EVENT_GROUPS, string> = {
+  users: "Users",
+  passwords: "Passwords and sessions",
+  access: "Access and sign-ins",
+  companies: "Companies",
+};
+
+/** The catalogue as the dashboard shows it: groups of events, each with what it means. */
+export function webhookEventCatalogue() {
+  return Object.entries(WEBHOOK_EVENT_GROUPS).map(([id, types]) => ({
+    id,
+    label: WEBHOOK_EVENT_GROUP_LABELS[id as keyof typeof WEBHOOK_EVENT_GROUPS],
+    events: types.map((type) => ({ type, description: WEBHOOK_EVENT_DESCRIPTIONS[type] })),
+  }));
+}
+
 export function isWebhookEventType(value: string): value is WebhookEventType {
   return (WEBHOOK_EVENT_TYPES as readonly string[]).includes(value);
 }

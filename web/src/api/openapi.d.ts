@@ -4042,7 +4042,14 @@ export interface paths {
                                 updatedAt: string;
                                 url: string;
                             }[];
-                            eventTypes: string[];
+                            eventGroups: {
+                                events: {
+                                    description: string;
+                                    type: string;
+                                }[];
+                                id: string;
+                                label: string;
+                            }[];
                         };
                     };
                 };

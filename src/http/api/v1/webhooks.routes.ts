@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Deps } from "../../../deps.ts";
-import { WEBHOOK_EVENT_TYPES } from "../../../features/audit/webhook-event-types.ts";
+import { WEBHOOK_EVENT_TYPES, webhookEventCatalogue } from "../../../features/audit/webhook-event-types.ts";
 import { createEndpoint } from "../../../features/webhooks/create-endpoint.ts";
 import { deleteEndpoint } from "../../../features/webhooks/delete-endpoint.ts";
 import { companyOwner } from "../../../features/webhooks/endpoint-owner.ts";
@@ -44,6 +44,7 @@ const Delivery = z.object({
   nextAttemptAt: z.string().nullable(),
   deliveredAt: z.string().nullable(),
 });
+const EventGroup = z.object({ id: z.string(), label: z.string(), events: z.array(z.object({ type: z.string(), description: z.string() })) });
 const DeliveryParams = z.strictObject({ id: Uuid, deliveryId: Uuid });
 const Page = z.strictObject({ before: z.coerce.number().int().positive().optional(), limit: z.coerce.number().int().min(1).max(100).default(25) });
 
@@ -64,8 +65,8 @@ export function webhookRoutes(deps: Deps): FastifyPluginAsyncZod {
 
     app.get(
       "/webhook-endpoints",
-      { schema: { tags, summary: "The company's webhook endpoints", response: { 200: z.object({ endpoints: z.array(Endpoint), eventTypes: z.array(z.string()) }), ...errors(401, 403) } } },
-      async (request) => ({ endpoints: (await listEndpoints(deps.db, companyOwner(actorOf(request)))).map(view), eventTypes: [...WEBHOOK_EVENT_TYPES] }),
+      { schema: { tags, summary: "The company's webhook endpoints", response: { 200: z.object({ endpoints: z.array(Endpoint), eventGroups: z.array(EventGroup) }), ...errors(401, 403) } } },
+      async (request) => ({ endpoints: (await listEndpoints(deps.db, companyOwner(actorOf(request)))).map(view), eventGroups: webhookEventCatalogue() }),
     );
 
     app.post(
