@@ -134,9 +134,20 @@ describe("every event type arrives, signed (Standard Webhooks, verified by the r
     expect(event.payload).toMatchObject({ companyId: acme.company.id, actor: { type: "user", id: acme.users.manager.id }, data: { clientId: client.clientId } });
   });
 
-  it("covers the whole catalogue", async () => {
+  it("covers the whole catalogue, and every payload matches its JSON schema in the OpenAPI document", async () => {
     const seen = new Set(receiver.received.filter((r) => r.verifiedWith.length > 0).map((r) => r.type));
     expect([...WEBHOOK_EVENT_TYPES].filter((type) => !seen.has(type))).toEqual(["company.deleted"]);
+    const document = (await t.client().get("/api/openapi.json")).body as { openapi: string; webhooks: Record<string, any> };
+    expect(document.openapi).toBe("3.1.0");
+    expect(Object.keys(document.webhooks).sort()).toEqual([...WEBHOOK_EVENT_TYPES].sort());
+    // ajv (fastify's own validator) reads JSON Schema 2020-12, the dialect of OpenAPI 3.1.
+    const { Ajv2020 } = await import("ajv/dist/2020.js");
+    const ajv = new Ajv2020({ strict: false });
+    for (const received of receiver.received) {
+      const schema = document.webhooks[received.type]?.post.requestBody.content["application/json"].schema;
+      const validate = ajv.compile(schema);
+      expect(validate(received.payload), `${received.type}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    }
   });
 });
 
