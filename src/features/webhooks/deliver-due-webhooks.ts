@@ -25,7 +25,8 @@ interface Claimed {
  */
 async function claimDue(deps: DeliveryDeps, limit: number): Promise<Claimed[]> {
   const now = deps.clock.now();
-  const lease = new Date(now.getTime() + deps.config.webhooks.timeoutMs + 30_000);
+  // Longer than any attempt can take (the total timeout), with room for settling it.
+  const lease = new Date(now.getTime() + 2 * deps.config.webhooks.timeoutMs + 5_000);
   // The marker names the worker's polling in statement counts (tests/integration/oidc-round-trips.test.ts).
   return queryRows<Claimed>(deps.db, sql`
     /* webhook-worker */ with due as (
