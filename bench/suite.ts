@@ -68,7 +68,8 @@ try {
   if (wanted("resets")) figures = { ...figures, resets: await resetScenarios(ctx) };
   if (wanted("webhooks")) {
     const hooks = await webhookScenarios(ctx);
-    meta["webhook deliveries/s (backlog drained)"] = Math.round(hooks.deliveriesPerSecond);
+    meta["webhook deliveries/s (burst, to the last delivery)"] = Math.round(hooks.deliveriesPerSecond);
+    meta["webhook: last delivery after the burst's last answer (s)"] = Number(hooks.lagSeconds.toFixed(2));
     meta["action → webhook delivery p50 (ms)"] = Number(hooks.latencyP50Ms.toFixed(1));
     meta["action → webhook delivery p99 (ms)"] = Number(hooks.latencyP99Ms.toFixed(1));
   }

@@ -17,7 +17,7 @@ export function webhookDisabledEmail(input: WebhookDisabledEmailInput): EmailCon
     paragraphs: [
       `Every delivery to the webhook endpoint ${input.endpointUrl} has failed since ${formatExpiry(input.failingSince)}, so Latchkey disabled it and stopped sending events to it.`,
       ...(input.lastError ? [`The last attempt failed with: ${input.lastError}`] : []),
-      "Events that were not delivered are kept. Once the receiver works again, enable the endpoint in the Integrations tab: the waiting events are then sent, in order.",
+      "Events queued before it was disabled are kept; events after it are not sent to it. Once the receiver works again, enable the endpoint in the Integrations tab: the kept events are then sent, in order.",
     ],
     action: { label: "Open Integrations", url: input.integrationsUrl },
     footer: "You receive this because you are an administrator of this company in Latchkey.",

@@ -34,7 +34,10 @@ export function EndpointDetail() {
     try {
       const updated = await api.updateWebhookEndpoint(endpoint.id, { enabled: !endpoint.enabled });
       resource.setData(updated);
-      setMessage({ tone: "success", text: updated.enabled ? "Endpoint enabled. Events that waited are sent now, in order." : "Endpoint disabled. New events wait until you enable it again." });
+      setMessage({
+        tone: "success",
+        text: updated.enabled ? "Endpoint enabled. Deliveries that waited are sent now, in order." : "Endpoint disabled. It gets no new events; deliveries already queued wait until you enable it again.",
+      });
     } catch (error) {
       setMessage({ tone: "error", text: messageOf(error) });
     } finally {
