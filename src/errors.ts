@@ -47,6 +47,7 @@ export const ERROR_MESSAGES = {
   WEBHOOK_URL_INVALID: "Enter an https:// address, without a user name or password.",
   WEBHOOK_URL_NOT_ALLOWED: "This address points to a private, loopback or reserved network. Webhooks go only to public addresses.",
   WEBHOOK_EVENTS_REQUIRED: "Choose at least one event.",
+  WEBHOOK_ENDPOINT_LIMIT: "This company has as many webhook endpoints as allowed (20). Delete one first.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

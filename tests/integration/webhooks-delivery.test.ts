@@ -85,6 +85,15 @@ describe("outbound safety, checked after resolution on every attempt", () => {
     expect((await admin.post("/api/v1/webhook-endpoints", { url: "https://hooks.example.com/", events: [] })).status).toBe(400);
     expect((await admin.post("/api/v1/webhook-endpoints", { url: "https://hooks.example.com/", events: ["user.exploded"] })).status).toBe(400);
     expect((await admin.post("/api/v1/webhook-endpoints", { url: ["https://a.example/"], events: ["user.created"] })).status).toBe(400);
+    expect((await admin.post("/api/v1/webhook-endpoints", { url: "https://hooks.example.com/", events: ["user.created"], description: "bell\u0007" })).status).toBe(400);
+  });
+
+  it("bounds the endpoints of a company (each event fans out to all of them)", async () => {
+    const { admin } = await tenant();
+    for (let i = 0; i < 20; i++) expect((await admin.post("/api/v1/webhook-endpoints", { url: `https://hooks${i}.example.com/`, events: ["user.created"] })).status).toBe(201);
+    const refused = await admin.post("/api/v1/webhook-endpoints", { url: "https://one-too-many.example.com/", events: ["user.created"] });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe("WEBHOOK_ENDPOINT_LIMIT");
   });
 
   it("a host name resolving to a blocked address is never connected to; the connection goes to the address checked", async () => {

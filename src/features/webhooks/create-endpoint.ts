@@ -1,3 +1,4 @@
+import { eq, isNull, sql } from "drizzle-orm";
 import { assertThat } from "../../errors.ts";
 import { webhookEndpoints } from "../../db/schema.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
@@ -7,6 +8,9 @@ import { ENDPOINT_COLUMNS, type EndpointView } from "./endpoint-view.ts";
 import type { ManageDeps } from "./manage-deps.ts";
 import { generateSigningSecret, sealSecret } from "./secrets.ts";
 import { assertWebhookUrl } from "./webhook-url.ts";
+
+/** Endpoints per company (and for the platform). */
+export const MAX_ENDPOINTS = 20;
 
 export interface NewEndpoint {
   url: string;
@@ -21,6 +25,9 @@ export async function createEndpoint(deps: ManageDeps, owner: EndpointOwner, inp
   const secret = generateSigningSecret();
   const now = deps.clock.now();
   const endpoint = await deps.db.transaction(async (tx) => {
+    // Each event fans out to every endpoint that wants it: a bound on endpoints bounds the writes an action makes.
+    const [count] = await tx.select({ n: sql<number>`count(*)::int` }).from(webhookEndpoints).where(owner.companyId ? eq(webhookEndpoints.companyId, owner.companyId) : isNull(webhookEndpoints.companyId));
+    assertThat((count?.n ?? 0) < MAX_ENDPOINTS, "WEBHOOK_ENDPOINT_LIMIT");
     const [row] = await tx
       .insert(webhookEndpoints)
       .values({

@@ -12,10 +12,11 @@ import { rotateEndpointSecret } from "../../../features/webhooks/rotate-endpoint
 import { updateEndpoint } from "../../../features/webhooks/update-endpoint.ts";
 import { actorOf, requireActor } from "../../middleware/session.ts";
 import { IdParams, Ok, Uuid, errors } from "./schemas.ts";
+import { noControlChars } from "../../../features/control-characters.ts";
 
 const EventType = z.enum(WEBHOOK_EVENT_TYPES as [string, ...string[]]);
 const Events = z.array(EventType).min(1, "Choose at least one event.").max(WEBHOOK_EVENT_TYPES.length * 2);
-const Description = z.string().trim().max(200);
+const Description = z.string().trim().max(200).refine(noControlChars, "Control characters are not allowed.");
 const UrlText = z.string().trim().min(1, "Enter the endpoint's address.").max(2000);
 
 const Endpoint = z.object({
@@ -76,7 +77,7 @@ export function webhookRoutes(deps: Deps): FastifyPluginAsyncZod {
           tags,
           summary: "Register a webhook endpoint; its signing secret is in this answer only",
           body: z.strictObject({ url: UrlText, events: Events, description: Description.optional() }),
-          response: { 201: z.object({ endpoint: Endpoint, secret: z.string() }), ...errors(400, 401, 403, 422) },
+          response: { 201: z.object({ endpoint: Endpoint, secret: z.string() }), ...errors(400, 401, 403, 409, 422) },
         },
       },
       async (request, reply) => {
