@@ -178,6 +178,21 @@ describe("receivers that misbehave", () => {
     expect(failed.nextAttemptAt).not.toBeNull();
   });
 
+  it("a receiver that hangs holds at most two attempts: another endpoint's events go out meanwhile", async () => {
+    const slow = await tenant();
+    const quick = await tenant();
+    slow.receiver.mode = { kind: "hang" };
+    await registerEndpoint(slow.admin, slow.receiver, ["user.created"]);
+    await registerEndpoint(quick.admin, quick.receiver, ["user.created"]);
+    for (let i = 0; i < 6; i++) await createUserThrough(slow.admin, `slow-${i}`);
+    await slow.receiver.waitFor(() => slow.receiver.attempts === 2);
+    const started = Date.now();
+    const quickUser = await createUserThrough(quick.admin, "quick-one");
+    await awaitEvent(quick.receiver, "user.created", quickUser);
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(slow.receiver.attempts).toBe(2);
+  });
+
   it("one that answers 500 is retried after the back-off, not before; the log shows each step", async () => {
     const { admin, receiver } = await tenant();
     receiver.mode = { kind: "status", status: 500 };
@@ -213,9 +228,9 @@ describe("order, rotation, redelivery, disabling", () => {
   it("delivers a subject's events in order, holding later ones while an earlier one is retried", async () => {
     const { admin, receiver } = await tenant();
     receiver.mode = { kind: "status", status: 503 };
-    await registerEndpoint(admin, receiver, ["user.created", "user.updated", "user.role_changed"]);
+    const { endpoint } = await registerEndpoint(admin, receiver, ["user.created", "user.updated", "user.role_changed"]);
     const userId = await createUserThrough(admin, "ordered");
-    await receiver.waitFor(() => receiver.attempts === 1);
+    await waitForDelivery(admin, endpoint.id, (d) => d.attempts === 1 && d.error);
     receiver.mode = { kind: "ok" };
     for (const name of ["Ordered One", "Ordered Two", "Ordered Three"]) expect((await admin.patch(`/api/v1/users/${userId}`, { name })).status).toBe(200);
     expect((await admin.put(`/api/v1/users/${userId}/role`, { role: "manager" })).status).toBe(200);
@@ -242,7 +257,7 @@ describe("order, rotation, redelivery, disabling", () => {
     const { endpoint, secret: oldSecret } = await registerEndpoint(admin, receiver, ["user.created"]);
     receiver.mode = { kind: "status", status: 503 };
     await createUserThrough(admin, "rotation-queued");
-    await receiver.waitFor(() => receiver.attempts === 1);
+    await waitForDelivery(admin, endpoint.id, (d) => d.attempts === 1 && d.error);
     const rotated = await admin.post(`/api/v1/webhook-endpoints/${endpoint.id}/rotate-secret`);
     expect(rotated.status).toBe(200);
     const newSecret = rotated.body.secret as string;
@@ -282,10 +297,12 @@ describe("order, rotation, redelivery, disabling", () => {
     receiver.mode = { kind: "status", status: 500 };
     const { endpoint } = await registerEndpoint(admin, receiver, ["user.created"]);
     const userId = await createUserThrough(admin, "failing-day");
-    await receiver.waitFor(() => receiver.attempts === 1);
+    // Each attempt recorded (not just received) before the clock moves: its next attempt counts from it.
+    await waitForDelivery(admin, endpoint.id, (d) => d.attempts === 1 && d.error);
     t.clock.advance(23 * 3_600_000);
     await receiver.waitFor(() => receiver.attempts === 2);
     admin = await signIn(t, world.users.administrator);
+    await waitForDelivery(admin, endpoint.id, (d) => d.attempts === 2 && d.error);
     expect((await admin.get(`/api/v1/webhook-endpoints/${endpoint.id}`)).body).toMatchObject({ enabled: true, disabledReason: null });
     t.clock.advance(1 * 3_600_000 + 1_000);
     await receiver.waitFor(() => receiver.attempts === 3);

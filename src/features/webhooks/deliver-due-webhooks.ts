@@ -5,7 +5,7 @@ import { disableFailingEndpoint } from "./disable-failing-endpoint.ts";
 import { openSecret, signatureHeader } from "./secrets.ts";
 import { sendWebhook, type SendOutcome } from "./send-webhook.ts";
 
-interface Claimed {
+export interface ClaimedDelivery {
   id: string;
   attempts: number;
   event_id: string;
@@ -17,18 +17,22 @@ interface Claimed {
   previous_secret_expires_at: Date | string | null;
 }
 
+/** Deliveries one instance attempts at once to a single endpoint: a slow receiver holds no more slots. */
+export const PER_ENDPOINT_IN_FLIGHT = 2;
+
 /**
- * Claims up to `limit` due deliveries (decision 0032): SKIP LOCKED, so instances share the work, and
- * a lease (locked_until) instead of a held transaction, so a worker that dies mid-attempt leaves its
- * rows to another once the lease ends. Only the oldest pending delivery of a subject to an endpoint
- * is due: a subject's events arrive in order.
+ * Claims one due delivery (decision 0032): SKIP LOCKED, so instances share the work, and a lease
+ * (locked_until) instead of a held transaction, so a worker that dies mid-attempt leaves the row to
+ * another once the lease ends. Only the oldest pending delivery of a subject to an endpoint is due
+ * (a subject's events arrive in order), and an endpoint with PER_ENDPOINT_IN_FLIGHT attempts under
+ * way is skipped, so a receiver that hangs cannot take every slot from the others.
  */
-async function claimDue(deps: DeliveryDeps, limit: number): Promise<Claimed[]> {
+export async function claimDueDelivery(deps: DeliveryDeps): Promise<ClaimedDelivery | null> {
   const now = deps.clock.now();
   // Longer than any attempt can take (the total timeout), with room for settling it.
   const lease = new Date(now.getTime() + 2 * deps.config.webhooks.timeoutMs + 5_000);
   // The marker names the worker's polling in statement counts (tests/integration/oidc-round-trips.test.ts).
-  return queryRows<Claimed>(deps.db, sql`
+  const [row] = await queryRows<ClaimedDelivery>(deps.db, sql`
     /* webhook-worker */ with due as (
       select d.id from webhook_deliveries d
       join webhook_endpoints e on e.id = d.endpoint_id
@@ -37,8 +41,10 @@ async function claimDue(deps: DeliveryDeps, limit: number): Promise<Claimed[]> {
         and not exists (
           select 1 from webhook_deliveries p
           where p.endpoint_id = d.endpoint_id and p.subject_key = d.subject_key and p.status = 'pending' and p.seq < d.seq)
+        and (select count(*) from webhook_deliveries l
+             where l.endpoint_id = d.endpoint_id and l.status = 'pending' and l.locked_until > ${now.toISOString()}::timestamptz) < ${PER_ENDPOINT_IN_FLIGHT}
       order by d.next_attempt_at, d.seq
-      limit ${limit}
+      limit 1
       for update of d skip locked
     )
     update webhook_deliveries d
@@ -46,16 +52,17 @@ async function claimDue(deps: DeliveryDeps, limit: number): Promise<Claimed[]> {
     from due, webhook_events ev, webhook_endpoints e
     where d.id = due.id and ev.id = d.event_id and e.id = d.endpoint_id
     returning d.id, d.attempts, d.event_id, ev.payload, e.id as endpoint_id, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at`);
+  return row ?? null;
 }
 
-function liveSecrets(row: Claimed, key: Buffer | undefined, now: Date): string[] {
+function liveSecrets(row: ClaimedDelivery, key: Buffer | undefined, now: Date): string[] {
   const secrets = [openSecret(row.secret, key)];
   const previousUntil = row.previous_secret_expires_at ? new Date(row.previous_secret_expires_at) : null;
   if (row.previous_secret && previousUntil && previousUntil > now) secrets.push(openSecret(row.previous_secret, key));
   return secrets;
 }
 
-async function attempt(deps: DeliveryDeps, row: Claimed): Promise<SendOutcome> {
+async function attempt(deps: DeliveryDeps, row: ClaimedDelivery): Promise<SendOutcome> {
   try {
     const secrets = liveSecrets(row, deps.config.webhooks.secretKey, deps.clock.now());
     // The receiver compares the signed timestamp with its own clock (replay window): the real time.
@@ -72,7 +79,7 @@ async function attempt(deps: DeliveryDeps, row: Claimed): Promise<SendOutcome> {
 }
 
 /** Records an attempt: delivered, retried after the schedule's next delay, or failed for good. */
-async function settle(deps: DeliveryDeps, row: Claimed, outcome: SendOutcome): Promise<void> {
+async function settle(deps: DeliveryDeps, row: ClaimedDelivery, outcome: SendOutcome): Promise<void> {
   const now = deps.clock.now();
   const delays = deps.config.webhooks.retryDelaysMs;
   const common = { code: outcome.statusCode, duration: outcome.durationMs, now: now.toISOString() };
@@ -98,9 +105,7 @@ async function settle(deps: DeliveryDeps, row: Claimed, outcome: SendOutcome): P
   await disableFailingEndpoint(deps, row.endpoint_id, now);
 }
 
-/** One pass: claims a batch, attempts it all at once, records each. Returns how many it attempted. */
-export async function deliverDueWebhooks(deps: DeliveryDeps, limit = deps.config.webhooks.concurrency): Promise<number> {
-  const claimed = await claimDue(deps, limit);
-  await Promise.all(claimed.map(async (row) => settle(deps, row, await attempt(deps, row))));
-  return claimed.length;
+/** Attempts a claimed delivery and records the outcome. */
+export async function deliverClaimed(deps: DeliveryDeps, row: ClaimedDelivery): Promise<void> {
+  await settle(deps, row, await attempt(deps, row));
 }

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from "fastify";
-import { deliverDueWebhooks } from "./deliver-due-webhooks.ts";
+import { claimDueDelivery, deliverClaimed } from "./deliver-due-webhooks.ts";
 import type { DeliveryDeps } from "./delivery-deps.ts";
 
 export interface WebhookWorker {
@@ -7,32 +7,46 @@ export interface WebhookWorker {
 }
 
 /**
- * Delivers webhooks: every WEBHOOK_POLL_INTERVAL it claims the due deliveries (decision 0032), and
- * while a pass comes back full it goes again at once. Any number of instances run it side by side.
+ * Delivers webhooks with up to WEBHOOK_CONCURRENCY slots (decision 0032). Every WEBHOOK_POLL_INTERVAL
+ * one slot looks for a due delivery; a slot that finds one first lets another slot look, so a backlog
+ * fills every slot, and an idle instance asks once per interval. Each slot goes on until nothing is
+ * due. A slot held by a slow receiver holds nothing else up. Any number of instances run side by
+ * side. Stopping lets the attempts in hand finish and claims no more.
  */
 export function startWebhookWorker(deps: DeliveryDeps & { logger: FastifyBaseLogger }): WebhookWorker {
   const logger = deps.logger.child({ component: "webhook-worker" });
+  const running = new Set<Promise<void>>();
   let stopped = false;
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> = Promise.resolve();
-  const pass = async () => {
-    try {
-      while (!stopped && (await deliverDueWebhooks(deps)) >= deps.config.webhooks.concurrency);
-    } catch (error) {
-      logger.error({ err: error }, "webhook delivery pass failed; will try again");
-    }
+  let busy = 0;
+
+  const startSlot = () => {
+    if (stopped || busy >= deps.config.webhooks.concurrency) return;
+    busy += 1;
+    const slot = (async () => {
+      try {
+        while (!stopped) {
+          const claimed = await claimDueDelivery(deps);
+          if (!claimed) return;
+          startSlot();
+          await deliverClaimed(deps, claimed);
+        }
+      } catch (error) {
+        logger.error({ err: error }, "webhook delivery failed; the next pass tries again");
+      } finally {
+        busy -= 1;
+      }
+    })();
+    running.add(slot);
+    void slot.finally(() => running.delete(slot));
   };
-  const tick = () => {
-    running = pass().finally(() => {
-      if (!stopped) timer = setTimeout(tick, deps.config.webhooks.pollIntervalMs);
-    });
-  };
-  timer = setTimeout(tick, 0);
+
+  const timer = setInterval(startSlot, deps.config.webhooks.pollIntervalMs);
+  startSlot();
   return {
     async stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
+      clearInterval(timer);
+      await Promise.all(running);
     },
   };
 }
