@@ -79,11 +79,20 @@ export const WEBHOOK_EVENT_CTES = sql`
       returning id
     )`;
 
-/** One delivery per endpoint that wants the event (none when the event was not written). */
+/**
+ * One delivery per endpoint that wants the event (none when the event was not written). Behind a
+ * pending delivery of the same subject it waits with no due time: the worker gives it one when the
+ * delivery before it settles, so only a subject's first delivery is ever looked at (decision 0032).
+ * The check locks that pending row (FOR SHARE): its settlement then waits for this commit, and so
+ * sees — and releases — the delivery written here.
+ */
 export const WEBHOOK_DELIVERIES_INSERT = sql`
     insert into webhook_deliveries (event_id, endpoint_id, subject_key, next_attempt_at, created_at)
-    select event.id, endpoints.id, ${param("whSubjectType")}::text || ':' || (select id from subject)::text, ${param("whAt")}::timestamptz, ${param("whAt")}::timestamptz
-    from event cross join endpoints`;
+    select event.id, endpoints.id, key.subject_key,
+      case when exists (select 1 from webhook_deliveries p where p.endpoint_id = endpoints.id and p.subject_key = key.subject_key and p.status = 'pending' for share)
+        then null else ${param("whAt")}::timestamptz end,
+      ${param("whAt")}::timestamptz
+    from event cross join endpoints cross join (select ${param("whSubjectType")}::text || ':' || (select id from subject)::text as subject_key) key`;
 
 /** WEBHOOK_EVENT_CTES's values for one event type of an audited action. */
 export function webhookPlaceholders(type: WebhookEventType, event: AuditEventInput) {

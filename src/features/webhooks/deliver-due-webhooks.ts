@@ -9,6 +9,7 @@ export interface ClaimedDelivery {
   id: string;
   attempts: number;
   event_id: string;
+  subject_key: string;
   payload: string;
   endpoint_id: string;
   url: string;
@@ -18,7 +19,7 @@ export interface ClaimedDelivery {
 }
 
 /** Deliveries one instance attempts at once to a single endpoint: a slow receiver holds no more slots. */
-export const PER_ENDPOINT_IN_FLIGHT = 2;
+export const PER_ENDPOINT_IN_FLIGHT = 4;
 
 /**
  * Claims one due delivery (decision 0032): SKIP LOCKED, so instances share the work, and a lease
@@ -32,26 +33,31 @@ export async function claimDueDelivery(deps: DeliveryDeps): Promise<ClaimedDeliv
   // Longer than any attempt can take (the total timeout), with room for settling it.
   const lease = new Date(now.getTime() + 2 * deps.config.webhooks.timeoutMs + 5_000);
   // The marker names the worker's polling in statement counts (tests/integration/oidc-round-trips.test.ts).
+  const at = now.toISOString();
   const [row] = await queryRows<ClaimedDelivery>(deps.db, sql`
-    /* webhook-worker */ with due as (
+    /* webhook-worker */ with busy as (
+      select endpoint_id from webhook_deliveries
+      where status = 'pending' and locked_until > ${at}::timestamptz
+      group by endpoint_id having count(*) >= ${PER_ENDPOINT_IN_FLIGHT}
+    ), due as (
       select d.id from webhook_deliveries d
       join webhook_endpoints e on e.id = d.endpoint_id
-      where d.status = 'pending' and e.enabled and d.next_attempt_at <= ${now.toISOString()}::timestamptz
-        and (d.locked_until is null or d.locked_until <= ${now.toISOString()}::timestamptz)
+      where d.status = 'pending' and e.enabled and d.next_attempt_at <= ${at}::timestamptz
+        and (d.locked_until is null or d.locked_until <= ${at}::timestamptz)
+        and d.endpoint_id not in (select endpoint_id from busy)
+        -- Rows written at once for one subject may both have a due time: the older goes first.
         and not exists (
           select 1 from webhook_deliveries p
           where p.endpoint_id = d.endpoint_id and p.subject_key = d.subject_key and p.status = 'pending' and p.seq < d.seq)
-        and (select count(*) from webhook_deliveries l
-             where l.endpoint_id = d.endpoint_id and l.status = 'pending' and l.locked_until > ${now.toISOString()}::timestamptz) < ${PER_ENDPOINT_IN_FLIGHT}
       order by d.next_attempt_at, d.seq
       limit 1
       for update of d skip locked
     )
     update webhook_deliveries d
-    set locked_until = ${lease.toISOString()}::timestamptz, attempts = d.attempts + 1, last_attempt_at = ${now.toISOString()}::timestamptz
+    set locked_until = ${lease.toISOString()}::timestamptz, attempts = d.attempts + 1, last_attempt_at = ${at}::timestamptz
     from due, webhook_events ev, webhook_endpoints e
     where d.id = due.id and ev.id = d.event_id and e.id = d.endpoint_id
-    returning d.id, d.attempts, d.event_id, ev.payload, e.id as endpoint_id, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at`);
+    returning d.id, d.attempts, d.event_id, d.subject_key, ev.payload, e.id as endpoint_id, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at`);
   return row ?? null;
 }
 
@@ -78,6 +84,17 @@ async function attempt(deps: DeliveryDeps, row: ClaimedDelivery): Promise<SendOu
   }
 }
 
+/** The subject's next waiting delivery to this endpoint becomes due, once the one before it has settled. */
+function nextOfSubject(row: ClaimedDelivery, now: string) {
+  return sql`released as (
+        update webhook_deliveries set next_attempt_at = ${now}::timestamptz
+        where id = (select id from webhook_deliveries
+                    where endpoint_id = ${row.endpoint_id}::uuid and subject_key = ${row.subject_key} and status = 'pending' and id <> ${row.id}::uuid
+                    order by seq limit 1)
+          and next_attempt_at is null
+      )`;
+}
+
 /** Records an attempt: delivered, retried after the schedule's next delay, or failed for good. */
 async function settle(deps: DeliveryDeps, row: ClaimedDelivery, outcome: SendOutcome): Promise<void> {
   const now = deps.clock.now();
@@ -89,7 +106,7 @@ async function settle(deps: DeliveryDeps, row: ClaimedDelivery, outcome: SendOut
         update webhook_deliveries set status = 'succeeded', delivered_at = ${common.now}::timestamptz, locked_until = null, next_attempt_at = null,
           last_status_code = ${common.code}, last_duration_ms = ${common.duration}, last_error = null
         where id = ${row.id}::uuid
-      )
+      ), ${nextOfSubject(row, common.now)}
       update webhook_endpoints set failing_since = null where id = ${row.endpoint_id}::uuid and failing_since is not null`);
     return;
   }
@@ -100,7 +117,7 @@ async function settle(deps: DeliveryDeps, row: ClaimedDelivery, outcome: SendOut
       update webhook_deliveries set status = ${next ? "pending" : "failed"}::webhook_delivery_status, locked_until = null,
         next_attempt_at = ${next}::timestamptz, last_status_code = ${common.code}, last_duration_ms = ${common.duration}, last_error = ${outcome.error.slice(0, 500)}
       where id = ${row.id}::uuid
-    )
+    )${next ? sql`` : sql`, ${nextOfSubject(row, common.now)}`}
     update webhook_endpoints set failing_since = coalesce(failing_since, ${common.now}::timestamptz) where id = ${row.endpoint_id}::uuid`);
   await disableFailingEndpoint(deps, row.endpoint_id, now);
 }

@@ -15,7 +15,11 @@ export async function redeliver(deps: ManageDeps, owner: EndpointOwner, endpoint
   return deps.db.transaction(async (tx) => {
     const [row] = await queryRows<{ id: string; event_id: string }>(tx, sql`
       insert into webhook_deliveries (event_id, endpoint_id, subject_key, next_attempt_at, created_at)
-      select d.event_id, d.endpoint_id, d.subject_key, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
+      select d.event_id, d.endpoint_id, d.subject_key,
+        -- Behind a pending delivery of the subject it waits its turn (decision 0032).
+        case when exists (select 1 from webhook_deliveries p where p.endpoint_id = d.endpoint_id and p.subject_key = d.subject_key and p.status = 'pending' for share)
+          then null else ${now.toISOString()}::timestamptz end,
+        ${now.toISOString()}::timestamptz
       from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id
       where d.id = ${deliveryId}::uuid and e.id = ${endpointId}::uuid
         and ${owner.companyId ? sql`e.company_id = ${owner.companyId}::uuid` : sql`e.company_id is null`}
