@@ -84,15 +84,32 @@ async function attempt(deps: DeliveryDeps, row: ClaimedDelivery): Promise<SendOu
   }
 }
 
-/** The subject's next waiting delivery to this endpoint becomes due, once the one before it has settled. */
-function nextOfSubject(row: ClaimedDelivery, now: string) {
-  return sql`released as (
-        update webhook_deliveries set next_attempt_at = ${now}::timestamptz
-        where id = (select id from webhook_deliveries
-                    where endpoint_id = ${row.endpoint_id}::uuid and subject_key = ${row.subject_key} and status = 'pending' and id <> ${row.id}::uuid
-                    order by seq limit 1)
-          and next_attempt_at is null
-      )`;
+/**
+ * The subject's next waiting delivery to this endpoint becomes due once the one before it has
+ * settled. A statement of its own, after the settlement's: a delivery written while the settlement
+ * waited for its lock (FOR SHARE at insert) is visible only to a statement started after that.
+ */
+async function releaseNextOfSubject(deps: DeliveryDeps, row: ClaimedDelivery, now: string): Promise<void> {
+  await queryRows(deps.db, sql`
+    update webhook_deliveries set next_attempt_at = ${now}::timestamptz
+    where id = (select id from webhook_deliveries
+                where endpoint_id = ${row.endpoint_id}::uuid and subject_key = ${row.subject_key} and status = 'pending'
+                order by seq limit 1)
+      and next_attempt_at is null`);
+}
+
+/**
+ * The safety net for the above: a waiting delivery with nothing pending before it (its predecessor
+ * settled by an instance that died between the two statements) gets a due time. Run now and then.
+ */
+export async function releaseOrphanedDeliveries(deps: Pick<DeliveryDeps, "db" | "clock">): Promise<void> {
+  const now = deps.clock.now();
+  await queryRows(deps.db, sql`
+    /* webhook-worker */ update webhook_deliveries d set next_attempt_at = ${now.toISOString()}::timestamptz
+    where d.status = 'pending' and d.next_attempt_at is null
+      and not exists (
+        select 1 from webhook_deliveries p
+        where p.endpoint_id = d.endpoint_id and p.subject_key = d.subject_key and p.status = 'pending' and p.seq < d.seq)`);
 }
 
 /** Records an attempt: delivered, retried after the schedule's next delay, or failed for good. */
@@ -106,8 +123,9 @@ async function settle(deps: DeliveryDeps, row: ClaimedDelivery, outcome: SendOut
         update webhook_deliveries set status = 'succeeded', delivered_at = ${common.now}::timestamptz, locked_until = null, next_attempt_at = null,
           last_status_code = ${common.code}, last_duration_ms = ${common.duration}, last_error = null
         where id = ${row.id}::uuid
-      ), ${nextOfSubject(row, common.now)}
+      )
       update webhook_endpoints set failing_since = null where id = ${row.endpoint_id}::uuid and failing_since is not null`);
+    await releaseNextOfSubject(deps, row, common.now);
     return;
   }
   const delay = delays[row.attempts - 1];
@@ -117,8 +135,9 @@ async function settle(deps: DeliveryDeps, row: ClaimedDelivery, outcome: SendOut
       update webhook_deliveries set status = ${next ? "pending" : "failed"}::webhook_delivery_status, locked_until = null,
         next_attempt_at = ${next}::timestamptz, last_status_code = ${common.code}, last_duration_ms = ${common.duration}, last_error = ${outcome.error.slice(0, 500)}
       where id = ${row.id}::uuid
-    )${next ? sql`` : sql`, ${nextOfSubject(row, common.now)}`}
+    )
     update webhook_endpoints set failing_since = coalesce(failing_since, ${common.now}::timestamptz) where id = ${row.endpoint_id}::uuid`);
+  if (!next) await releaseNextOfSubject(deps, row, common.now);
   await disableFailingEndpoint(deps, row.endpoint_id, now);
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from "fastify";
-import { claimDueDelivery, deliverClaimed } from "./deliver-due-webhooks.ts";
+import { claimDueDelivery, deliverClaimed, releaseOrphanedDeliveries } from "./deliver-due-webhooks.ts";
 import type { DeliveryDeps } from "./delivery-deps.ts";
 
 export interface WebhookWorker {
@@ -40,7 +40,17 @@ export function startWebhookWorker(deps: DeliveryDeps & { logger: FastifyBaseLog
     void slot.finally(() => running.delete(slot));
   };
 
-  const timer = setInterval(startSlot, deps.config.webhooks.pollIntervalMs);
+  // Every 30 s or so, the safety net for a waiting delivery whose predecessor settled without releasing it.
+  const sweepEvery = Math.max(1, Math.round(30_000 / deps.config.webhooks.pollIntervalMs));
+  let ticks = 0;
+  const tick = () => {
+    ticks += 1;
+    if (ticks % sweepEvery === 0) {
+      void releaseOrphanedDeliveries(deps).catch((error: unknown) => logger.error({ err: error }, "releasing waiting webhook deliveries failed"));
+    }
+    startSlot();
+  };
+  const timer = setInterval(tick, deps.config.webhooks.pollIntervalMs);
   startSlot();
   return {
     async stop() {
