@@ -5,6 +5,7 @@ import type { AuditEventInput } from "./audit-event.ts";
 import type { Actor } from "../access/actor.ts";
 import type { WebhookEventType } from "./webhook-event-types.ts";
 import { EVENTS_OF_AUDIT_ACTION, eventDataOf } from "./webhook-events-of-audit.ts";
+import { webhookDeliveriesWritten } from "./webhook-nudge.ts";
 
 /** Who acted, as an event names them (never an email address or a session). */
 export type EventActor =
@@ -92,7 +93,8 @@ export const WEBHOOK_DELIVERIES_INSERT = sql`
       case when exists (select 1 from webhook_deliveries p where p.endpoint_id = endpoints.id and p.subject_key = key.subject_key and p.status = 'pending' for share)
         then null else ${param("whAt")}::timestamptz end,
       ${param("whAt")}::timestamptz
-    from event cross join endpoints cross join (select ${param("whSubjectType")}::text || ':' || (select id from subject)::text as subject_key) key`;
+    from event cross join endpoints cross join (select ${param("whSubjectType")}::text || ':' || (select id from subject)::text as subject_key) key
+    returning 1 as written`;
 
 /** WEBHOOK_EVENT_CTES's values for one event type of an audited action. */
 export function webhookPlaceholders(type: WebhookEventType, event: AuditEventInput) {
@@ -122,10 +124,12 @@ export function singleWebhookEventOf(event: AuditEventInput): WebhookEventType |
   return types[0] ?? null;
 }
 
-const insertWebhookEvent = preparedStatement<never, ReturnType<typeof webhookPlaceholders>>("webhook_event_insert", sql`
+const insertWebhookEvent = preparedStatement<{ written: number }, ReturnType<typeof webhookPlaceholders>>("webhook_event_insert", sql`
     with ${WEBHOOK_EVENT_CTES}
     ${WEBHOOK_DELIVERIES_INSERT}`);
 
 async function recordWebhookEvent(db: Executor, type: WebhookEventType, event: AuditEventInput): Promise<void> {
-  await insertWebhookEvent(db, webhookPlaceholders(type, event));
+  const written = await insertWebhookEvent(db, webhookPlaceholders(type, event));
+  // The worker looks a moment later, once this transaction has (most likely) committed.
+  if (written.length > 0) webhookDeliveriesWritten();
 }

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { preparedStatement, queryRows, type Executor } from "../../db/client.ts";
 import { AUDIT_INSERT, auditPlaceholders, type AuditEventInput } from "../audit/record-audit-event.ts";
+import { webhookDeliveriesWritten } from "../audit/webhook-nudge.ts";
 import { WEBHOOK_DELIVERIES_INSERT, WEBHOOK_EVENT_CTES, singleWebhookEventOf, webhookPlaceholders } from "../audit/record-webhook-events.ts";
 import type { CompanyAccess } from "./account-for-token.ts";
 
@@ -42,7 +43,7 @@ const insertGrant = preparedStatement<never, GrantValues>("oidc_grant_insert", s
     ${AUDIT_INSERT}`);
 
 /** The same, with the webhook event the sign-in is (user.signed_in_to_application) in the same statement. */
-const insertGrantAnnounced = preparedStatement<never, GrantValues & ReturnType<typeof webhookPlaceholders>>("oidc_grant_insert_announced", sql`
+const insertGrantAnnounced = preparedStatement<{ written: number }, GrantValues & ReturnType<typeof webhookPlaceholders>>("oidc_grant_insert_announced", sql`
     with ${GRANT_AND_AUDIT}, audited as (${AUDIT_INSERT} returning 1), ${WEBHOOK_EVENT_CTES}
     ${WEBHOOK_DELIVERIES_INSERT}`);
 
@@ -53,8 +54,9 @@ const insertGrantAnnounced = preparedStatement<never, GrantValues & ReturnType<t
 export async function insertGrantRow(db: Executor, row: NewGrantRow, audit: AuditEventInput): Promise<void> {
   const values = { ...row, ...auditPlaceholders(audit) };
   const type = singleWebhookEventOf(audit);
-  if (type) await insertGrantAnnounced(db, { ...values, ...webhookPlaceholders(type, audit) });
-  else await insertGrant(db, values);
+  if (!type) return void (await insertGrant(db, values));
+  const written = await insertGrantAnnounced(db, { ...values, ...webhookPlaceholders(type, audit) });
+  if (written.length > 0) webhookDeliveriesWritten();
 }
 
 /** Whose grant, acting where, in whatever state: for an audit row the request itself did not load an account for (a revocation). */

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from "fastify";
 import { claimDueDelivery, deliverClaimed, releaseOrphanedDeliveries } from "./deliver-due-webhooks.ts";
 import type { DeliveryDeps } from "./delivery-deps.ts";
+import { onWebhookDeliveriesWritten } from "../audit/webhook-nudge.ts";
 
 export interface WebhookWorker {
   stop(): Promise<void>;
@@ -51,11 +52,26 @@ export function startWebhookWorker(deps: DeliveryDeps & { logger: FastifyBaseLog
     startSlot();
   };
   const timer = setInterval(tick, deps.config.webhooks.pollIntervalMs);
+  // Deliveries written by this process: look shortly after, when their transaction has committed
+  // (and once more a little later, for a longer one), not at the next poll.
+  let nudged: NodeJS.Timeout[] = [];
+  const stopListening = onWebhookDeliveriesWritten(() => {
+    if (nudged.length > 0) return;
+    nudged = [
+      setTimeout(startSlot, 15),
+      setTimeout(() => {
+        nudged = [];
+        startSlot();
+      }, 150),
+    ];
+  });
   startSlot();
   return {
     async stop() {
       stopped = true;
       clearInterval(timer);
+      stopListening();
+      for (const t of nudged) clearTimeout(t);
       await Promise.all(running);
     },
   };
