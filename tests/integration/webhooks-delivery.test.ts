@@ -52,7 +52,7 @@ async function waitForDelivery(admin: TestClient, endpointId: string, predicate:
 }
 
 beforeAll(async () => {
-  t = await startTestApp({ env: { WEBHOOK_POLL_INTERVAL: "50ms", WEBHOOK_TIMEOUT: "1s", WEBHOOK_CONNECT_TIMEOUT: "500ms" }, webhookResolver: resolver });
+  t = await startTestApp({ env: { WEBHOOK_POLL_INTERVAL: "50ms", WEBHOOK_TIMEOUT: "3s", WEBHOOK_CONNECT_TIMEOUT: "500ms" }, webhookResolver: resolver });
 });
 afterAll(async () => {
   await t?.close();
@@ -172,9 +172,9 @@ describe("receivers that misbehave", () => {
     const { endpoint } = await registerEndpoint(admin, receiver, ["user.created"]);
     await createUserThrough(admin, "hang");
     const failed = await waitForDelivery(admin, endpoint.id, (d) => d.attempts === 1 && d.error);
-    expect(failed.error).toMatch(/no complete answer within 1000 ms/);
-    expect(failed.durationMs).toBeGreaterThanOrEqual(950);
-    expect(failed.durationMs).toBeLessThan(3000);
+    expect(failed.error).toMatch(/no complete answer within 3000 ms/);
+    expect(failed.durationMs).toBeGreaterThanOrEqual(2950);
+    expect(failed.durationMs).toBeLessThan(5000);
     expect(failed.nextAttemptAt).not.toBeNull();
   });
 
@@ -189,7 +189,8 @@ describe("receivers that misbehave", () => {
     const started = Date.now();
     const quickUser = await createUserThrough(quick.admin, "quick-one");
     await awaitEvent(quick.receiver, "user.created", quickUser);
-    expect(Date.now() - started).toBeLessThan(900);
+    // Well before the hung attempts time out (3 s): it did not wait for a slot they held.
+    expect(Date.now() - started).toBeLessThan(2500);
     expect(slow.receiver.attempts).toBe(4);
   });
 
