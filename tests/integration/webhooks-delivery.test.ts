@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ResolvedAddress } from "../../src/features/webhooks/resolver.ts";
 import { createEndpoint } from "../../src/features/webhooks/create-endpoint.ts";
 import { PLATFORM_OWNER } from "../../src/features/webhooks/endpoint-owner.ts";
+import { releaseOrphanedDeliveries } from "../../src/features/webhooks/deliver-due-webhooks.ts";
+import { queryRows } from "../../src/db/client.ts";
+import { sql } from "drizzle-orm";
 import { createCompanyWithUsers, signIn } from "../support/factories.ts";
 import type { TestClient } from "../support/client.ts";
 import { startTestApp, type TestApp } from "../support/test-app.ts";
@@ -320,6 +323,24 @@ describe("order, rotation, redelivery, disabling", () => {
     receiver.mode = { kind: "ok" };
     expect((await admin.patch(`/api/v1/webhook-endpoints/${endpoint.id}`, { enabled: true })).body).toMatchObject({ enabled: true, disabledReason: null, failingSince: null });
     await awaitEvent(receiver, "user.created", userId);
+  });
+});
+
+describe("the safety net for waiting deliveries", () => {
+  it("a delivery left waiting with nothing before it (its predecessor settled by an instance that died) is released and delivered", async () => {
+    const { admin, receiver } = await tenant();
+    const { endpoint } = await registerEndpoint(admin, receiver, ["user.created", "user.updated"]);
+    const userId = await createUserThrough(admin, "orphaned");
+    await awaitEvent(receiver, "user.created", userId);
+    // As if written behind a delivery that then settled without releasing it.
+    const [event] = await queryRows<{ id: string }>(t.deps.db, sql`select event_id as id from webhook_deliveries where endpoint_id = ${endpoint.id}::uuid limit 1`);
+    await queryRows(t.deps.db, sql`
+      insert into webhook_deliveries (event_id, endpoint_id, subject_key, next_attempt_at, created_at)
+      values (${event?.id}::uuid, ${endpoint.id}::uuid, ${`user:${userId}`}, null, now())`);
+    await sleep(300);
+    expect(receiver.received.filter((r) => r.payload.subject?.id === userId)).toHaveLength(1);
+    await releaseOrphanedDeliveries(t.deps);
+    await receiver.waitFor((all) => all.filter((r) => r.payload.subject?.id === userId).length === 2);
   });
 });
 
