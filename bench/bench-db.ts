@@ -75,6 +75,9 @@ export function openBenchDb(url: string) {
       await pool.query("update emails set status = 'failed', last_error = 'discarded by the bench' where status in ('queued', 'retrying')");
       const boss = await column<string>("select to_regclass('pgboss.job')::text");
       if (boss[0]) await pool.query("delete from pgboss.job where state in ('created', 'retry')");
+      // An earlier run's endpoints (their receivers gone) would take a share of every event.
+      const hooks = await column<string>("select to_regclass('webhook_endpoints')::text");
+      if (hooks[0]) await pool.query("truncate webhook_deliveries, webhook_events, webhook_endpoints");
     },
     /**
      * The provider's tables churn (every sign-in and refresh writes rows, deleting the bench's client

@@ -9,7 +9,7 @@ import { cpuPerRequest, cpuSnapshot, type CpuSnapshot } from "./cpu-time.ts";
 import { percentile } from "./support.ts";
 
 export interface RequestSpec {
-  method?: "GET" | "POST";
+  method?: "GET" | "POST" | "PATCH";
   path: string;
   headers?: Record<string, string>;
   body?: string;

@@ -1,7 +1,7 @@
 /**
  * The load suite (issue 6) on PostgreSQL: start-up times, then a server of its own with an SMTP
  * sink, the scenarios, the ratios, and results.json / results.md / chart.svg in bench/results/.
- *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/latchkey_bench node bench/suite.ts [--quick] [--no-startup] [--only pages|auth|resets|oidc|api-clients]
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/latchkey_bench node bench/suite.ts [--quick] [--no-startup] [--only pages|auth|resets|oidc|api-clients|webhooks]
  * (--only runs one group of scenarios and skips start-up: for measuring a change before and after.) Needs the data of generate-users.ts and generate-companies.ts (run.ts makes it first).
  */
 import { availableParallelism, cpus, loadavg } from "node:os";
@@ -17,6 +17,7 @@ import { authScenarios } from "./scenarios/auth.ts";
 import { oidcScenarios } from "./scenarios/oidc.ts";
 import { pageScenarios } from "./scenarios/pages.ts";
 import { resetScenarios } from "./scenarios/resets.ts";
+import { webhookScenarios } from "./scenarios/webhooks.ts";
 import { measureStartup, type StartupFigures } from "./startup-modes.ts";
 import { DEFAULT_BENCH_DATABASE_URL } from "./fixtures.ts";
 import { ROOT, startServer } from "./support.ts";
@@ -45,14 +46,15 @@ if (!process.argv.includes("--no-startup") && !process.argv.includes("--only")) 
 const db = openBenchDb(databaseUrl);
 await db.startClean();
 const smtp = await startSmtpServer();
-const serverEnv = { ...process.env, DATABASE_URL: databaseUrl, SMTP_URL: smtp.url, TRUST_PROXY: "1", NODE_ENV: "production" };
+// The webhook scenario's receiver listens on 127.0.0.1, which production refuses unless allowed.
+const serverEnv = { ...process.env, DATABASE_URL: databaseUrl, SMTP_URL: smtp.url, TRUST_PROXY: "1", NODE_ENV: "production", WEBHOOK_ALLOW_LOOPBACK: "on" };
 const server = await startServer(serverEnv);
 meta.users = await db.countOf("users");
 meta.companies = await db.countOf("companies");
 console.log(`\nserver ${server.url} (pid ${server.pid}) on ${meta.database}: ${meta.users} users, ${meta.companies} companies\n`);
 
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
-const GROUPS = ["pages", "auth", "oidc", "api-clients", "resets"];
+const GROUPS = ["pages", "auth", "oidc", "api-clients", "resets", "webhooks"];
 if (only !== undefined && !GROUPS.includes(only)) throw new Error(`--only takes one of ${GROUPS.join(", ")}`);
 const wanted = (group: string) => only === undefined || only === group;
 let figures: Parameters<typeof ratiosOf>[0] = {};
@@ -67,6 +69,13 @@ try {
   // Issue 17's machine clients: bearer against cookie on the same list, then the client-credentials grant.
   if (wanted("api-clients")) figures = { ...figures, apiClients: await apiClientScenarios(ctx) };
   if (wanted("resets")) figures = { ...figures, resets: await resetScenarios(ctx) };
+  if (wanted("webhooks")) {
+    const hooks = await webhookScenarios(ctx);
+    meta["webhook deliveries/s (burst, to the last delivery)"] = Math.round(hooks.deliveriesPerSecond);
+    meta["webhook: last delivery after the burst's last answer (s)"] = Number(hooks.lagSeconds.toFixed(2));
+    meta["action → webhook delivery p50 (ms)"] = Number(hooks.latencyP50Ms.toFixed(1));
+    meta["action → webhook delivery p99 (ms)"] = Number(hooks.latencyP99Ms.toFixed(1));
+  }
   results = ctx.results;
 } finally {
   await server.stop();

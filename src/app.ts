@@ -5,6 +5,7 @@ import fastifyRateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
+import { webhookCatalogueDocument } from "./http/api/v1/webhook-catalogue.ts";
 import helmet from "helmet";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
@@ -132,6 +133,10 @@ export async function buildApp(deps: Deps): Promise<App> {
     openapi: {
       info: { title: "Latchkey API", version: "1", description: "Users, roles and the password life cycle." },
       components: { securitySchemes: securitySchemes(deps.config.publicUrl) as never },
+      // The webhook event catalogue needs OpenAPI 3.1 (decision 0032). The plugin types `webhooks` as
+      // the intersection of 3.0 and 3.1 schema objects, which no JSON Schema 2020-12 document satisfies.
+      openapi: "3.1.0",
+      webhooks: webhookCatalogueDocument() as never,
     },
     transform: (input) => withSecurity(jsonSchemaTransform(input), input.route.method, input.url),
   });

@@ -71,6 +71,34 @@ function isProxyAddress(entry: string): boolean {
   return Number(bits) <= (family === 4 ? 32 : 128);
 }
 
+/** "5s,5m,30m" → the delays before each retry, in milliseconds. */
+const DurationList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const delays = value.split(",").map((part) => parseDuration(part));
+      if (delays.some((ms) => ms === null || ms <= 0)) {
+        ctx.addIssue({ code: "custom", message: `"${value}" is not a comma-separated list of durations like 5s,5m,30m,2h` });
+        return z.NEVER;
+      }
+      return delays as number[];
+    });
+
+/** 32 bytes, base64 or hex: the key webhook signing secrets are encrypted with at rest (decision 0031). */
+const SecretKey = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const key = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, "hex") : Buffer.from(value, "base64");
+    if (key.length !== 32) {
+      ctx.addIssue({ code: "custom", message: "must be 32 random bytes, base64 or hex (for example: openssl rand -base64 32)" });
+      return z.NEVER;
+    }
+    return key;
+  });
+
 const Url = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ""));
 
 export const ConfigSchema = z.object({
@@ -100,6 +128,16 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   GLOBAL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+  WEBHOOK_ALLOW_LOOPBACK: Flag(false),
+  WEBHOOK_RETRY_SCHEDULE: DurationList("5s,5m,30m,2h,5h,10h,10h"),
+  WEBHOOK_DISABLE_AFTER: Duration("24h"),
+  WEBHOOK_CONNECT_TIMEOUT: Duration("5s"),
+  WEBHOOK_TIMEOUT: Duration("15s"),
+  WEBHOOK_MAX_RESPONSE_BYTES: z.coerce.number().int().min(0).max(10_485_760).default(65_536),
+  WEBHOOK_POLL_INTERVAL: Duration("500ms"),
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
+  WEBHOOK_SECRET_KEY: SecretKey,
+  WEBHOOK_SECRET_OVERLAP: Duration("24h"),
 });
 
 type ParsedEnv = z.infer<typeof ConfigSchema>;
@@ -133,6 +171,33 @@ export interface Config {
   hashConcurrency: number | undefined;
   /** Per-instance flood guard per client address; 0 turns it off (benchmarks). */
   globalRateLimitPerMinute: number;
+  webhooks: WebhookConfig;
+}
+
+/** Outgoing webhooks (src/features/webhooks/, decisions 0031–0033). */
+export interface WebhookConfig {
+  /**
+   * WEBHOOK_ALLOW_LOOPBACK=on: endpoints may be http:// or https:// on 127.0.0.0/8 and ::1 (tests,
+   * local development). Off by default: loopback is refused like every private address.
+   */
+  allowLoopback: boolean;
+  /** WEBHOOK_RETRY_SCHEDULE: the delay before each retry (default 5s,5m,30m,2h,5h,10h,10h — about 27 hours). */
+  retryDelaysMs: number[];
+  /** WEBHOOK_DISABLE_AFTER: an endpoint failing for this long (default 24h) is disabled and its administrators emailed. */
+  disableAfterMs: number;
+  /** WEBHOOK_CONNECT_TIMEOUT (default 5s) and WEBHOOK_TIMEOUT, the whole attempt (default 15s). */
+  connectTimeoutMs: number;
+  timeoutMs: number;
+  /** WEBHOOK_MAX_RESPONSE_BYTES: read at most this much of a receiver's answer (default 64 KiB), then hang up. */
+  maxResponseBytes: number;
+  /** WEBHOOK_POLL_INTERVAL: how often an idle worker looks for due deliveries (default 500ms). */
+  pollIntervalMs: number;
+  /** WEBHOOK_CONCURRENCY: deliveries one instance attempts at once (default 10). */
+  concurrency: number;
+  /** WEBHOOK_SECRET_KEY: 32 bytes (base64 or hex) that encrypt signing secrets at rest; unset: stored as is. */
+  secretKey: Buffer | undefined;
+  /** WEBHOOK_SECRET_OVERLAP: how long the previous secret still signs after a rotation (default 24h). */
+  secretOverlapMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -170,5 +235,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     hashConcurrency: e.HASH_CONCURRENCY,
     globalRateLimitPerMinute: e.GLOBAL_RATE_LIMIT_PER_MINUTE,
+    webhooks: {
+      allowLoopback: e.WEBHOOK_ALLOW_LOOPBACK,
+      retryDelaysMs: e.WEBHOOK_RETRY_SCHEDULE,
+      disableAfterMs: e.WEBHOOK_DISABLE_AFTER,
+      connectTimeoutMs: e.WEBHOOK_CONNECT_TIMEOUT,
+      timeoutMs: e.WEBHOOK_TIMEOUT,
+      maxResponseBytes: e.WEBHOOK_MAX_RESPONSE_BYTES,
+      pollIntervalMs: e.WEBHOOK_POLL_INTERVAL,
+      concurrency: e.WEBHOOK_CONCURRENCY,
+      secretKey: e.WEBHOOK_SECRET_KEY,
+      secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP,
+    },
   };
 }

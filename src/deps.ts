@@ -10,6 +10,7 @@ import { startJobQueue, type JobQueue } from "./jobs/job-queue.ts";
 import { JOB_QUEUES } from "./job-queues.ts";
 import { prepareHashing } from "./features/auth/passwords.ts";
 import { OidcProvider } from "./oidc/provider.ts";
+import { systemResolver, type WebhookResolver } from "./features/webhooks/resolver.ts";
 
 /** Everything a use case may need, wired explicitly. Tests build their own with a fake clock. */
 export interface Deps {
@@ -22,6 +23,8 @@ export interface Deps {
   mailTransport: MailTransport;
   /** The OpenID provider, built on first use from the keys in the database (src/oidc/). */
   oidc: OidcProvider;
+  /** Resolves a webhook endpoint's host name before every attempt (tests map names to blocked addresses). */
+  webhookResolver: WebhookResolver;
 }
 
 export interface BuildDepsOptions {
@@ -30,6 +33,7 @@ export interface BuildDepsOptions {
   /** Tests pass an open database (for example a throw-away PGlite). */
   database?: Database;
   mailTransport?: MailTransport;
+  webhookResolver?: WebhookResolver;
 }
 
 /** Secrets and tokens never reach a log line: request bodies are not logged, and these paths are redacted. */
@@ -61,7 +65,8 @@ export async function buildDeps(config: Config, options: BuildDepsOptions = {}):
   const mailTransport = options.mailTransport ?? createMailTransport(config, database.db, logger);
   const clock = options.clock ?? systemClock;
   const oidc = new OidcProvider({ db: database.db, config, clock, logger, jobs });
-  return { config, database, db: database.db, clock, logger, jobs, mailTransport, oidc };
+  const webhookResolver = options.webhookResolver ?? systemResolver;
+  return { config, database, db: database.db, clock, logger, jobs, mailTransport, oidc, webhookResolver };
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {

@@ -46,6 +46,11 @@ export const ERROR_MESSAGES = {
   LINK_SUPERSEDED: "A newer link was sent; this one no longer works.",
   LINK_REVOKED: "This link was cancelled.",
   LINK_NOT_PENDING: "This link is no longer pending: it was used, has expired, or was superseded or cancelled.",
+  // webhooks
+  WEBHOOK_URL_INVALID: "Enter an https:// address, without a user name or password.",
+  WEBHOOK_URL_NOT_ALLOWED: "This address points to a private, loopback or reserved network. Webhooks go only to public addresses.",
+  WEBHOOK_EVENTS_REQUIRED: "Choose at least one event.",
+  WEBHOOK_ENDPOINT_LIMIT: "This company has as many webhook endpoints as allowed (20). Delete one first.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

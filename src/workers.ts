@@ -8,13 +8,14 @@ import { JOB_QUEUES } from "./job-queues.ts";
 import { backchannelLogoutQueue } from "./features/oidc-grants/backchannel-logout-queue.ts";
 import { startBackchannelLogoutWorker } from "./oidc/backchannel-logout-worker.ts";
 import type { QueueDefinition } from "./jobs/job-queue.ts";
+import { startWebhookWorker } from "./features/webhooks/webhook-worker.ts";
 
 /** A started background worker. `stop` stops taking work and resolves when the work in hand is done. */
 export interface BackgroundWorker {
   stop(): Promise<void>;
 }
 
-type WorkerDeps = Pick<Deps, "db" | "clock" | "config" | "mailTransport" | "jobs" | "logger" | "oidc">;
+type WorkerDeps = Pick<Deps, "db" | "clock" | "config" | "mailTransport" | "jobs" | "logger" | "oidc" | "webhookResolver">;
 
 interface WorkerRegistration {
   name: string;
@@ -33,6 +34,8 @@ const WORKERS = [
   { name: "email-delivery", queue: deliverEmailQueue, start: startEmailWorker },
   { name: "forgot-password", queue: forgotPasswordQueue, start: startForgotPasswordWorker },
   { name: "backchannel-logout", queue: backchannelLogoutQueue, start: startBackchannelLogoutWorker },
+  // A timer over its own outbox table, not a pg-boss queue: per-subject order and a delivery log (decision 0032).
+  { name: "webhook-delivery", start: (deps) => startWebhookWorker(deps) },
   // The provider's keystore is fixed when built: a rotation on any instance reaches this one within a minute.
   { name: "oidc-keys", start: (deps) => deps.oidc.startReloading() },
   { name: "housekeeping", start: (deps) => startHousekeeping(deps) },

@@ -15,6 +15,7 @@ import { setRoleCommand } from "./commands/set-role.ts";
 import { createApiClientCommand, deleteApiClientCommand, listApiClientsCommand, rotateApiClientSecretCommand } from "./commands/api-clients.ts";
 import { createClientCommand, deleteClientCommand, listClientsCommand, rotateClientSecretCommand } from "./commands/oidc-clients.ts";
 import { rotateSigningKeyCommand } from "./commands/signing-keys.ts";
+import { WEBHOOK_COMMANDS } from "./commands/webhooks.ts";
 
 export const COMMANDS: CliCommand[] = [
   migrateCommand,
@@ -36,6 +37,7 @@ export const COMMANDS: CliCommand[] = [
   listApiClientsCommand,
   rotateApiClientSecretCommand,
   deleteApiClientCommand,
+  ...WEBHOOK_COMMANDS,
 ];
 
 export const consoleIo: CliIo = { out: (line) => console.log(line), err: (line) => console.error(line) };

@@ -391,3 +391,85 @@ export const oidcGrants = pgTable(
     index("oidc_grants_client_idx").on(t.clientId),
   ],
 );
+
+export const webhookDeliveryStatusEnum = pgEnum("webhook_delivery_status", ["pending", "succeeded", "failed"]);
+
+/**
+ * Where a company's (or, with no company, the whole platform's) events are sent. The signing secret
+ * must be kept to sign, so it is stored encrypted when WEBHOOK_SECRET_KEY is set (decision 0031).
+ */
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** Null for a platform-wide endpoint (operator): it receives every company's events. */
+    companyId: uuid("company_id").references(() => companies.id),
+    url: text("url").notNull(),
+    description: text("description").notNull().default(""),
+    events: text("events").array().notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    /** "failing" when Latchkey turned it off after a day of failures; "manual" when a person did. */
+    disabledReason: text("disabled_reason"),
+    secret: text("secret").notNull(),
+    /** The secret before the last rotation: deliveries carry both signatures until it expires. */
+    previousSecret: text("previous_secret"),
+    previousSecretExpiresAt: ts("previous_secret_expires_at"),
+    /** Since when every attempt has failed (null after a success): a day of it disables the endpoint. */
+    failingSince: ts("failing_since"),
+    createdByUserId: uuid("created_by_user_id"),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    check("webhook_endpoints_disabled_reason_check", sql`${t.disabledReason} in ('failing', 'manual')`),
+    index("webhook_endpoints_company_idx").on(t.companyId).where(sql`enabled`),
+  ],
+);
+
+/** One row per event an endpoint wanted, written in the action's own transaction (decision 0032). */
+export const webhookEvents = pgTable(
+  "webhook_events",
+  {
+    id: uuid("id").primaryKey(),
+    type: text("type").notNull(),
+    companyId: uuid("company_id"),
+    occurredAt: ts("occurred_at").notNull(),
+    /** The exact JSON body sent (signed as is). */
+    payload: text("payload").notNull(),
+  },
+  (t) => [index("webhook_events_occurred_idx").on(t.occurredAt)],
+);
+
+/** One row per (event, endpoint): the outbox the delivery worker claims, and the delivery log. */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** Insertion order: a subject's deliveries to one endpoint go out in it. */
+    seq: bigserial("seq", { mode: "number" }).notNull(),
+    endpointId: uuid("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    eventId: uuid("event_id")
+      .notNull()
+      .references(() => webhookEvents.id, { onDelete: "cascade" }),
+    subjectKey: text("subject_key").notNull(),
+    status: webhookDeliveryStatusEnum("status").notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: ts("next_attempt_at"),
+    /** A claim's lease: a worker that died mid-attempt leaves the row to another after it. */
+    lockedUntil: ts("locked_until"),
+    lastAttemptAt: ts("last_attempt_at"),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    lastDurationMs: integer("last_duration_ms"),
+    createdAt: createdAt(),
+    deliveredAt: ts("delivered_at"),
+  },
+  (t) => [
+    index("webhook_deliveries_due_idx").on(t.nextAttemptAt).where(sql`status = 'pending'`),
+    index("webhook_deliveries_subject_idx").on(t.endpointId, t.subjectKey, t.seq).where(sql`status = 'pending'`),
+    index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.createdAt),
+    index("webhook_deliveries_event_idx").on(t.eventId),
+  ],
+);

@@ -42,6 +42,10 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   LINK_SUPERSEDED: 410,
   LINK_REVOKED: 410,
   LINK_NOT_PENDING: 409,
+  WEBHOOK_URL_INVALID: 422,
+  WEBHOOK_URL_NOT_ALLOWED: 422,
+  WEBHOOK_EVENTS_REQUIRED: 422,
+  WEBHOOK_ENDPOINT_LIMIT: 409,
 };
 
 export function errorBody(code: ErrorCode, message?: string, details?: Record<string, unknown>) {

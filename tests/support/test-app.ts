@@ -4,6 +4,7 @@ import { fixedClock } from "../../src/clock.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { buildDeps, closeDeps, type Deps } from "../../src/deps.ts";
 import { startWorkers, type BackgroundWorker } from "../../src/workers.ts";
+import type { WebhookResolver } from "../../src/features/webhooks/resolver.ts";
 import { TestClient } from "./client.ts";
 import { startSmtpServer, type TestSmtpServer } from "./smtp-server.ts";
 import { createTestDatabase } from "./test-database.ts";
@@ -32,6 +33,8 @@ export interface TestAppOptions {
   worker?: boolean;
   /** Deliver through an in-process SMTP server (on by default); `false` keeps the development mailbox. */
   smtp?: boolean;
+  /** Host names → addresses for webhook endpoints (default: the system's resolver). */
+  webhookResolver?: WebhookResolver;
 }
 
 /** The real app on a fresh database with a clock the test controls, delivering email over real SMTP. */
@@ -44,12 +47,20 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     GLOBAL_RATE_LIMIT_PER_MINUTE: "0",
     // Retries a second apart keep the outage tests short.
     EMAIL_RETRY_DELAY: "1s",
+    // Webhook receivers in tests listen on 127.0.0.1 (tests/support/webhook-receiver.ts).
+    WEBHOOK_ALLOW_LOOPBACK: "on",
+    WEBHOOK_POLL_INTERVAL: "250ms",
     ...(smtp ? { SMTP_URL: smtp.url } : {}),
     ...options.env,
   });
   const testDb = await createTestDatabase();
   const clock = fixedClock(new Date());
-  const deps = await buildDeps(config, { database: testDb.database, clock, logger: pino({ level: "silent" }) });
+  const deps = await buildDeps(config, {
+    database: testDb.database,
+    clock,
+    logger: pino({ level: "silent" }),
+    ...(options.webhookResolver ? { webhookResolver: options.webhookResolver } : {}),
+  });
   // The server's own entry point: a queue added to src/jobs/workers.ts runs in the tests too.
   const workers = [await startWorkers(deps, { skip: options.worker === false ? ["email-delivery", "housekeeping"] : ["housekeeping"] })];
   const startWorker = async () => {

@@ -6,6 +6,8 @@ import { AuditLogPage } from "./pages/audit/audit-log-page.tsx";
 import { ManagedCompaniesTab } from "./pages/company/managed-companies-tab.tsx";
 import { TeamMembersTab } from "./pages/company/team-members-tab.tsx";
 import { ApiClientsTab } from "./pages/company/api-clients/api-clients-tab.tsx";
+import { IntegrationsTab } from "./pages/company/integrations-tab.tsx";
+import { EndpointDetail } from "./pages/company/endpoint-detail.tsx";
 import { CompanyPage } from "./pages/company/company-page.tsx";
 import { MailboxEmailPage } from "./pages/dev/mailbox-email-page.tsx";
 import { MailboxPage } from "./pages/dev/mailbox-page.tsx";
@@ -70,6 +72,8 @@ export const router = createBrowserRouter([
           { path: "managed-companies", element: <ManagedCompaniesTab /> },
           { path: "team-members", element: <TeamMembersTab /> },
           { path: "api-clients", element: <ApiClientsTab /> },
+          { path: "integrations", element: <IntegrationsTab /> },
+          { path: "integrations/:endpointId", element: <EndpointDetail /> },
         ],
       },
       { path: "/company/users/new", element: <CreateUserPage /> },

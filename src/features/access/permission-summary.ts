@@ -36,6 +36,7 @@ export function actorCapabilities(asker: Asker) {
     createLinkedCompanies: can(asker, "linkedCompanies.create"),
     manageGrants: can(asker, "grants.manage"),
     manageApiClients: can(asker, "apiClients.manage"),
+    manageWebhooks: can(asker, "webhooks.manage"),
     /** Roles a team member must have to hold a management grant. */
     grantHolderRoles: ROLES.filter(mayHoldGrant),
     createUsers: can(asker, "users.create"),

@@ -21,6 +21,7 @@ export const PERMISSIONS = {
   "grants.manage": ["administrator", "manager"],
   /** The company's machine clients (decision 0028): no API scope holds it, so a client never manages clients. */
   "apiClients.manage": ["administrator"],
+  "webhooks.manage": ["administrator"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -2,69 +2,10 @@ import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.ts";
 import { auditEvents } from "../../db/schema.ts";
 import type { Actor } from "../access/actor.ts";
+import type { AuditAction, AuditEventInput } from "./audit-event.ts";
+import { recordWebhookEvents } from "./record-webhook-events.ts";
 
-export const AUDIT_ACTIONS = [
-  "login.succeeded",
-  "login.failed",
-  "logout",
-  "company.registered",
-  "company.updated",
-  "company.deleted",
-  "company.restored",
-  "company.linked",
-  "company.unlinked",
-  "company.created_linked",
-  "user.created",
-  "user.updated",
-  "user.role_changed",
-  "user.deactivated",
-  "user.restored",
-  "user.invitation_accepted",
-  "user.invitation_sent",
-  "password.changed",
-  "password_reset.requested",
-  "password_reset.completed",
-  "password_reset.revoked",
-  "link.rejected",
-  "rate_limit.hit",
-  "grant.given",
-  "grant.revoked",
-  "company.switched_in",
-  "company.switched_out",
-  "oidc.authorized",
-  "oidc.authorization_refused",
-  "oidc.token_issued",
-  "oidc.token_refreshed",
-  "oidc.token_revoked",
-  "oidc.grant_refused",
-  "oidc.client_auth_failed",
-  "oidc.backchannel_failed",
-  "oidc.client_created",
-  "oidc.client_secret_rotated",
-  "oidc.client_deleted",
-  "oidc.signing_key_rotated",
-  "api_client.created",
-  "api_client.secret_rotated",
-  "api_client.deleted",
-] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
-
-export interface AuditEventInput {
-  action: AuditAction;
-  outcome?: "success" | "failure" | "refused";
-  actor?: Actor | null;
-  /** For actions with no session (login, forgot password): who the actor is, if known. */
-  actorUserId?: string | null;
-  /** For actions of a machine client with no actor (its token issued): the client, and its name for the log. */
-  actorClientId?: string | null;
-  actorClientName?: string | null;
-  actorCompanyId?: string | null;
-  targetUserId?: string | null;
-  targetCompanyId?: string | null;
-  clientAddress?: string | null;
-  details?: Record<string, unknown>;
-  at: Date;
-}
+export { AUDIT_ACTIONS, type AuditAction, type AuditEventInput } from "./audit-event.ts";
 
 /** The row an event becomes; also written by statements that insert it together with other rows (src/oidc/issued-tokens.ts). */
 export function auditRowOf(event: AuditEventInput) {
@@ -100,7 +41,11 @@ export const AUDIT_INSERT = sql`
            ${param("auditActorCompanyId")}::uuid, ${param("auditActingCompanyId")}::uuid, ${param("auditGrantId")}::uuid,
            ${param("auditTargetUserId")}::uuid, ${param("auditTargetCompanyId")}::uuid, ${param("auditClientAddress")}, ${param("auditDetails")}::jsonb`;
 
-/** AUDIT_INSERT's values for an event (all null when there is none: the statement must then not insert). */
+/**
+ * AUDIT_INSERT's values for an event (all null when there is none: the statement must then not
+ * insert). A statement that writes an audit row this way must also call recordWebhookEvents
+ * (./record-webhook-events.ts) in its transaction, as recordAuditEvent does.
+ */
 export function auditPlaceholders(event: AuditEventInput | null) {
   const row = event ? auditRowOf(event) : null;
   return {
@@ -122,6 +67,8 @@ export function auditPlaceholders(event: AuditEventInput | null) {
 /** One row per security-relevant action. Never put a token, password or hash in `details`. */
 export async function recordAuditEvent(db: Executor, event: AuditEventInput): Promise<void> {
   await db.insert(auditEvents).values(auditRowOf(event));
+  // The webhook events the action is, in the same transaction (decision 0032).
+  await recordWebhookEvents(db, event);
 }
 
 /** A signed-in actor's action on another user: the target and its company come from the user's row. */

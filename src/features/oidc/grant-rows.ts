@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import { preparedStatement, queryRows, type Executor } from "../../db/client.ts";
 import { AUDIT_INSERT, auditPlaceholders, type AuditEventInput } from "../audit/record-audit-event.ts";
+import { webhookDeliveriesWritten } from "../audit/webhook-nudge.ts";
+import { WEBHOOK_DELIVERIES_INSERT, WEBHOOK_EVENT_CTES, singleWebhookEventOf, webhookPlaceholders } from "../audit/record-webhook-events.ts";
 import type { CompanyAccess } from "./account-for-token.ts";
 
 const param = (name: string) => sql.placeholder(name);
@@ -27,17 +29,34 @@ export type NewGrantRow = {
   expiresAt: Date;
 };
 
-const insertGrant = preparedStatement<never, NewGrantRow & ReturnType<typeof auditPlaceholders>>("oidc_grant_insert", sql`
-    with inserted as (
+type GrantValues = NewGrantRow & ReturnType<typeof auditPlaceholders>;
+
+const GRANT_AND_AUDIT = sql`
+    inserted as (
       insert into oidc_grants (grant_id, user_id, client_id, session_id, acting_company_id, access, scope, created_at, expires_at)
       values (${param("grantId")}, ${param("userId")}::uuid, ${param("clientId")}, ${param("sessionId")}::uuid, ${param("actingCompanyId")}::uuid,
               ${param("access")}, ${param("scope")}, ${param("createdAt")}::timestamptz, ${param("expiresAt")}::timestamptz)
-    )
+    )`;
+
+const insertGrant = preparedStatement<never, GrantValues>("oidc_grant_insert", sql`
+    with ${GRANT_AND_AUDIT}
     ${AUDIT_INSERT}`);
 
-/** Latchkey's row of a new provider grant and its audit row: one statement, so both or neither. */
+/** The same, with the webhook event the sign-in is (user.signed_in_to_application) in the same statement. */
+const insertGrantAnnounced = preparedStatement<{ written: number }, GrantValues & ReturnType<typeof webhookPlaceholders>>("oidc_grant_insert_announced", sql`
+    with ${GRANT_AND_AUDIT}, audited as (${AUDIT_INSERT} returning 1), ${WEBHOOK_EVENT_CTES}
+    ${WEBHOOK_DELIVERIES_INSERT}`);
+
+/**
+ * Latchkey's row of a new provider grant, its audit row and the webhook event it is: one statement,
+ * so all or none (decision 0032).
+ */
 export async function insertGrantRow(db: Executor, row: NewGrantRow, audit: AuditEventInput): Promise<void> {
-  await insertGrant(db, { ...row, ...auditPlaceholders(audit) });
+  const values = { ...row, ...auditPlaceholders(audit) };
+  const type = singleWebhookEventOf(audit);
+  if (!type) return void (await insertGrant(db, values));
+  const written = await insertGrantAnnounced(db, { ...values, ...webhookPlaceholders(type, audit) });
+  if (written.length > 0) webhookDeliveriesWritten();
 }
 
 /** Whose grant, acting where, in whatever state: for an audit row the request itself did not load an account for (a revocation). */

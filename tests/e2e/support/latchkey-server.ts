@@ -105,6 +105,9 @@ export async function startLatchkey(database: DatabaseKind, options: StartOption
     SMTP_URL: smtp.url,
     LOG_LEVEL: "warn",
     GLOBAL_RATE_LIMIT_PER_MINUTE: "0",
+    // The integrations journey's webhook receiver listens on 127.0.0.1 in the test process.
+    WEBHOOK_ALLOW_LOOPBACK: "on",
+    WEBHOOK_POLL_INTERVAL: "200ms",
     ...(dataDir ? { DATA_DIR: dataDir } : {}),
     ...(postgres ? { DATABASE_URL: postgres.url } : {}),
   });

@@ -85,6 +85,17 @@ export const api = {
   revokeReset: (userId: string, resetId: string) =>
     call("post", "/users/{id}/password-resets/{resetId}/revoke", { path: { id: userId, resetId } }),
 
+  webhookEndpoints: () => call("get", "/webhook-endpoints"),
+  createWebhookEndpoint: (body: RequestBody<"/webhook-endpoints", "post">) => call("post", "/webhook-endpoints", { body }),
+  webhookEndpoint: (id: string) => call("get", "/webhook-endpoints/{id}", { path: { id } }),
+  updateWebhookEndpoint: (id: string, body: RequestBody<"/webhook-endpoints/{id}", "patch">) => call("patch", "/webhook-endpoints/{id}", { path: { id }, body }),
+  rotateWebhookSecret: (id: string) => call("post", "/webhook-endpoints/{id}/rotate-secret", { path: { id } }),
+  deleteWebhookEndpoint: (id: string) => call("delete", "/webhook-endpoints/{id}", { path: { id } }),
+  webhookDeliveries: (id: string, query: Query<"/webhook-endpoints/{id}/deliveries", "get">) =>
+    call("get", "/webhook-endpoints/{id}/deliveries", { path: { id }, query }),
+  redeliverWebhook: (id: string, deliveryId: string) =>
+    call("post", "/webhook-endpoints/{id}/deliveries/{deliveryId}/redeliver", { path: { id, deliveryId } }),
+
   mailbox: (to?: string) => call("get", "/dev/mailbox", { query: { to } }),
   mailboxEmail: (emailId: string) => call("get", "/dev/mailbox/{id}", { path: { id: emailId } }),
 };

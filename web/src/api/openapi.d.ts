@@ -1229,6 +1229,7 @@ export interface paths {
                                 grantHolderRoles: ("administrator" | "manager" | "user" | "read_only")[];
                                 manageApiClients: boolean;
                                 manageGrants: boolean;
+                                manageWebhooks: boolean;
                                 viewAuditLog: boolean;
                             };
                             user: {
@@ -1501,10 +1502,10 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        address?: ("" | string) | null;
-                        contactEmail?: ("" | string) | null;
+                        address?: "" | null | string;
+                        contactEmail?: "" | null | string;
                         name?: string;
-                        phone?: ("" | string) | null;
+                        phone?: "" | null | string;
                     };
                 };
             };
@@ -1769,8 +1770,7 @@ export interface paths {
                                 id: string;
                                 name: string;
                                 role: string;
-                                /** @enum {string|null} */
-                                via: "administrator" | "grant" | null;
+                                via: ("administrator" | "grant") | null;
                             }[];
                             parent: {
                                 name: string;
@@ -2091,8 +2091,7 @@ export interface paths {
                             /** @enum {boolean} */
                             valid: true;
                         } | {
-                            /** @enum {string|null} */
-                            purpose: "invite" | "reset" | null;
+                            purpose: ("invite" | "reset") | null;
                             /** @enum {string} */
                             reason: "invalid" | "expired" | "used" | "superseded" | "revoked";
                             /** @enum {boolean} */
@@ -3983,8 +3982,7 @@ export interface paths {
                         "application/json": {
                             resets: {
                                 createdAt: string;
-                                /** @enum {string|null} */
-                                emailStatus: "queued" | "sent" | "retrying" | "failed" | "dropped" | null;
+                                emailStatus: ("queued" | "sent" | "retrying" | "failed" | "dropped") | null;
                                 expiresAt: string;
                                 id: string;
                                 /** @enum {string} */
@@ -4482,6 +4480,905 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The company's webhook endpoints */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            endpoints: {
+                                createdAt: string;
+                                description: string;
+                                disabledReason: ("failing" | "manual") | null;
+                                enabled: boolean;
+                                events: string[];
+                                failingSince: string | null;
+                                id: string;
+                                previousSecretExpiresAt: string | null;
+                                updatedAt: string;
+                                url: string;
+                            }[];
+                            eventGroups: {
+                                events: {
+                                    description: string;
+                                    type: string;
+                                }[];
+                                id: string;
+                                label: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Register a webhook endpoint; its signing secret is in this answer only */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        description?: string;
+                        events: ("user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.restored" | "user.invitation_sent" | "password_reset.requested" | "password.changed" | "user.sessions_revoked" | "grant.given" | "grant.revoked" | "user.signed_in_to_application" | "company.linked" | "company.unlinked" | "company.deleted")[];
+                        url: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            endpoint: {
+                                createdAt: string;
+                                description: string;
+                                disabledReason: ("failing" | "manual") | null;
+                                enabled: boolean;
+                                events: string[];
+                                failingSince: string | null;
+                                id: string;
+                                previousSecretExpiresAt: string | null;
+                                updatedAt: string;
+                                url: string;
+                            };
+                            secret: string;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook endpoint */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt: string;
+                            description: string;
+                            disabledReason: ("failing" | "manual") | null;
+                            enabled: boolean;
+                            events: string[];
+                            failingSince: string | null;
+                            id: string;
+                            previousSecretExpiresAt: string | null;
+                            updatedAt: string;
+                            url: string;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete an endpoint and its delivery log */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change an endpoint's address, events, description, or enable/disable it */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        description?: string;
+                        enabled?: boolean;
+                        events?: ("user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.restored" | "user.invitation_sent" | "password_reset.requested" | "password.changed" | "user.sessions_revoked" | "grant.given" | "grant.revoked" | "user.signed_in_to_application" | "company.linked" | "company.unlinked" | "company.deleted")[];
+                        url?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt: string;
+                            description: string;
+                            disabledReason: ("failing" | "manual") | null;
+                            enabled: boolean;
+                            events: string[];
+                            failingSince: string | null;
+                            id: string;
+                            previousSecretExpiresAt: string | null;
+                            updatedAt: string;
+                            url: string;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An endpoint's delivery log, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    before?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deliveries: {
+                                attempts: number;
+                                createdAt: string;
+                                deliveredAt: string | null;
+                                durationMs: number | null;
+                                error: string | null;
+                                eventId: string;
+                                eventType: string;
+                                id: string;
+                                lastAttemptAt: string | null;
+                                nextAttemptAt: string | null;
+                                responseCode: number | null;
+                                /** @enum {string} */
+                                status: "pending" | "succeeded" | "failed";
+                            }[];
+                            nextBefore: number | null;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery's event again */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    deliveryId: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deliveryId: string;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret (in this answer only); the old one signs too until previousSecretExpiresAt */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            previousSecretExpiresAt: string;
+                            secret: string;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -4962,7 +5859,308 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "company.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * company.deleted
+         * @description A company was deleted: its users can no longer sign in. Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
+         */
+        post: operations["webhook_company_deleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "company.linked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * company.linked
+         * @description The operator linked a company to a multi-company parent (sent to both). Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
+         */
+        post: operations["webhook_company_linked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "company.unlinked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * company.unlinked
+         * @description The operator un-linked a company from its parent (sent to both). Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
+         */
+        post: operations["webhook_company_unlinked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "grant.given": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * grant.given
+         * @description A team member of the parent company was given management of a linked company. Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
+         */
+        post: operations["webhook_grant_given"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "grant.revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * grant.revoked
+         * @description A team member's management of a linked company was withdrawn. Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
+         */
+        post: operations["webhook_grant_revoked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "password_reset.requested": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * password_reset.requested
+         * @description A password reset link was sent; names who asked (the user, an administrator, an API client). Never the link. Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
+         */
+        post: operations["webhook_password_reset_requested"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "password.changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * password.changed
+         * @description A user's password changed: from their account settings, or with a reset link. Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
+         */
+        post: operations["webhook_password_changed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.created
+         * @description A user was created (by an administrator, an API client, registration or the operator). Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
+         */
+        post: operations["webhook_user_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.deactivated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.deactivated
+         * @description A user was deactivated: their sessions and links ended. Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
+         */
+        post: operations["webhook_user_deactivated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.invitation_sent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.invitation_sent
+         * @description An invitation email was sent (again) to a user. Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
+         */
+        post: operations["webhook_user_invitation_sent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.restored": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.restored
+         * @description A deactivated user was restored. Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
+         */
+        post: operations["webhook_user_restored"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.role_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.role_changed
+         * @description A user's role changed. Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
+         */
+        post: operations["webhook_user_role_changed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.sessions_revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.sessions_revoked
+         * @description Every session of a user ended (password changed or reset, deactivation). Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
+         */
+        post: operations["webhook_user_sessions_revoked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.signed_in_to_application": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.signed_in_to_application
+         * @description A user authorized an application through Latchkey's OpenID provider. Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
+         */
+        post: operations["webhook_user_signed_in_to_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.updated
+         * @description A user's name or email address was changed by someone else. Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
+         */
+        post: operations["webhook_user_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: never;
     responses: never;
@@ -4972,4 +6170,1290 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    webhook_company_deleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (two during a secret rotation's overlap). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch, when this attempt was signed. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    actor: ({
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "user";
+                    } | {
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "api_client";
+                    } | {
+                        /** @constant */
+                        type: "operator";
+                    }) | null;
+                    companyId: string | null;
+                    data: {
+                        company: {
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            parentId: string | null;
+                        };
+                        name: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description The event's id: also the webhook-id header, the same on every retry and redelivery. Deduplicate by it. */
+                    id: string;
+                    /** @description Events of one subject to one endpoint arrive in order. */
+                    subject: {
+                        /** @description A UUID. */
+                        id: string;
+                        /** @constant */
+                        type: "company";
+                    };
+                    /** @description When the action happened (ISO 8601). */
+                    timestamp: string;
+                    /** @constant */
+                    type: "company.deleted";
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Any other answer (or none within the timeout) is retried with back-off. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_company_linked: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (two during a secret rotation's overlap). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch, when this attempt was signed. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    actor: ({
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "user";
+                    } | {
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "api_client";
+                    } | {
+                        /** @constant */
+                        type: "operator";
+                    }) | null;
+                    companyId: string | null;
+                    data: {
+                        company: {
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            parentId: string | null;
+                        };
+                        companyName: string;
+                        parentName: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description The event's id: also the webhook-id header, the same on every retry and redelivery. Deduplicate by it. */
+                    id: string;
+                    /** @description Events of one subject to one endpoint arrive in order. */
+                    subject: {
+                        /** @description A UUID. */
+                        id: string;
+                        /** @constant */
+                        type: "company";
+                    };
+                    /** @description When the action happened (ISO 8601). */
+                    timestamp: string;
+                    /** @constant */
+                    type: "company.linked";
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Any other answer (or none within the timeout) is retried with back-off. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_company_unlinked: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (two during a secret rotation's overlap). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch, when this attempt was signed. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    actor: ({
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "user";
+                    } | {
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "api_client";
+                    } | {
+                        /** @constant */
+                        type: "operator";
+                    }) | null;
+                    companyId: string | null;
+                    data: {
+                        company: {
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            parentId: string | null;
+                        };
+                        companyName: string;
+                        grantsRemoved: number;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description The event's id: also the webhook-id header, the same on every retry and redelivery. Deduplicate by it. */
+                    id: string;
+                    /** @description Events of one subject to one endpoint arrive in order. */
+                    subject: {
+                        /** @description A UUID. */
+                        id: string;
+                        /** @constant */
+                        type: "company";
+                    };
+                    /** @description When the action happened (ISO 8601). */
+                    timestamp: string;
+                    /** @constant */
+                    type: "company.unlinked";
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Any other answer (or none within the timeout) is retried with back-off. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_grant_given: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (two during a secret rotation's overlap). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch, when this attempt was signed. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    actor: ({
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "user";
+                    } | {
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "api_client";
+                    } | {
+                        /** @constant */
+                        type: "operator";
+                    }) | null;
+                    companyId: string | null;
+                    data: {
+                        company: {
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            parentId: string | null;
+                        };
+                        companyName: string;
+                        memberName: string;
+                        user: {
+                            /** @description A UUID. */
+                            companyId: string;
+                            email: string;
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "administrator" | "manager" | "user" | "read_only";
+                            /** @enum {string} */
+                            status: "active" | "deactivated";
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description The event's id: also the webhook-id header, the same on every retry and redelivery. Deduplicate by it. */
+                    id: string;
+                    /** @description Events of one subject to one endpoint arrive in order. */
+                    subject: {
+                        /** @description A UUID. */
+                        id: string;
+                        /** @constant */
+                        type: "user";
+                    };
+                    /** @description When the action happened (ISO 8601). */
+                    timestamp: string;
+                    /** @constant */
+                    type: "grant.given";
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Any other answer (or none within the timeout) is retried with back-off. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_grant_revoked: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (two during a secret rotation's overlap). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch, when this attempt was signed. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    actor: ({
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "user";
+                    } | {
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "api_client";
+                    } | {
+                        /** @constant */
+                        type: "operator";
+                    }) | null;
+                    companyId: string | null;
+                    data: {
+                        company: {
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            parentId: string | null;
+                        };
+                        companyName: string;
+                        memberName: string;
+                        reason?: string;
+                        user: {
+                            /** @description A UUID. */
+                            companyId: string;
+                            email: string;
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "administrator" | "manager" | "user" | "read_only";
+                            /** @enum {string} */
+                            status: "active" | "deactivated";
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description The event's id: also the webhook-id header, the same on every retry and redelivery. Deduplicate by it. */
+                    id: string;
+                    /** @description Events of one subject to one endpoint arrive in order. */
+                    subject: {
+                        /** @description A UUID. */
+                        id: string;
+                        /** @constant */
+                        type: "user";
+                    };
+                    /** @description When the action happened (ISO 8601). */
+                    timestamp: string;
+                    /** @constant */
+                    type: "grant.revoked";
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Any other answer (or none within the timeout) is retried with back-off. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_password_reset_requested: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (two during a secret rotation's overlap). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch, when this attempt was signed. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    actor: ({
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "user";
+                    } | {
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "api_client";
+                    } | {
+                        /** @constant */
+                        type: "operator";
+                    }) | null;
+                    companyId: string | null;
+                    data: {
+                        company: {
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            parentId: string | null;
+                        };
+                        expiresAt: string | null;
+                        user: {
+                            /** @description A UUID. */
+                            companyId: string;
+                            email: string;
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "administrator" | "manager" | "user" | "read_only";
+                            /** @enum {string} */
+                            status: "active" | "deactivated";
+                        };
+                        /** @description forgot_password, self, administrator or team_member; who asked is the actor. */
+                        via: string | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description The event's id: also the webhook-id header, the same on every retry and redelivery. Deduplicate by it. */
+                    id: string;
+                    /** @description Events of one subject to one endpoint arrive in order. */
+                    subject: {
+                        /** @description A UUID. */
+                        id: string;
+                        /** @constant */
+                        type: "user";
+                    };
+                    /** @description When the action happened (ISO 8601). */
+                    timestamp: string;
+                    /** @constant */
+                    type: "password_reset.requested";
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Any other answer (or none within the timeout) is retried with back-off. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_password_changed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (two during a secret rotation's overlap). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch, when this attempt was signed. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    actor: ({
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "user";
+                    } | {
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "api_client";
+                    } | {
+                        /** @constant */
+                        type: "operator";
+                    }) | null;
+                    companyId: string | null;
+                    data: {
+                        company: {
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            parentId: string | null;
+                        };
+                        /** @enum {string} */
+                        how: "change" | "reset";
+                        user: {
+                            /** @description A UUID. */
+                            companyId: string;
+                            email: string;
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "administrator" | "manager" | "user" | "read_only";
+                            /** @enum {string} */
+                            status: "active" | "deactivated";
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description The event's id: also the webhook-id header, the same on every retry and redelivery. Deduplicate by it. */
+                    id: string;
+                    /** @description Events of one subject to one endpoint arrive in order. */
+                    subject: {
+                        /** @description A UUID. */
+                        id: string;
+                        /** @constant */
+                        type: "user";
+                    };
+                    /** @description When the action happened (ISO 8601). */
+                    timestamp: string;
+                    /** @constant */
+                    type: "password.changed";
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Any other answer (or none within the timeout) is retried with back-off. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_user_created: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (two during a secret rotation's overlap). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch, when this attempt was signed. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    actor: ({
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "user";
+                    } | {
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "api_client";
+                    } | {
+                        /** @constant */
+                        type: "operator";
+                    }) | null;
+                    companyId: string | null;
+                    data: {
+                        company: {
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            parentId: string | null;
+                        };
+                        role?: string;
+                        user: {
+                            /** @description A UUID. */
+                            companyId: string;
+                            email: string;
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "administrator" | "manager" | "user" | "read_only";
+                            /** @enum {string} */
+                            status: "active" | "deactivated";
+                        };
+                        via?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description The event's id: also the webhook-id header, the same on every retry and redelivery. Deduplicate by it. */
+                    id: string;
+                    /** @description Events of one subject to one endpoint arrive in order. */
+                    subject: {
+                        /** @description A UUID. */
+                        id: string;
+                        /** @constant */
+                        type: "user";
+                    };
+                    /** @description When the action happened (ISO 8601). */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.created";
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Any other answer (or none within the timeout) is retried with back-off. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_user_deactivated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (two during a secret rotation's overlap). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch, when this attempt was signed. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    actor: ({
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "user";
+                    } | {
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "api_client";
+                    } | {
+                        /** @constant */
+                        type: "operator";
+                    }) | null;
+                    companyId: string | null;
+                    data: {
+                        company: {
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            parentId: string | null;
+                        };
+                        linksRevoked?: number;
+                        user: {
+                            /** @description A UUID. */
+                            companyId: string;
+                            email: string;
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "administrator" | "manager" | "user" | "read_only";
+                            /** @enum {string} */
+                            status: "active" | "deactivated";
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description The event's id: also the webhook-id header, the same on every retry and redelivery. Deduplicate by it. */
+                    id: string;
+                    /** @description Events of one subject to one endpoint arrive in order. */
+                    subject: {
+                        /** @description A UUID. */
+                        id: string;
+                        /** @constant */
+                        type: "user";
+                    };
+                    /** @description When the action happened (ISO 8601). */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.deactivated";
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Any other answer (or none within the timeout) is retried with back-off. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_user_invitation_sent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (two during a secret rotation's overlap). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch, when this attempt was signed. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    actor: ({
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "user";
+                    } | {
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "api_client";
+                    } | {
+                        /** @constant */
+                        type: "operator";
+                    }) | null;
+                    companyId: string | null;
+                    data: {
+                        company: {
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            parentId: string | null;
+                        };
+                        user: {
+                            /** @description A UUID. */
+                            companyId: string;
+                            email: string;
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "administrator" | "manager" | "user" | "read_only";
+                            /** @enum {string} */
+                            status: "active" | "deactivated";
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description The event's id: also the webhook-id header, the same on every retry and redelivery. Deduplicate by it. */
+                    id: string;
+                    /** @description Events of one subject to one endpoint arrive in order. */
+                    subject: {
+                        /** @description A UUID. */
+                        id: string;
+                        /** @constant */
+                        type: "user";
+                    };
+                    /** @description When the action happened (ISO 8601). */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.invitation_sent";
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Any other answer (or none within the timeout) is retried with back-off. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_user_restored: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (two during a secret rotation's overlap). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch, when this attempt was signed. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    actor: ({
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "user";
+                    } | {
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "api_client";
+                    } | {
+                        /** @constant */
+                        type: "operator";
+                    }) | null;
+                    companyId: string | null;
+                    data: {
+                        company: {
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            parentId: string | null;
+                        };
+                        passwordCleared?: boolean;
+                        user: {
+                            /** @description A UUID. */
+                            companyId: string;
+                            email: string;
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "administrator" | "manager" | "user" | "read_only";
+                            /** @enum {string} */
+                            status: "active" | "deactivated";
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description The event's id: also the webhook-id header, the same on every retry and redelivery. Deduplicate by it. */
+                    id: string;
+                    /** @description Events of one subject to one endpoint arrive in order. */
+                    subject: {
+                        /** @description A UUID. */
+                        id: string;
+                        /** @constant */
+                        type: "user";
+                    };
+                    /** @description When the action happened (ISO 8601). */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.restored";
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Any other answer (or none within the timeout) is retried with back-off. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_user_role_changed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (two during a secret rotation's overlap). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch, when this attempt was signed. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    actor: ({
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "user";
+                    } | {
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "api_client";
+                    } | {
+                        /** @constant */
+                        type: "operator";
+                    }) | null;
+                    companyId: string | null;
+                    data: {
+                        company: {
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            parentId: string | null;
+                        };
+                        /** @enum {string} */
+                        from: "administrator" | "manager" | "user" | "read_only";
+                        /** @enum {string} */
+                        to: "administrator" | "manager" | "user" | "read_only";
+                        user: {
+                            /** @description A UUID. */
+                            companyId: string;
+                            email: string;
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "administrator" | "manager" | "user" | "read_only";
+                            /** @enum {string} */
+                            status: "active" | "deactivated";
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description The event's id: also the webhook-id header, the same on every retry and redelivery. Deduplicate by it. */
+                    id: string;
+                    /** @description Events of one subject to one endpoint arrive in order. */
+                    subject: {
+                        /** @description A UUID. */
+                        id: string;
+                        /** @constant */
+                        type: "user";
+                    };
+                    /** @description When the action happened (ISO 8601). */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.role_changed";
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Any other answer (or none within the timeout) is retried with back-off. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_user_sessions_revoked: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (two during a secret rotation's overlap). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch, when this attempt was signed. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    actor: ({
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "user";
+                    } | {
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "api_client";
+                    } | {
+                        /** @constant */
+                        type: "operator";
+                    }) | null;
+                    companyId: string | null;
+                    data: {
+                        company: {
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            parentId: string | null;
+                        };
+                        /** @enum {string} */
+                        reason: "deactivated" | "password_changed" | "password_reset";
+                        user: {
+                            /** @description A UUID. */
+                            companyId: string;
+                            email: string;
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "administrator" | "manager" | "user" | "read_only";
+                            /** @enum {string} */
+                            status: "active" | "deactivated";
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description The event's id: also the webhook-id header, the same on every retry and redelivery. Deduplicate by it. */
+                    id: string;
+                    /** @description Events of one subject to one endpoint arrive in order. */
+                    subject: {
+                        /** @description A UUID. */
+                        id: string;
+                        /** @constant */
+                        type: "user";
+                    };
+                    /** @description When the action happened (ISO 8601). */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.sessions_revoked";
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Any other answer (or none within the timeout) is retried with back-off. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_user_signed_in_to_application: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (two during a secret rotation's overlap). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch, when this attempt was signed. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    actor: ({
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "user";
+                    } | {
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "api_client";
+                    } | {
+                        /** @constant */
+                        type: "operator";
+                    }) | null;
+                    companyId: string | null;
+                    data: {
+                        /** @enum {string} */
+                        access: "member" | "grant" | "parent_administrator";
+                        clientId: string;
+                        clientName: string;
+                        company: {
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            parentId: string | null;
+                        };
+                        scope: string;
+                        user: {
+                            /** @description A UUID. */
+                            companyId: string;
+                            email: string;
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "administrator" | "manager" | "user" | "read_only";
+                            /** @enum {string} */
+                            status: "active" | "deactivated";
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description The event's id: also the webhook-id header, the same on every retry and redelivery. Deduplicate by it. */
+                    id: string;
+                    /** @description Events of one subject to one endpoint arrive in order. */
+                    subject: {
+                        /** @description A UUID. */
+                        id: string;
+                        /** @constant */
+                        type: "user";
+                    };
+                    /** @description When the action happened (ISO 8601). */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.signed_in_to_application";
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Any other answer (or none within the timeout) is retried with back-off. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_user_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (two during a secret rotation's overlap). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch, when this attempt was signed. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    actor: ({
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "user";
+                    } | {
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "api_client";
+                    } | {
+                        /** @constant */
+                        type: "operator";
+                    }) | null;
+                    companyId: string | null;
+                    data: {
+                        changed: ("name" | "email")[];
+                        company: {
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            parentId: string | null;
+                        };
+                        user: {
+                            /** @description A UUID. */
+                            companyId: string;
+                            email: string;
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "administrator" | "manager" | "user" | "read_only";
+                            /** @enum {string} */
+                            status: "active" | "deactivated";
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description The event's id: also the webhook-id header, the same on every retry and redelivery. Deduplicate by it. */
+                    id: string;
+                    /** @description Events of one subject to one endpoint arrive in order. */
+                    subject: {
+                        /** @description A UUID. */
+                        id: string;
+                        /** @constant */
+                        type: "user";
+                    };
+                    /** @description When the action happened (ISO 8601). */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.updated";
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Any other answer (or none within the timeout) is retried with back-off. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+}

@@ -66,3 +66,8 @@ export type AuditFilters = Query<"/audit-events/export.csv", "get">;
 
 /** What an application's sign-in asks for (/interaction/:uid/details, outside /api/v1). */
 export type InteractionDetails = Json<paths["/interaction/{uid}/details"]["get"]["responses"][200]>;
+
+export type WebhookEndpoints = Answer<"/webhook-endpoints", "get">;
+export type WebhookEndpoint = Item<WebhookEndpoints["endpoints"]>;
+export type WebhookEventGroup = Item<WebhookEndpoints["eventGroups"]>;
+export type WebhookDelivery = Item<Answer<"/webhook-endpoints/{id}/deliveries", "get">["deliveries"]>;

@@ -18,7 +18,7 @@ export function RouteTabs({ label, tabs }: { label: string; tabs: TabItem[] }) {
     <nav aria-label={label} className="tabs">
       <ul>
         {tabs.map((tab) => {
-          const current = path === tab.to || (tab.alsoAt?.includes(path) ?? false);
+          const current = path === tab.to || path.startsWith(`${tab.to}/`) || (tab.alsoAt?.includes(path) ?? false);
           return (
             <li key={tab.to}>
               <Link to={tab.to} className="tab" aria-current={current ? "page" : undefined} state={{ keepFocus: true }}>

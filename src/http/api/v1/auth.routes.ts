@@ -22,6 +22,7 @@ const Me = z.object({
     createLinkedCompanies: z.boolean(),
     manageGrants: z.boolean(),
     manageApiClients: z.boolean(),
+    manageWebhooks: z.boolean(),
     grantHolderRoles: z.array(Role),
     createUsers: z.boolean(),
     creatableRoles: z.array(Role),

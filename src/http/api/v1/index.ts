@@ -11,6 +11,7 @@ import { linkedCompanyRoutes } from "./linked-companies.routes.ts";
 import { linkRoutes } from "./links.routes.ts";
 import { passwordResetRoutes } from "./password-reset.routes.ts";
 import { userRoutes } from "./users.routes.ts";
+import { webhookRoutes } from "./webhooks.routes.ts";
 
 /** Every /api/v1 route module. Each is thin: parse → call one use case → map the result. */
 export function registerApiRoutes(deps: Deps): FastifyPluginAsyncZod {
@@ -26,5 +27,6 @@ export function registerApiRoutes(deps: Deps): FastifyPluginAsyncZod {
     await app.register(grantRoutes(deps));
     await app.register(auditRoutes(deps));
     await app.register(apiClientRoutes(deps));
+    await app.register(webhookRoutes(deps));
   };
 }

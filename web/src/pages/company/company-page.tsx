@@ -22,11 +22,12 @@ export function useCompanyOutlet(): CompanyOutletContext {
  * The tabs of the "Extra" section: the users, then the parent's linked companies (a multi-company
  * profile, in its own company) or who of the parent can act here (a linked company).
  */
-function extraTabs(company: CompanyResponse["company"], switched: boolean, manageApiClients: boolean): TabItem[] {
+function extraTabs(company: CompanyResponse["company"], switched: boolean, capabilities: { manageApiClients: boolean; manageWebhooks: boolean }): TabItem[] {
   const tabs: TabItem[] = [{ to: "/company/users", label: `${company.name} users`, alsoAt: ["/company"] }];
   if (company.isMultiCompany && !switched) tabs.push({ to: "/company/managed-companies", label: "Managed companies" });
   if (company.parent) tabs.push({ to: "/company/team-members", label: "Team members with access" });
-  if (manageApiClients) tabs.push({ to: "/company/api-clients", label: "API clients" });
+  if (capabilities.manageApiClients) tabs.push({ to: "/company/api-clients", label: "API clients" });
+  if (capabilities.manageWebhooks) tabs.push({ to: "/company/integrations", label: "Integrations" });
   return tabs;
 }
 
@@ -83,7 +84,7 @@ export function CompanyPage() {
         <h2 id="extra-heading" className="section-title">
           Extra
         </h2>
-        <RouteTabs label={`${company.name} sections`} tabs={extraTabs(company, me.actingCompany.switched, me.capabilities.manageApiClients)} />
+        <RouteTabs label={`${company.name} sections`} tabs={extraTabs(company, me.actingCompany.switched, me.capabilities)} />
         <div className="tab-panel">
           <Outlet context={context} />
         </div>

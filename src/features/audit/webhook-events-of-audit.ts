@@ -1,0 +1,44 @@
+import type { AuditAction } from "./audit-event.ts";
+import type { WebhookEventType } from "./webhook-event-types.ts";
+
+/**
+ * Which webhook events a successful audited action is (decision 0032): the hook sits in the audit
+ * write, so every action that is audited is announced, in its own transaction. Some actions are
+ * two events (a completed reset changes the password and ends the sessions).
+ */
+export const EVENTS_OF_AUDIT_ACTION: Partial<Record<AuditAction, readonly WebhookEventType[]>> = {
+  "company.deleted": ["company.deleted"],
+  "company.linked": ["company.linked"],
+  "company.unlinked": ["company.unlinked"],
+  "user.created": ["user.created"],
+  "user.updated": ["user.updated"],
+  "user.role_changed": ["user.role_changed"],
+  "user.deactivated": ["user.deactivated", "user.sessions_revoked"],
+  "user.restored": ["user.restored"],
+  "user.invitation_sent": ["user.invitation_sent"],
+  "password_reset.requested": ["password_reset.requested"],
+  "password.changed": ["password.changed", "user.sessions_revoked"],
+  "password_reset.completed": ["password.changed", "user.sessions_revoked"],
+  "grant.given": ["grant.given"],
+  "grant.revoked": ["grant.revoked"],
+  "oidc.authorized": ["user.signed_in_to_application"],
+};
+
+/** Details of the audit row that stay out of the event: internal ids a receiver cannot use. */
+export const DETAILS_LEFT_OUT = new Set(["linkId", "emailId", "linkTokenId", "grantId"]);
+
+/** What each event says about the audited action beyond the snapshot of its subject. */
+export function eventDataOf(type: WebhookEventType, action: AuditAction, details: Record<string, unknown>): Record<string, unknown> {
+  const kept = Object.fromEntries(Object.entries(details).filter(([key]) => !DETAILS_LEFT_OUT.has(key)));
+  switch (type) {
+    case "password.changed":
+      return { how: action === "password_reset.completed" ? "reset" : "change" };
+    case "user.sessions_revoked":
+      return { reason: action === "user.deactivated" ? "deactivated" : action === "password_reset.completed" ? "password_reset" : "password_changed" };
+    case "password_reset.requested":
+      // Who asked is the event's actor; "via" says how (forgot_password, administrator, …). Never the link.
+      return { via: kept.via ?? null, expiresAt: kept.expiresAt ?? null };
+    default:
+      return kept;
+  }
+}
