@@ -6,13 +6,18 @@ import { apiAudience } from "../../src/features/api-clients/api-audience.ts";
 import { scopesFor } from "../../src/http/api/v1/openapi-security.ts";
 import { CLIENT_ROUTES } from "../support/api-routes.ts";
 import { createMachineClient, machineConfig, type MachineClient } from "../support/api-clients.ts";
-import { createCompanyWithUsers } from "../support/factories.ts";
+import { Webhook } from "standardwebhooks";
+import { createCompanyWithUsers, signIn } from "../support/factories.ts";
 import { failOnServerErrors } from "../support/oidc-attacks.ts";
 import { startTestApp, type TestApp } from "../support/test-app.ts";
+import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.ts";
+import { awaitEvent, registerEndpoint } from "../support/webhooks.ts";
 
 let t: TestApp;
 let seed: Awaited<ReturnType<typeof createCompanyWithUsers>>;
 let credentials: MachineClient;
+let receiver: WebhookReceiver;
+let signingSecret: string;
 
 /** fetch through the real app in process, for a Request as openapi-fetch builds it. */
 function appFetch(app: TestApp["app"]) {
@@ -31,12 +36,18 @@ function appFetch(app: TestApp["app"]) {
 }
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ env: { WEBHOOK_POLL_INTERVAL: "50ms" } });
   seed = await createCompanyWithUsers(t.deps, { name: "Northwind" });
   credentials = await createMachineClient(t, seed.company.id, ["users:read", "users:write", "users:reset"], "Billing sync");
+  // The company's administrator registers the back end's webhook endpoint in the Integrations tab
+  // (its API, as the dashboard calls it) and hands the secret, shown once, to the back end.
+  receiver = await startWebhookReceiver();
+  const admin = await signIn(t, seed.users.administrator);
+  signingSecret = (await registerEndpoint(admin, receiver, ["user.created", "user.invitation_sent", "password_reset.requested"])).secret;
 });
 afterAll(async () => {
   await t?.close();
+  await receiver?.close();
 });
 failOnServerErrors(() => [t]);
 
@@ -72,6 +83,22 @@ describe("a platform's back end, written against the OpenAPI document", () => {
     const refused = await api.POST("/api/v1/api-clients", { body: { name: "Escalate", scopes: ["users:read"] } });
     expect(refused.response.status).toBe(403);
     expect(refused.error?.error.code).toBe("FORBIDDEN");
+
+    // The back end hears of what it did, signed: the receiver verified each delivery with the
+    // secret, and so does the five-line check of the README, on the raw body and headers.
+    const asClient = { type: "api_client", id: credentials.clientId, name: "Billing sync", companyId: seed.company.id };
+    const createdEvent = await awaitEvent(receiver, "user.created", userId);
+    expect(createdEvent.payload).toMatchObject({ type: "user.created", companyId: seed.company.id, actor: asClient, subject: { type: "user", id: userId }, data: { user: { email } } });
+    expect((await awaitEvent(receiver, "user.invitation_sent", userId)).payload.actor).toEqual(asClient);
+    const resetEvent = await awaitEvent(receiver, "password_reset.requested", seed.users.user.id);
+    expect(resetEvent.payload.actor).toEqual(asClient);
+    expect(JSON.stringify(resetEvent.payload)).not.toMatch(/token=|reset-password/);
+    for (const event of [createdEvent, resetEvent]) {
+      expect(event.verifiedWith).toEqual([signingSecret]);
+      const verified = new Webhook(signingSecret).verify(event.body, event.headers) as { id: string };
+      expect(verified.id).toBe(event.headers["webhook-id"]);
+      expect(() => new Webhook(signingSecret).verify(event.body.replace(seed.company.id, "forged"), event.headers)).toThrow();
+    }
   });
 
   it("the document declares both security schemes, and each route the scopes that open it", async () => {

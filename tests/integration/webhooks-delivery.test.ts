@@ -387,5 +387,13 @@ describe("tenant isolation", () => {
     await awaitEvent(platform, "user.created", aUser);
     await awaitEvent(platform, "user.created", bUser);
     expect((await a.admin.get("/api/v1/webhook-endpoints")).body.endpoints).toEqual([]);
+
+    // A company registered from the sign-up page: its first user, announced to the platform.
+    const browser = t.client("198.51.100.77");
+    const registered = await browser.post("/api/v1/auth/register", { companyName: "Signed Up Co", name: "Sia Signup", email: "sia@signed-up.test", password: "a long enough passphrase 4471" });
+    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+    const founder = (await browser.get("/api/v1/auth/me")).body.user.id as string;
+    const signedUp = await awaitEvent(platform, "user.created", founder);
+    expect(signedUp.payload).toMatchObject({ actor: { type: "user", id: founder }, data: { via: "registration", role: "administrator", user: { email: "sia@signed-up.test" }, company: { name: "Signed Up Co" } } });
   });
 });

@@ -50,8 +50,10 @@ describe("every event type arrives, signed (Standard Webhooks, verified by the r
     expect((await awaitEvent(receiver, "user.updated", id)).payload.data).toMatchObject({ user: { name: "Hook Renamed" }, changed: ["name"] });
     expect((await admin.put(`/api/v1/users/${id}/role`, { role: "manager" })).status).toBe(200);
     expect((await awaitEvent(receiver, "user.role_changed", id)).payload.data).toMatchObject({ from: "user", to: "manager", user: { role: "manager" } });
+    // The invitation sent with the creation, then the one sent again.
+    expect((await awaitEvent(receiver, "user.invitation_sent", id)).payload.data.first).toBe(true);
     expect((await admin.post(`/api/v1/users/${id}/invitation`)).status).toBeLessThan(300);
-    await awaitEvent(receiver, "user.invitation_sent", id);
+    await receiver.waitFor((received) => received.some((r) => r.type === "user.invitation_sent" && r.payload.subject.id === id && r.payload.data.first === false));
     expect((await admin.post(`/api/v1/users/${id}/deactivate`)).status).toBe(200);
     expect((await awaitEvent(receiver, "user.deactivated", id)).payload.data.user.status).toBe("deactivated");
     expect((await awaitEvent(receiver, "user.sessions_revoked", id)).payload.data.reason).toBe("deactivated");

@@ -6,6 +6,8 @@ export interface ReceivedWebhook {
   id: string;
   type: string;
   payload: Record<string, any>;
+  /** The request's body as it arrived (what a signature covers). */
+  body: string;
   headers: Record<string, string>;
   /** The secrets (of those given to the receiver) whose signature verified with Webhook.verify. */
   verifiedWith: string[];
@@ -75,7 +77,7 @@ export async function startWebhookReceiver(options: { port?: number; path?: stri
       } catch {
         payload = {};
       }
-      received.push({ id: headers["webhook-id"] ?? "", type: String(payload.type), payload, headers, verifiedWith, at: Date.now() });
+      received.push({ id: headers["webhook-id"] ?? "", type: String(payload.type), payload, body, headers, verifiedWith, at: Date.now() });
       if (mode.kind === "huge") {
         response.writeHead(200, { "content-type": "application/octet-stream" });
         const block = Buffer.alloc(64 * 1024, 120);

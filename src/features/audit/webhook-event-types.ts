@@ -14,12 +14,12 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_GROUPS)[keyof typeof WEBHOO
 export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = Object.values(WEBHOOK_EVENT_GROUPS).flat();
 
 export const WEBHOOK_EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
-  "user.created": "A user was created (by an administrator, an API client, registration or the operator).",
+  "user.created": "A user was created (by an administrator, an API client, the operator, or by registering a company).",
   "user.updated": "A user's name or email address was changed by someone else.",
   "user.role_changed": "A user's role changed.",
   "user.deactivated": "A user was deactivated: their sessions and links ended.",
   "user.restored": "A deactivated user was restored.",
-  "user.invitation_sent": "An invitation email was sent (again) to a user.",
+  "user.invitation_sent": "An invitation email was sent to a user: with their creation, or again.",
   "password_reset.requested": "A password reset link was sent; names who asked (the user, an administrator, an API client). Never the link.",
   "password.changed": "A user's password changed: from their account settings, or with a reset link.",
   "user.sessions_revoked": "Every session of a user ended (password changed or reset, deactivation).",

@@ -4,13 +4,16 @@ import type { WebhookEventType } from "./webhook-event-types.ts";
 /**
  * Which webhook events a successful audited action is (decision 0032): the hook sits in the audit
  * write, so every action that is audited is announced, in its own transaction. Some actions are
- * two events (a completed reset changes the password and ends the sessions).
+ * two events (a completed reset changes the password and ends the sessions; a user's creation sends
+ * the invitation).
  */
 export const EVENTS_OF_AUDIT_ACTION: Partial<Record<AuditAction, readonly WebhookEventType[]>> = {
   "company.deleted": ["company.deleted"],
   "company.linked": ["company.linked"],
   "company.unlinked": ["company.unlinked"],
-  "user.created": ["user.created"],
+  // A registration creates the company's first user; every other creation also sends an invitation.
+  "company.registered": ["user.created"],
+  "user.created": ["user.created", "user.invitation_sent"],
   "user.updated": ["user.updated"],
   "user.role_changed": ["user.role_changed"],
   "user.deactivated": ["user.deactivated", "user.sessions_revoked"],
@@ -31,6 +34,10 @@ export const DETAILS_LEFT_OUT = new Set(["linkId", "emailId", "linkTokenId", "gr
 export function eventDataOf(type: WebhookEventType, action: AuditAction, details: Record<string, unknown>): Record<string, unknown> {
   const kept = Object.fromEntries(Object.entries(details).filter(([key]) => !DETAILS_LEFT_OUT.has(key)));
   switch (type) {
+    case "user.created":
+      return action === "company.registered" ? { via: "registration", role: "administrator" } : kept;
+    case "user.invitation_sent":
+      return { first: action !== "user.invitation_sent" };
     case "password.changed":
       return { how: action === "password_reset.completed" ? "reset" : "change" };
     case "user.sessions_revoked":

@@ -6011,7 +6011,7 @@ export interface webhooks {
         put?: never;
         /**
          * user.created
-         * @description A user was created (by an administrator, an API client, registration or the operator). Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
+         * @description A user was created (by an administrator, an API client, the operator, or by registering a company). Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
          */
         post: operations["webhook_user_created"];
         delete?: never;
@@ -6051,7 +6051,7 @@ export interface webhooks {
         put?: never;
         /**
          * user.invitation_sent
-         * @description An invitation email was sent (again) to a user. Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
+         * @description An invitation email was sent to a user: with their creation, or again. Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
          */
         post: operations["webhook_user_invitation_sent"];
         delete?: never;
@@ -6810,6 +6810,7 @@ export interface operations {
                             /** @enum {string} */
                             status: "active" | "deactivated";
                         };
+                        /** @description registration for a company's first user, who registered it. */
                         via?: string;
                     } & {
                         [key: string]: unknown;
@@ -6972,6 +6973,8 @@ export interface operations {
                             name: string;
                             parentId: string | null;
                         };
+                        /** @description true for the invitation sent with the user's creation, false when sent again. */
+                        first: boolean;
                         user: {
                             /** @description A UUID. */
                             companyId: string;

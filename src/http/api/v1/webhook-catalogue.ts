@@ -15,12 +15,12 @@ const CompanySnapshot = z.object({ id: Id, name: z.string(), parentId: Id.nullab
 
 /** What each event's `data` says beyond the subject's snapshot. */
 const EXTRA: Record<WebhookEventType, z.ZodRawShape> = {
-  "user.created": { role: z.string().optional(), via: z.string().optional() },
+  "user.created": { role: z.string().optional(), via: z.string().optional().describe("registration for a company's first user, who registered it.") },
   "user.updated": { changed: z.array(z.enum(["name", "email"])) },
   "user.role_changed": { from: z.enum(ROLES), to: z.enum(ROLES) },
   "user.deactivated": { linksRevoked: z.number().optional() },
   "user.restored": { passwordCleared: z.boolean().optional() },
-  "user.invitation_sent": {},
+  "user.invitation_sent": { first: z.boolean().describe("true for the invitation sent with the user's creation, false when sent again.") },
   "password_reset.requested": { via: z.string().nullable().describe("forgot_password, self, administrator or team_member; who asked is the actor."), expiresAt: z.string().nullable() },
   "password.changed": { how: z.enum(["change", "reset"]) },
   "user.sessions_revoked": { reason: z.enum(["deactivated", "password_changed", "password_reset"]) },
