@@ -2,7 +2,7 @@ import { inArray } from "drizzle-orm";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/run-cli.ts";
-import { emailChanges, rateLimits, sessions } from "../../src/db/schema.ts";
+import { emailChanges, rateLimits, sessions, webhookDeliveries, webhookEndpoints, webhookEvents } from "../../src/db/schema.ts";
 import { startHousekeeping } from "../../src/features/housekeeping/housekeeping.ts";
 import { RETENTION } from "../../src/features/housekeeping/prune-expired.ts";
 import { createCompanyWithUsers, FACTORY_PASSWORD } from "../support/factories.ts";
@@ -76,6 +76,32 @@ describe("housekeeping: expired rate-limit windows and dead sessions are pruned"
     expect(out.join("\n")).toContain("Deleted 1 email address changes older than 30 days.");
     const left = await t.deps.db.select({ previousEmail: emailChanges.previousEmail }).from(emailChanges).where(inArray(emailChanges.userId, [members.user.id]));
     expect(left.map((row) => row.previousEmail).sort()).toEqual(["fresh@before.test", "month@before.test"]);
+  });
+
+  it("`latchkey prune` deletes webhook events and their delivery logs after 30 days, never one still pending", async () => {
+    const { company } = await createCompanyWithUsers(t.deps);
+    const [endpoint] = await t.deps.db
+      .insert(webhookEndpoints)
+      .values({ companyId: company.id, url: "https://hooks.example.com/prune", events: ["user.created"], secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" })
+      .returning({ id: webhookEndpoints.id });
+    const event = async (tag: string, occurredAt: Date, status: "pending" | "succeeded" | "failed") => {
+      const id = crypto.randomUUID();
+      await t.deps.db.insert(webhookEvents).values({ id, type: "user.created", companyId: company.id, occurredAt, payload: JSON.stringify({ tag }) });
+      await t.deps.db.insert(webhookDeliveries).values({ eventId: id, endpointId: endpoint!.id, subjectKey: `user:${tag}`, status, createdAt: occurredAt });
+      return id;
+    };
+    const old = await event("old", ago(RETENTION.webhookEventMs + HOUR), "succeeded");
+    const oldFailed = await event("old-failed", ago(RETENTION.webhookEventMs + HOUR), "failed");
+    const oldPending = await event("old-pending", ago(RETENTION.webhookEventMs + HOUR), "pending");
+    const month = await event("month", ago(RETENTION.webhookEventMs - HOUR), "succeeded");
+    const out: string[] = [];
+    expect(await runCli(["prune"], { deps: t.deps, io: { out: (line) => out.push(line), err: (line) => out.push(line) } })).toBe(0);
+    expect(out.join("\n")).toContain("Deleted 2 webhook events (and their delivery logs) older than 30 days.");
+    const ids = [old, oldFailed, oldPending, month];
+    const events = await t.deps.db.select({ id: webhookEvents.id }).from(webhookEvents).where(inArray(webhookEvents.id, ids));
+    expect(events.map((row) => row.id).sort()).toEqual([oldPending, month].sort());
+    const deliveries = await t.deps.db.select({ eventId: webhookDeliveries.eventId }).from(webhookDeliveries).where(inArray(webhookDeliveries.eventId, ids));
+    expect(deliveries.map((row) => row.eventId).sort()).toEqual([oldPending, month].sort());
   });
 
   it("`latchkey prune` with an unknown option says so, exits 1 and deletes nothing", async () => {

@@ -12,7 +12,8 @@ Deletes rate-limit windows that ended more than ${hours(RETENTION.rateLimitWindo
 that expired or were revoked more than ${hours(RETENTION.deadSessionMs) / 24} days ago, and the record of
 email address changes made more than ${hours(RETENTION.emailChangeMs) / 24} days ago; the OpenID provider's codes,
 tokens and sessions an hour after they expired, application grants ${hours(RETENTION.deadApplicationGrantMs) / 24} days after they
-ended, and signing keys a day after they left the JWKS. A running server does
+ended, signing keys a day after they left the JWKS, and webhook events with their
+delivery logs 30 days after they happened (never one still being delivered). A running server does
 this by itself every hour; the command is for a database whose server is stopped,
 or to see what a pass removes.`,
   prepare(argv) {
@@ -22,6 +23,7 @@ or to see what a pass removes.`,
       io.out(`Deleted ${pruned.rateLimits} expired rate-limit windows and ${pruned.sessions} dead sessions.`);
       io.out(`Deleted ${pruned.emailChanges} email address changes older than ${hours(RETENTION.emailChangeMs) / 24} days.`);
       io.out(`Deleted ${pruned.providerRows} expired OpenID provider rows, ${pruned.applicationGrants} ended application grants and ${pruned.signingKeys} withdrawn signing keys.`);
+      io.out(`Deleted ${pruned.webhookEvents} webhook events (and their delivery logs) older than ${hours(RETENTION.webhookEventMs) / 24} days.`);
     };
   },
 };

@@ -23,6 +23,11 @@ export const RETENTION = {
   deadApplicationGrantMs: 7 * DAY,
   /** A retired signing key, a day after it left the JWKS: nothing it signed still verifies. */
   withdrawnSigningKeyMs: DAY,
+  /**
+   * A webhook event and its delivery log, 30 days after it happened — unless a delivery of it is
+   * still pending (a disabled endpoint keeps its queue until it is enabled again or deleted).
+   */
+  webhookEventMs: 30 * DAY,
 };
 
 const BATCH = 5_000;
@@ -34,6 +39,7 @@ export interface PruneResult {
   providerRows: number;
   applicationGrants: number;
   signingKeys: number;
+  webhookEvents: number;
 }
 
 /**
@@ -60,7 +66,7 @@ async function deleteInBatches(db: Executor, table: string, key: string | string
   }
 }
 
-/** Removes expired rate-limit windows, long-dead sessions, old address changes, and the OpenID provider's expired rows and withdrawn keys. Safe to run on several instances at once. */
+/** Removes expired rate-limit windows, long-dead sessions, old address changes, the OpenID provider's expired rows and withdrawn keys, and old webhook events with their delivery logs. Safe to run on several instances at once. */
 export async function pruneExpired(deps: Pick<Deps, "db" | "clock">): Promise<PruneResult> {
   const now = deps.clock.now().getTime();
   const windowsBefore = new Date(now - RETENTION.rateLimitWindowMs);
@@ -73,5 +79,12 @@ export async function pruneExpired(deps: Pick<Deps, "db" | "clock">): Promise<Pr
   const grantsBefore = new Date(now - RETENTION.deadApplicationGrantMs);
   const applicationGrants = await deleteInBatches(deps.db, "oidc_grants", "grant_id", sql`expires_at < ${grantsBefore} or revoked_at < ${grantsBefore}`);
   const signingKeys = await deleteInBatches(deps.db, "oidc_keys", "id", sql`purpose = 'signing' and publish_until < ${new Date(now - RETENTION.withdrawnSigningKeyMs)}`);
-  return { rateLimits, sessions, emailChanges, providerRows, applicationGrants, signingKeys };
+  // Deleting the event deletes its deliveries (on delete cascade).
+  const webhookEvents = await deleteInBatches(
+    deps.db,
+    "webhook_events",
+    "id",
+    sql`occurred_at < ${new Date(now - RETENTION.webhookEventMs)} and not exists (select 1 from webhook_deliveries d where d.event_id = webhook_events.id and d.status = 'pending')`,
+  );
+  return { rateLimits, sessions, emailChanges, providerRows, applicationGrants, signingKeys, webhookEvents };
 }

@@ -26,6 +26,8 @@ export async function createEndpoint(deps: ManageDeps, owner: EndpointOwner, inp
   const now = deps.clock.now();
   const endpoint = await deps.db.transaction(async (tx) => {
     // Each event fans out to every endpoint that wants it: a bound on endpoints bounds the writes an action makes.
+    // The owner's creations take turns (a lock for this transaction), so two at once cannot both pass the count.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`webhook_endpoints:${owner.companyId ?? "platform"}`}, 0))`);
     const [count] = await tx.select({ n: sql<number>`count(*)::int` }).from(webhookEndpoints).where(owner.companyId ? eq(webhookEndpoints.companyId, owner.companyId) : isNull(webhookEndpoints.companyId));
     assertThat((count?.n ?? 0) < MAX_ENDPOINTS, "WEBHOOK_ENDPOINT_LIMIT");
     const [row] = await tx
