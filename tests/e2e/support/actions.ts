@@ -19,6 +19,26 @@ export async function registerCompany(page: Page, who: Registration): Promise<vo
   await expect(page).toHaveURL(/\/company$/);
 }
 
+/**
+ * A company from the operator (`create-company`) whose administrator accepts the emailed invitation
+ * and signs in: for a journey whose administrator signs in, without using one of the worker's ten
+ * registrations an hour from one address (decision 0020).
+ */
+export async function companyFromOperator(page: Page, operator: (args: string[]) => Promise<string>, mailbox: TestSmtpServer, who: Registration): Promise<string> {
+  const created = await operator(["create-company", "--name", who.company, "--admin-email", who.email, "--admin-name", who.name]);
+  const companyId = /\(id ([0-9a-f-]{36})\)/.exec(created)?.[1] ?? "";
+  expect(companyId, created).not.toBe("");
+  await page.goto(await linkFor(mailbox, who.email, "/set-password#token="));
+  await page.getByLabel("New password", { exact: true }).fill(who.password);
+  await page.getByLabel("Confirm new password").fill(who.password);
+  await page.getByRole("button", { name: "Set password" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Your password is set" })).toBeVisible();
+  await page.goto("/login");
+  await signIn(page, who.email, who.password);
+  await expect(page).toHaveURL(/\/company$/);
+  return companyId;
+}
+
 export async function signIn(page: Page, email: string, password: string): Promise<void> {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
