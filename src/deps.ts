@@ -9,6 +9,8 @@ import type { MailTransport } from "./email/transport.ts";
 import { startJobQueue, type JobQueue } from "./jobs/job-queue.ts";
 import { JOB_QUEUES } from "./job-queues.ts";
 import { prepareHashing } from "./features/auth/passwords.ts";
+import { createForgotPasswordGuard, type ForgotPasswordGuard } from "./features/auth/password-reset/forgot-password-guard.ts";
+import { RESET_LIMITS } from "./features/auth/password-reset/reset-limits.ts";
 import { OidcProvider } from "./oidc/provider.ts";
 
 /** Everything a use case may need, wired explicitly. Tests build their own with a fake clock. */
@@ -22,6 +24,8 @@ export interface Deps {
   mailTransport: MailTransport;
   /** The OpenID provider, built on first use from the keys in the database (src/oidc/). */
   oidc: OidcProvider;
+  /** This process's guard in front of the forgot-password request table (decision 0034). */
+  forgotPasswordGuard: ForgotPasswordGuard;
 }
 
 export interface BuildDepsOptions {
@@ -61,7 +65,8 @@ export async function buildDeps(config: Config, options: BuildDepsOptions = {}):
   const mailTransport = options.mailTransport ?? createMailTransport(config, database.db, logger);
   const clock = options.clock ?? systemClock;
   const oidc = new OidcProvider({ db: database.db, config, clock, logger, jobs });
-  return { config, database, db: database.db, clock, logger, jobs, mailTransport, oidc };
+  const forgotPasswordGuard = createForgotPasswordGuard(RESET_LIMITS.forgotPerClient);
+  return { config, database, db: database.db, clock, logger, jobs, mailTransport, oidc, forgotPasswordGuard };
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {
