@@ -1,6 +1,6 @@
 import type { Deps } from "../../../deps.ts";
 import { claimForgotPasswordRequests } from "./forgot-password-requests.queries.ts";
-import { processForgotPassword } from "./process-forgot-password.ts";
+import { processForgotPasswordBatch } from "./process-forgot-password.ts";
 
 /** Requests taken in one transaction: one claim statement and one commit for all of them. */
 export const FORGOT_PASSWORD_BATCH = 100;
@@ -30,9 +30,7 @@ export function startForgotPasswordWorker(deps: Pick<Deps, "db" | "clock" | "con
   const batch = () =>
     deps.db.transaction(async (tx) => {
       const requests = await claimForgotPasswordRequests(tx, FORGOT_PASSWORD_BATCH);
-      let sent = 0;
-      // In the order they came: the limits count them as they were made.
-      for (const request of requests) if ((await processForgotPassword(tx, deps, request)).sent) sent += 1;
+      const { sent } = await processForgotPasswordBatch(tx, deps, requests);
       return { taken: requests.length, sent };
     });
 

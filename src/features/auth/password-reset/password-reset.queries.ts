@@ -1,6 +1,6 @@
 import { desc, eq, inArray, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import { preparedStatement, type Executor } from "../../../db/client.ts";
+import { preparedStatement, queryRows, type Executor } from "../../../db/client.ts";
 import { companies, emails, linkTokens, roleEnum, userStatusEnum, users } from "../../../db/schema.ts";
 
 interface AccountRow {
@@ -29,6 +29,16 @@ const accountByEmail = preparedStatement<AccountRow, { email: string }>("account
 export async function findAccountByEmail(db: Executor, normalizedEmail: string): Promise<AccountRow | null> {
   const [row] = await accountByEmail(db, { email: normalizedEmail });
   return row ?? null;
+}
+
+/** findAccountByEmail for a batch of addresses (the forgot-password worker, decision 0034): one statement, keyed by address. */
+export async function findAccountsByEmails(db: Executor, normalizedEmails: string[]): Promise<Map<string, AccountRow>> {
+  if (normalizedEmails.length === 0) return new Map();
+  const rows = await queryRows<AccountRow & { emailNormalized: string }>(db, sql`
+    select u.id, u.name, u.email, u.email_normalized as "emailNormalized", u.role, u.status, u.company_id as "companyId", c.name as "companyName", c.deleted_at as "companyDeletedAt"
+    from users u join companies c on c.id = u.company_id
+    where u.email_normalized in (${sql.join(normalizedEmails.map((email) => sql`${email}`), sql`, `)})`);
+  return new Map(rows.map(({ emailNormalized, ...row }) => [emailNormalized, row]));
 }
 
 const requester = alias(users, "requester");
