@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { companies, emails } from "../../src/db/schema.ts";
 import { countWaitingForgotPasswordRequests } from "../../src/features/auth/password-reset/forgot-password-requests.queries.ts";
+import { RESET_LIMITS } from "../../src/features/auth/password-reset/reset-limits.ts";
 import type { Reply } from "../support/client.ts";
 import { createCompany, createCompanyWithUsers, createUser } from "../support/factories.ts";
 import {
@@ -65,6 +66,30 @@ describe("forgot password", () => {
     expect(await emailRowsTo("nobody.at.all@example.test")).toEqual([]);
     // Five before the limit, none for the limited request.
     expect(await emailRowsTo(limited.email)).toHaveLength(5);
+  });
+
+  it("answers the same for every address in any state, limited or not, and once this instance's guard drops a client far over its limit, writes no row for it (decision 0034)", async () => {
+    const { company } = await createCompanyWithUsers(t.deps);
+    const existing = await createUser(t.deps, company);
+    const deactivated = await createUser(t.deps, company, { status: "deactivated" });
+    const address = "192.0.2.77";
+    const { forgotPerClient } = RESET_LIMITS;
+    const typed = [existing.email, "nobody.guard@example.test", deactivated.email, existing.email.toUpperCase(), ` ${existing.email} `];
+    const first = await forgot(typed[0], address);
+    // Past the shared limit, then past the guard's twice-the-limit: every answer the same as the first.
+    for (let i = 1; i < 2 * forgotPerClient.limit + 5; i++) expect(observable(await forgot(typed[i % typed.length], address))).toEqual(observable(first));
+    await settleForgotPasswordJobs(t);
+    const waitingBefore = await countWaitingForgotPasswordRequests(t.deps.db);
+    const dropped = await forgot(existing.email, address);
+    expect(observable(dropped)).toEqual(observable(first));
+    // The guard answered without a statement: nothing waits for the worker.
+    expect(await countWaitingForgotPasswordRequests(t.deps.db)).toBe(waitingBefore);
+    await settleOutbox(t);
+    // Only the existing account ever got mail, and no more than its own limit allows.
+    expect((await emailRowsTo(existing.email)).length).toBeGreaterThanOrEqual(1);
+    expect((await emailRowsTo(existing.email)).length).toBeLessThanOrEqual(RESET_LIMITS.forgotPerAccount.limit);
+    expect(await emailRowsTo(deactivated.email)).toEqual([]);
+    expect(await emailRowsTo("nobody.guard@example.test")).toEqual([]);
   });
 
   it("answers identically and sends nothing once the client address is over its limit, and audits the hit", async () => {

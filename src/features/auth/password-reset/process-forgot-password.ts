@@ -1,33 +1,42 @@
 import type { Executor } from "../../../db/client.ts";
 import { auditEvents } from "../../../db/schema.ts";
 import type { Deps } from "../../../deps.ts";
-import { auditRowOf, recordAuditEvent, type AuditEventInput } from "../../audit/record-audit-event.ts";
-import { crossedLimit, hitRateLimitsInTurn } from "../../rate-limit.ts";
+import { auditRowOf, type AuditEventInput } from "../../audit/record-audit-event.ts";
+import { crossedLimit, hitRateLimitsTogether } from "../../rate-limit.ts";
 import type { ForgotPasswordRequest } from "./forgot-password-requests.queries.ts";
 import { findAccountsByEmails } from "./password-reset.queries.ts";
 import { RESET_LIMITS, resetRateKeys } from "./reset-limits.ts";
 import { sendForgotPasswordLinks, type ForgotPasswordSend } from "./send-reset-links.ts";
 
 /**
- * Counts one request's limits at the time it was made, in the database so every instance shares
- * them: the client first, and the typed address only while the client is within its limit
- * (decision 0026). Only the hit that crosses a limit is audited. True when both allow it.
+ * Counts a batch's limits, each request as if alone at its turn, in the database so every
+ * instance shares them: the clients first, then the typed addresses of the requests whose client
+ * was within its limit (decision 0026) — two statements for the batch. Only the hit that crosses a
+ * limit is audited. Returns the requests both limits allow, in order.
  */
-async function countLimits(tx: Executor, request: ForgotPasswordRequest): Promise<boolean> {
-  const [client, account] = await hitRateLimitsInTurn(
-    tx,
-    [
-      { key: resetRateKeys.forgotClient(request.clientAddress), rule: RESET_LIMITS.forgotPerClient },
-      { key: resetRateKeys.forgotAccount(request.email), rule: RESET_LIMITS.forgotPerAccount },
-    ],
-    request.requestedAt,
-  );
-  if (client?.allowed && account?.allowed) return true;
-  if (crossedLimit(client, RESET_LIMITS.forgotPerClient) || crossedLimit(account, RESET_LIMITS.forgotPerAccount)) {
+async function countLimits(tx: Executor, requests: ForgotPasswordRequest[]): Promise<ForgotPasswordRequest[]> {
+  const { forgotPerClient, forgotPerAccount } = RESET_LIMITS;
+  // The batch's first request sets the time: a batch spans a fraction of a second of requests.
+  const at = requests[0]?.requestedAt ?? new Date();
+  const clients = await hitRateLimitsTogether(tx, requests.map((r) => ({ key: resetRateKeys.forgotClient(r.clientAddress), rule: forgotPerClient })), at);
+  const clientAllowed = requests.filter((_, i) => clients[i]?.allowed);
+  const accounts = await hitRateLimitsTogether(tx, clientAllowed.map((r) => ({ key: resetRateKeys.forgotAccount(r.email), rule: forgotPerAccount })), at);
+  const accountOf = new Map(clientAllowed.map((r, i) => [r, accounts[i]]));
+  const crossings: AuditEventInput[] = [];
+  const allowed: ForgotPasswordRequest[] = [];
+  requests.forEach((request, i) => {
+    const client = clients[i];
+    const account = accountOf.get(request);
+    if (client?.allowed && account?.allowed) {
+      allowed.push(request);
+      return;
+    }
+    if (!crossedLimit(client, forgotPerClient) && !crossedLimit(account, forgotPerAccount)) return;
     const limits = [...(client?.allowed ? [] : ["client"]), ...(account && !account.allowed ? ["account"] : [])];
-    await recordAuditEvent(tx, { action: "rate_limit.hit", outcome: "refused", clientAddress: request.clientAddress, details: { flow: "forgot_password", limits }, at: request.requestedAt });
-  }
-  return false;
+    crossings.push({ action: "rate_limit.hit", outcome: "refused", clientAddress: request.clientAddress, details: { flow: "forgot_password", limits }, at: request.requestedAt });
+  });
+  if (crossings.length > 0) await tx.insert(auditEvents).values(crossings.map(auditRowOf));
+  return allowed;
 }
 
 /**
@@ -37,8 +46,7 @@ async function countLimits(tx: Executor, request: ForgotPasswordRequest): Promis
  * closed one gets an audit row for its administrators; an unknown address gets nothing.
  */
 export async function processForgotPasswordBatch(tx: Executor, deps: Pick<Deps, "clock" | "config" | "jobs">, requests: ForgotPasswordRequest[]): Promise<{ sent: number }> {
-  const allowed: ForgotPasswordRequest[] = [];
-  for (const request of requests) if (await countLimits(tx, request)) allowed.push(request);
+  const allowed = await countLimits(tx, requests);
   const accounts = await findAccountsByEmails(tx, [...new Set(allowed.map((request) => request.email))]);
   const now = deps.clock.now();
   const sends: ForgotPasswordSend[] = [];
