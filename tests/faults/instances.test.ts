@@ -38,7 +38,8 @@ describe.skipIf(!postgresServerUrl)(postgresServerUrl ? "two instances on one Po
     const seeded = await seedCompany(database.deps, 30);
     admin = seeded.admin;
     pool = seeded.users;
-    const env = { DATABASE_URL: database.url, SMTP_URL: smtp.url };
+    // TRUST_PROXY: a test may name its client's address (X-Forwarded-For), as a proxy in front of both would.
+    const env = { DATABASE_URL: database.url, SMTP_URL: smtp.url, TRUST_PROXY: "1" };
     [a, b] = await Promise.all([startService({ env }), startService({ env })]);
   });
   afterAll(async () => {
