@@ -94,13 +94,21 @@ export function openBenchDb(url: string) {
     async settle(timeoutMs = 120_000): Promise<number> {
       const started = performance.now();
       for (;;) {
+        // Forgot-password requests waiting for their worker (issue 21), where the table exists.
+        const [requests] = await column<string | null>("select to_regclass('forgot_password_requests')::text");
         const [pending] = await column<number>(
           `select (select count(*) from emails where status = 'queued')
-                + (select count(*) from pgboss.job where state in ('created', 'retry', 'active') and start_after <= now())`,
+                + (select count(*) from pgboss.job where state in ('created', 'retry', 'active') and start_after <= now())
+                ${requests ? "+ (select count(*) from forgot_password_requests)" : ""}`,
         );
         if (Number(pending) === 0 || performance.now() - started > timeoutMs) return Number(pending);
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
+    },
+    /** Where the write-ahead log stands, in bytes: the difference over a run is the WAL it wrote. */
+    async walLsn(): Promise<number> {
+      const [at] = await column<string>("select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text");
+      return Number(at);
     },
     async pendingEmails(): Promise<number> {
       const [n] = await column<string>("select count(*) from emails where status in ('queued', 'retrying')");

@@ -4,6 +4,7 @@ import type { Ratio, Report } from "./report.ts";
 import type { MailedFigures } from "./scenario-context.ts";
 import type { ApiClientFigures } from "./scenarios/api-clients.ts";
 import type { AuthFigures } from "./scenarios/auth.ts";
+import type { ForgotFigures } from "./scenarios/forgot.ts";
 import type { LoginRatioFigures } from "./scenarios/login-ratio.ts";
 import type { OidcFigures } from "./scenarios/oidc.ts";
 import { LIST_CONNECTIONS, SEARCH, type PageFigures } from "./scenarios/pages.ts";
@@ -64,10 +65,36 @@ function oidcRatios(oidc: OidcFigures): { ratios: Ratio[]; extra: Report["extra"
   };
 }
 
-export function ratiosOf(figures: { pages?: PageFigures; auth?: AuthFigures; resets?: ResetFigures; oidc?: OidcFigures; apiClients?: ApiClientFigures }): Pick<Report, "ratios" | "extra"> {
-  const { pages, auth, resets, oidc, apiClients } = figures;
+/** Issue 21: forgot password ÷ the floor of a durable request, in alternating slices of the same run. */
+function forgotRatios({ existing, unknown, floor, walPerRequest, rounds, mailed: toLast, mixed }: ForgotFigures): { ratios: Ratio[]; extra: Report["extra"] } {
+  const over = (r: LoadResult) => `${r.rps.toFixed(0)} ÷ ${floor.rps.toFixed(0)} requests/s, ${rounds} alternating slices each`;
+  const pg = (r: LoadResult) => (r.cpuPerRequest?.postgresMs ?? Number.NaN).toFixed(2);
+  const server = (r: LoadResult) => (r.cpuPerRequest?.serverMs ?? Number.NaN).toFixed(2);
+  const e = mixed.byLabel.existing?.p50 ?? Number.NaN;
+  const u = mixed.byLabel.unknown?.p50 ?? Number.NaN;
+  return {
+    ratios: [
+      ratio("forgot password, existing address ÷ the floor (one INSERT per request), per second", existing.rps / floor.rps, "≥ 0.6", (v) => v >= 0.6, over(existing)),
+      ratio("forgot password, unknown address ÷ the floor (one INSERT per request), per second", unknown.rps / floor.rps, "≥ 0.6", (v) => v >= 0.6, over(unknown)),
+      ratio("forgot password emails delivered per second, to the last", toLast.perSecond, "≥ 300", (v) => v >= 300, mailed(toLast)),
+      ratio("forgot password median, existing ÷ unknown address (issue 21's run)", e / u, "0.97 – 1.03", (v) => v >= 0.97 && v <= 1.03, `${ms(e, 3)} ÷ ${ms(u, 3)}, ${mixed.byLabel.existing?.n} and ${mixed.byLabel.unknown?.n} requests alternating`),
+    ],
+    extra: [
+      { name: "CPU ms per request, server / PostgreSQL: forgot existing, forgot unknown, the floor", value: `${server(existing)} / ${pg(existing)}, ${server(unknown)} / ${pg(unknown)}, ${server(floor)} / ${pg(floor)}` },
+      { name: "WAL bytes per request (the worker's writes included): forgot existing, forgot unknown, the floor", value: `${walPerRequest.existing.toFixed(0)}, ${walPerRequest.unknown.toFixed(0)}, ${walPerRequest.floor.toFixed(0)}` },
+    ],
+  };
+}
+
+export function ratiosOf(figures: { pages?: PageFigures; auth?: AuthFigures; forgot?: ForgotFigures; resets?: ResetFigures; oidc?: OidcFigures; apiClients?: ApiClientFigures }): Pick<Report, "ratios" | "extra"> {
+  const { pages, auth, forgot, resets, oidc, apiClients } = figures;
   const ratios: Ratio[] = [];
   const extra: Report["extra"] = [];
+  if (forgot) {
+    const more = forgotRatios(forgot);
+    ratios.push(...more.ratios);
+    extra.push(...more.extra);
+  }
   if (auth) {
     const { allCores, ownCores, session, sessionDuringStorm, stormBesideSessions } = auth;
     const forgot = auth.forgotMixed.byLabel;

@@ -9,6 +9,8 @@ import type { MailTransport } from "./email/transport.ts";
 import { startJobQueue, type JobQueue } from "./jobs/job-queue.ts";
 import { JOB_QUEUES } from "./job-queues.ts";
 import { prepareHashing } from "./features/auth/passwords.ts";
+import { createForgotPasswordGuard, type ForgotPasswordGuard } from "./features/auth/password-reset/forgot-password-guard.ts";
+import { RESET_LIMITS } from "./features/auth/password-reset/reset-limits.ts";
 import { OidcProvider } from "./oidc/provider.ts";
 import { systemResolver, type WebhookResolver } from "./features/webhooks/resolver.ts";
 
@@ -25,6 +27,8 @@ export interface Deps {
   oidc: OidcProvider;
   /** Resolves a webhook endpoint's host name before every attempt (tests map names to blocked addresses). */
   webhookResolver: WebhookResolver;
+  /** This process's guard in front of the forgot-password request table (decision 0034). */
+  forgotPasswordGuard: ForgotPasswordGuard;
 }
 
 export interface BuildDepsOptions {
@@ -66,7 +70,8 @@ export async function buildDeps(config: Config, options: BuildDepsOptions = {}):
   const clock = options.clock ?? systemClock;
   const oidc = new OidcProvider({ db: database.db, config, clock, logger, jobs });
   const webhookResolver = options.webhookResolver ?? systemResolver;
-  return { config, database, db: database.db, clock, logger, jobs, mailTransport, oidc, webhookResolver };
+  const forgotPasswordGuard = createForgotPasswordGuard(RESET_LIMITS.forgotPerClient);
+  return { config, database, db: database.db, clock, logger, jobs, mailTransport, oidc, webhookResolver, forgotPasswordGuard };
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {

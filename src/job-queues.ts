@@ -1,5 +1,4 @@
 import { deliverEmailQueue } from "./email/delivery-queue.ts";
-import { forgotPasswordQueue } from "./features/auth/password-reset/forgot-password-queue.ts";
 import { backchannelLogoutQueue } from "./features/oidc-grants/backchannel-logout-queue.ts";
 import type { QueueDefinition } from "./jobs/job-queue.ts";
 
@@ -8,4 +7,4 @@ import type { QueueDefinition } from "./jobs/job-queue.ts";
  * invitations without running workers). Apart from workers.ts, which starts their workers, so that
  * deps.ts needs no worker and no worker module imports back into deps.ts's graph.
  */
-export const JOB_QUEUES: readonly QueueDefinition[] = [deliverEmailQueue, forgotPasswordQueue, backchannelLogoutQueue];
+export const JOB_QUEUES: readonly QueueDefinition[] = [deliverEmailQueue, backchannelLogoutQueue];

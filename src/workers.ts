@@ -3,7 +3,6 @@ import { startEmailWorker } from "./email/delivery-worker.ts";
 import { startForgotPasswordWorker } from "./features/auth/password-reset/forgot-password-worker.ts";
 import { startHousekeeping } from "./features/housekeeping/housekeeping.ts";
 import { deliverEmailQueue } from "./email/delivery-queue.ts";
-import { forgotPasswordQueue } from "./features/auth/password-reset/forgot-password-queue.ts";
 import { JOB_QUEUES } from "./job-queues.ts";
 import { backchannelLogoutQueue } from "./features/oidc-grants/backchannel-logout-queue.ts";
 import { startBackchannelLogoutWorker } from "./oidc/backchannel-logout-worker.ts";
@@ -32,7 +31,8 @@ interface WorkerRegistration {
 const WORKERS = [
   // First, so the emails the other workers write go out.
   { name: "email-delivery", queue: deliverEmailQueue, start: startEmailWorker },
-  { name: "forgot-password", queue: forgotPasswordQueue, start: startForgotPasswordWorker },
+  // Its own table, not a queue (decision 0034); the emails it writes go through the delivery queue.
+  { name: "forgot-password", start: startForgotPasswordWorker },
   { name: "backchannel-logout", queue: backchannelLogoutQueue, start: startBackchannelLogoutWorker },
   // A timer over its own outbox table, not a pg-boss queue: per-subject order and a delivery log (decision 0032).
   { name: "webhook-delivery", start: (deps) => startWebhookWorker(deps) },

@@ -241,6 +241,19 @@ export const auditEvents = pgTable(
   ],
 );
 
+/**
+ * "Forgot password" requests waiting for their worker (decision 0034): the request path's one
+ * INSERT, committed before the 202, and deleted by the worker in the transaction that does their
+ * work — so a crash loses none. Logged (unlike rate_limits): a lost row would be a lost email.
+ */
+export const forgotPasswordRequests = pgTable("forgot_password_requests", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  /** Normalised, as typed: the worker looks the account up by it. */
+  email: text("email").notNull(),
+  clientAddress: text("client_address").notNull(),
+  requestedAt: ts("requested_at").notNull(),
+});
+
 /** Fixed-window counters shared by every instance through the database. UNLOGGED (migration 0003, decision 0013). */
 export const rateLimits = pgTable("rate_limits", {
   key: text("key").primaryKey(),

@@ -36,3 +36,29 @@ export async function enqueueEmail(tx: Executor, jobs: JobQueue, email: Outgoing
   await jobs.send(tx, DELIVER_EMAIL_QUEUE, job);
   return row.id;
 }
+
+/** enqueueEmail for many emails: two statements whatever the count. Returns the ids in the order given. */
+export async function enqueueEmails(tx: Executor, jobs: JobQueue, outgoing: OutgoingEmail[], now: Date): Promise<string[]> {
+  if (outgoing.length === 0) return [];
+  const rows = await tx
+    .insert(emails)
+    .values(
+      outgoing.map((email) => ({
+        kind: email.kind,
+        toAddress: email.to,
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        userId: email.userId ?? null,
+        linkTokenId: email.linkTokenId ?? null,
+        createdAt: now,
+        updatedAt: now,
+      })),
+    )
+    .returning({ id: emails.id });
+  if (rows.length !== outgoing.length) throw new Error("email insert returned too few rows");
+  // PostgreSQL returns a multi-row VALUES insert's rows in the order given.
+  const ids = rows.map((row) => row.id);
+  await jobs.sendMany(tx, DELIVER_EMAIL_QUEUE, ids.map((emailId): DeliverEmailJob => ({ emailId })));
+  return ids;
+}

@@ -151,3 +151,36 @@ export async function enforceRateLimits(
 export function enforceClientLimit(db: Executor, limit: { key: string; rule: RateRule; clientAddress: string; flow: string }, now: Date): Promise<void> {
   return enforceRateLimits(db, [{ key: limit.key, rule: limit.rule, name: "client" }], { clientAddress: limit.clientAddress, flow: limit.flow }, now);
 }
+
+/**
+ * Counts many hits at once, several possibly on one key, in one statement (the forgot-password
+ * worker's batches, decision 0034): each key's row gains its number of hits, and each hit is
+ * answered with the count it reached, in the order given — as if counted one after another at
+ * `now`. Rows are taken in key order, so two batches sharing keys cannot deadlock.
+ */
+export async function hitRateLimitsTogether(db: Executor, hits: { key: string; rule: RateRule }[], now: Date): Promise<RateHit[]> {
+  if (hits.length === 0) return [];
+  const byKey = new Map<string, { rule: RateRule; n: number }>();
+  for (const { key, rule } of hits) byKey.set(key, { rule, n: (byKey.get(key)?.n ?? 0) + 1 });
+  const keys = [...byKey.keys()].sort();
+  const floor = sql`(case r.key ${sql.join(
+    keys.map((key) => sql`when ${key} then ${floorOf(byKey.get(key)?.rule ?? { limit: 0, windowMs: 0 }, now)}::timestamptz`),
+    sql` `,
+  )} end)`;
+  const rows = await queryRows<{ key: string; count: number; window_start: Date | string }>(db, sql`
+    insert into rate_limits as r (key, window_start, count) values ${sql.join(
+      keys.map((key) => sql`(${key}, ${now}, ${byKey.get(key)?.n ?? 1}::int)`),
+      sql`, `,
+    )}
+    on conflict (key) do update set
+      count = case when r.window_start <= ${floor} then excluded.count else r.count + excluded.count end,
+      window_start = case when r.window_start <= ${floor} then ${now} else r.window_start end
+    returning key, count, window_start`);
+  const reached = new Map(rows.map((row) => [row.key, { count: Number(row.count) - (byKey.get(row.key)?.n ?? 1), windowStart: row.window_start }]));
+  return hits.map(({ key, rule }) => {
+    const at = reached.get(key);
+    if (!at) throw new Error("a rate-limit key was not counted");
+    at.count += 1;
+    return rateHitOf(rule, { count: at.count, window_start: at.windowStart });
+  });
+}

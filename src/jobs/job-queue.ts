@@ -16,6 +16,8 @@ export interface JobQueue {
   boss: PgBoss;
   /** Enqueues in the caller's transaction, so the job exists only if the action commits (or on its own, given the database). */
   send(tx: Executor, queue: string, data: object, options?: { startAfterSeconds?: number }): Promise<void>;
+  /** Several jobs of one queue in one statement, in the caller's transaction (the queue's settings apply to each). */
+  sendMany(tx: Executor, queue: string, data: object[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -61,6 +63,9 @@ export async function startJobQueue(
         db: bossExecutor(tx),
         ...(options?.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
       });
+    },
+    async sendMany(tx, queue, data) {
+      if (data.length > 0) await boss.insert(queue, data.map((item) => ({ data: item })), { db: bossExecutor(tx) });
     },
     async stop() {
       await boss.stop({ graceful: true, timeout: 10_000 });

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents, emails, sessions, users } from "../../src/db/schema.ts";
+import { auditEvents, emails, forgotPasswordRequests, linkTokens, rateLimits, sessions, users } from "../../src/db/schema.ts";
+import { resetRateKeys } from "../../src/features/auth/password-reset/reset-limits.ts";
 import { FACTORY_PASSWORD, type SeedUser } from "../support/factories.ts";
 import { eventually, sleep, startService, type ServiceClient, type ServiceProcess, type ServiceReply } from "../support/process.ts";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp-server.ts";
@@ -82,6 +83,51 @@ describe.skipIf(!postgresServerUrl)(postgresServerUrl ? "the service killed with
       expect([...tokens].map((t) => sha256(t ?? ""))).toEqual([live[0]?.tokenHash]);
     }
     for (const [id, n] of deliveriesById(smtp)) if (queued.some((row) => row.id === id)) expect(n).toBeLessThanOrEqual(2);
+  });
+
+  it("loses no forgot-password request answered 202 when killed: the batch in the worker's hands and the requests waiting are all mailed after a restart", async () => {
+    const targets = take(4);
+    // The service trusts no proxy here: the client is the test's own loopback address.
+    const clientAddress = "127.0.0.1";
+    // The test holds the client's rate-limit row: the worker's batch blocks on it, mid-transaction, with its requests claimed.
+    await database.db.insert(rateLimits).values({ key: resetRateKeys.forgotClient(clientAddress), windowStart: new Date(), count: 0 });
+    let release = () => {};
+    let locked = () => {};
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holding = database.db.transaction(async (tx) => {
+      await tx.execute(sql`select 1 from rate_limits where key = ${resetRateKeys.forgotClient(clientAddress)} for update`);
+      locked();
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await isLocked;
+    const anonymous = service.client();
+    for (const user of targets) expect((await anonymous.post("/api/v1/auth/forgot-password", { email: user.email })).status).toBe(202);
+    await eventually("the worker's batch waiting on the held row", async () => {
+      const waiting = await database.db.execute(sql`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
+      return (waiting as unknown as { rows: unknown[] }).rows.length >= 1;
+    });
+
+    expect((await service.kill()).signal).toBe("SIGKILL");
+    release();
+    await holding;
+    // The killed worker's transaction rolled back: every request is in the table again.
+    expect(await database.db.$count(forgotPasswordRequests)).toBe(targets.length);
+    await service.start();
+
+    const ids = targets.map((u) => u.id);
+    await eventually(
+      "a reset email sent to each of them after the restart",
+      async () => {
+        const rows = await database.db.select().from(emails).where(inArray(emails.userId, ids));
+        return rows.length === targets.length && rows.every((row) => row.status === "sent");
+      },
+      30_000,
+    );
+    expect(await database.db.$count(forgotPasswordRequests)).toBe(0);
+    for (const user of targets) {
+      expect(await database.db.$count(linkTokens, eq(linkTokens.userId, user.id)), user.email).toBe(1);
+      expect(resetTokenIn(await smtp.waitFor({ to: user.email }))).not.toBeNull();
+    }
   });
 
   it("sends after a restart the email that was in the worker's hands when it died, within seconds rather than minutes", async () => {

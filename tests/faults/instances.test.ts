@@ -1,6 +1,7 @@
-import { inArray } from "drizzle-orm";
+import { eq, inArray, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emails } from "../../src/db/schema.ts";
+import { emails, forgotPasswordRequests, linkTokens, rateLimits } from "../../src/db/schema.ts";
+import { RESET_LIMITS, resetRateKeys } from "../../src/features/auth/password-reset/reset-limits.ts";
 import type { SeedUser } from "../support/factories.ts";
 import { eventually, startService, type ServiceClient, type ServiceProcess } from "../support/process.ts";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp-server.ts";
@@ -37,7 +38,8 @@ describe.skipIf(!postgresServerUrl)(postgresServerUrl ? "two instances on one Po
     const seeded = await seedCompany(database.deps, 30);
     admin = seeded.admin;
     pool = seeded.users;
-    const env = { DATABASE_URL: database.url, SMTP_URL: smtp.url };
+    // TRUST_PROXY: a test may name its client's address (X-Forwarded-For), as a proxy in front of both would.
+    const env = { DATABASE_URL: database.url, SMTP_URL: smtp.url, TRUST_PROXY: "1" };
     [a, b] = await Promise.all([startService({ env }), startService({ env })]);
   });
   afterAll(async () => {
@@ -100,6 +102,28 @@ describe.skipIf(!postgresServerUrl)(postgresServerUrl ? "two instances on one Po
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) statuses.push((await (i % 2 ? onB : onA).post(`/api/v1/users/${user.id}/password-reset`)).status);
     expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
+  });
+
+  it("shares the forgot-password limits across instances: per address and per client, counted by whichever worker takes the request", async () => {
+    const user = take();
+    const { forgotPerAccount, forgotPerClient } = RESET_LIMITS;
+    // One address, from a new client each time, alternating instances: only the first five get a link.
+    for (let i = 0; i < forgotPerAccount.limit + 2; i++) {
+      const client = (i % 2 ? b : a).client({ clientAddress: `198.51.100.${10 + i}` });
+      expect((await client.post("/api/v1/auth/forgot-password", { email: user.email })).status).toBe(202);
+    }
+    // One client, a new unknown address each time, alternating instances: only its first 30 addresses are counted.
+    const clientAddress = "198.51.100.200";
+    const typed = forgotPerClient.limit + 4;
+    for (let i = 0; i < typed; i++) {
+      const client = (i % 2 ? b : a).client({ clientAddress });
+      expect((await client.post("/api/v1/auth/forgot-password", { email: `nobody-${i}@shared-limits.example` })).status).toBe(202);
+    }
+    await eventually("every forgot-password request processed", async () => (await database.db.$count(forgotPasswordRequests)) === 0, 20_000);
+    expect(await database.db.$count(linkTokens, eq(linkTokens.userId, user.id))).toBe(forgotPerAccount.limit);
+    const [clientRow] = await database.db.select().from(rateLimits).where(eq(rateLimits.key, resetRateKeys.forgotClient(clientAddress)));
+    expect(clientRow?.count).toBe(typed);
+    expect(await database.db.$count(rateLimits, like(rateLimits.key, "reset:forgot:account:nobody-%@shared-limits.example"))).toBe(forgotPerClient.limit);
   });
 
   it("sends each email once although both instances run a worker", async () => {

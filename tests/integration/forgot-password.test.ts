@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { companies, emails } from "../../src/db/schema.ts";
-import { FORGOT_PASSWORD_QUEUE } from "../../src/features/auth/password-reset/forgot-password-queue.ts";
+import { countWaitingForgotPasswordRequests } from "../../src/features/auth/password-reset/forgot-password-requests.queries.ts";
+import { RESET_LIMITS } from "../../src/features/auth/password-reset/reset-limits.ts";
 import type { Reply } from "../support/client.ts";
 import { createCompany, createCompanyWithUsers, createUser } from "../support/factories.ts";
 import {
@@ -67,6 +68,30 @@ describe("forgot password", () => {
     expect(await emailRowsTo(limited.email)).toHaveLength(5);
   });
 
+  it("answers the same for every address in any state, limited or not, and once this instance's guard drops a client far over its limit, writes no row for it (decision 0034)", async () => {
+    const { company } = await createCompanyWithUsers(t.deps);
+    const existing = await createUser(t.deps, company);
+    const deactivated = await createUser(t.deps, company, { status: "deactivated" });
+    const address = "192.0.2.77";
+    const { forgotPerClient } = RESET_LIMITS;
+    const typed = [existing.email, "nobody.guard@example.test", deactivated.email, existing.email.toUpperCase(), ` ${existing.email} `];
+    const first = await forgot(typed[0], address);
+    // Past the shared limit, then past the guard's twice-the-limit: every answer the same as the first.
+    for (let i = 1; i < 2 * forgotPerClient.limit + 5; i++) expect(observable(await forgot(typed[i % typed.length], address))).toEqual(observable(first));
+    await settleForgotPasswordJobs(t);
+    const waitingBefore = await countWaitingForgotPasswordRequests(t.deps.db);
+    const dropped = await forgot(existing.email, address);
+    expect(observable(dropped)).toEqual(observable(first));
+    // The guard answered without a statement: nothing waits for the worker.
+    expect(await countWaitingForgotPasswordRequests(t.deps.db)).toBe(waitingBefore);
+    await settleOutbox(t);
+    // Only the existing account ever got mail, and no more than its own limit allows.
+    expect((await emailRowsTo(existing.email)).length).toBeGreaterThanOrEqual(1);
+    expect((await emailRowsTo(existing.email)).length).toBeLessThanOrEqual(RESET_LIMITS.forgotPerAccount.limit);
+    expect(await emailRowsTo(deactivated.email)).toEqual([]);
+    expect(await emailRowsTo("nobody.guard@example.test")).toEqual([]);
+  });
+
   it("answers identically and sends nothing once the client address is over its limit, and audits the hit", async () => {
     const { company } = await createCompanyWithUsers(t.deps);
     const target = await createUser(t.deps, company);
@@ -108,7 +133,7 @@ describe("forgot password", () => {
     const attacker = "attacker@evil.example";
     const { company } = await createCompanyWithUsers(t.deps);
     await createUser(t.deps, company, { email: victim });
-    const jobsBefore = (await t.deps.jobs.boss.findJobs(FORGOT_PASSWORD_QUEUE, { limit: 100_000 })).length;
+    await settleForgotPasswordJobs(t);
     const client = t.client(freshAddress());
     const attempts: Array<() => Promise<Reply>> = [
       () => client.post("/api/v1/auth/forgot-password", { email: [victim, attacker] }),
@@ -129,7 +154,7 @@ describe("forgot password", () => {
       expect(reply.status).toBe(400);
       expect(reply.body.error.code).toBe("VALIDATION_FAILED");
     }
-    expect((await t.deps.jobs.boss.findJobs(FORGOT_PASSWORD_QUEUE, { limit: 100_000 })).length).toBe(jobsBefore);
+    expect(await countWaitingForgotPasswordRequests(t.deps.db)).toBe(0);
     await settleOutbox(t);
     expect(await emailRowsTo(victim)).toEqual([]);
     expect(await emailRowsTo(attacker)).toEqual([]);

@@ -84,6 +84,13 @@ describe("every event type arrives, signed (Standard Webhooks, verified by the r
     expect(changed.status).toBe(200);
     await receiver.waitFor((all) => all.some((r) => r.type === "password.changed" && r.payload.subject.id === target.id && r.payload.data.how === "change"));
     await receiver.waitFor((all) => all.some((r) => r.type === "user.sessions_revoked" && r.payload.subject.id === target.id && r.payload.data.reason === "password_changed"));
+
+    // Asked from the sign-in page: nobody known asked (the actor is null), and never the link.
+    expect((await t.client("198.51.100.41").post("/api/v1/auth/forgot-password", { email: target.email })).status).toBe(202);
+    await receiver.waitFor((all) => all.some((r) => r.type === "password_reset.requested" && r.payload.subject.id === target.id && r.payload.data.via === "forgot_password"));
+    const forgot = receiver.received.find((r) => r.type === "password_reset.requested" && r.payload.subject.id === target.id && r.payload.data.via === "forgot_password");
+    expect(forgot?.payload.actor).toBeNull();
+    expect(forgot?.verifiedWith.length).toBeGreaterThan(0);
   });
 
   it("grant given and revoked, company linked and un-linked (to both companies), company deleted", async () => {

@@ -23,8 +23,10 @@ function actorParams(event: AuditEventInput): { actorJson: string | null; actorU
     const named: EventActor = { type: "user", id: actor.userId, name: actor.name, companyId: actor.companyId };
     return { actorJson: JSON.stringify(named), actorUserId: null };
   }
-  // No session (forgot password, a completed reset): the user named by the row, looked up below.
+  // No session (a completed reset): the user named by the row, looked up below.
   if (event.actorUserId) return { actorJson: null, actorUserId: event.actorUserId };
+  // "Forgot password" is asked by whoever typed the address: nobody known, not the operator.
+  if (event.details?.via === "forgot_password") return { actorJson: null, actorUserId: null };
   // The operator's CLI and the system have no user.
   return { actorJson: JSON.stringify({ type: "operator" } satisfies EventActor), actorUserId: null };
 }

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, notInArray, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.ts";
 import { companies, linkTokens, users } from "../../db/schema.ts";
 import { digestToken, newSecretToken } from "./tokens.ts";
@@ -58,6 +58,48 @@ export async function issueLinkToken(tx: Executor, input: IssueLinkInput) {
     .returning({ id: linkTokens.id });
   if (!row) throw new Error("link insert returned nothing");
   return { token, id: row.id, expiresAt };
+}
+
+/**
+ * issueLinkToken for many users at once (the forgot-password worker's batches, decision 0034), in
+ * four statements whatever the count: the users' issue locks (in one order, so two batches cannot
+ * deadlock), every new link, then every older live link of those users superseded. A user named
+ * twice gets two links, and only the last stays live, as two calls in turn would leave it.
+ * Returns the raw tokens once, in the order asked.
+ */
+export async function issueLinkTokens(tx: Executor, inputs: Omit<IssueLinkInput, "requestedByClient">[]) {
+  if (inputs.length === 0) return [];
+  const userIds = [...new Set(inputs.map((input) => input.userId))];
+  await tx.execute(sql`select pg_advisory_xact_lock(${ISSUE_LOCK_SPACE}, h) from (select distinct hashtext(u) as h from unnest(array[${sql.join(userIds.map((id) => sql`${id}`), sql`, `)}]::text[]) as u order by h) as locks`);
+  const issued = inputs.map((input) => ({ input, token: newSecretToken(), expiresAt: new Date(input.now.getTime() + input.ttlMs) }));
+  const rows = await tx
+    .insert(linkTokens)
+    .values(
+      issued.map(({ input, token, expiresAt }) => ({
+        userId: input.userId,
+        purpose: input.purpose,
+        tokenHash: digestToken(token),
+        createdAt: input.now,
+        expiresAt,
+        requestedByUserId: input.requestedByUserId ?? null,
+        requestedByCompanyId: input.requestedByCompanyId ?? null,
+        grantId: input.grantId ?? null,
+      })),
+    )
+    .returning({ id: linkTokens.id, tokenHash: linkTokens.tokenHash });
+  const idByHash = new Map(rows.map((row) => [row.tokenHash, row.id]));
+  const links = issued.map(({ input, token, expiresAt }) => {
+    const id = idByHash.get(digestToken(token));
+    if (!id) throw new Error("link insert returned nothing");
+    return { userId: input.userId, token, id, expiresAt };
+  });
+  const lastOfUser = [...new Map(links.map((link) => [link.userId, link.id])).values()];
+  const now = inputs[0]?.now ?? new Date();
+  await tx
+    .update(linkTokens)
+    .set({ supersededAt: now })
+    .where(and(inArray(linkTokens.userId, userIds), live(now), notInArray(linkTokens.id, lastOfUser)));
+  return links.map(({ token, id, expiresAt }) => ({ token, id, expiresAt }));
 }
 
 /** Kills every live link of a user: password change, email change, deactivation, admin revoke. */

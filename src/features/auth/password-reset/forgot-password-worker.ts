@@ -1,46 +1,58 @@
-import type { WorkOptions } from "pg-boss";
 import type { Deps } from "../../../deps.ts";
-import { settleBatch } from "../../../jobs/settle-batch.ts";
-import { FORGOT_PASSWORD_QUEUE, isForgotPasswordJob } from "./forgot-password-queue.ts";
-import { processForgotPassword } from "./process-forgot-password.ts";
+import { claimForgotPasswordRequests } from "./forgot-password-requests.queries.ts";
+import { processForgotPasswordBatch } from "./process-forgot-password.ts";
 
-/** Jobs of one fetched batch worked on at once; the two fetchers make it twice that. */
-const LANES = 2;
-
-const WORK_OPTIONS = {
-  // One fetch and one settlement statement for up to 20 requests, each settled on its own.
-  batchSize: 20,
-  perJobResults: true,
-  localConcurrency: 2,
-  pollingIntervalSeconds: 1,
-  notifyPollingIntervalSeconds: 1,
-  // While fetches come back full there is a backlog: fetch again at once rather than after the poll.
-  // (pg-boss's burstWhenReadyExceeds reads a backlog count refreshed every 10-15 s: a burst that came
-  // and went in between was drained one batch per worker per second.)
-  burstWhenBatchFull: true,
-} as const satisfies WorkOptions;
+/** Requests taken in one transaction: one claim statement and one commit for all of them. */
+export const FORGOT_PASSWORD_BATCH = 100;
+/** How often an idle worker looks for requests; a full batch is followed by the next at once. */
+const IDLE_POLL_MS = 100;
+/** After a failed batch (database restart, deadlock), before trying again: its requests are back in the table. */
+const FAILURE_PAUSE_MS = 1_000;
 
 /**
- * Runs "forgot password" jobs (decision 0007). pg-boss claims them with SKIP LOCKED, so instances
- * share the work. Started by `jobs/workers.ts` with the other background workers; the queue itself
- * is set up when the job queue starts.
+ * Drains the table of "forgot password" requests (decision 0034): each batch is claimed, worked on
+ * and deleted in one transaction, so a crash or an error puts the whole batch back, and rows another
+ * instance holds are skipped (SKIP LOCKED), so instances share the work. Started by `src/workers.ts`.
  */
-export async function startForgotPasswordWorker(deps: Pick<Deps, "db" | "clock" | "config" | "jobs" | "logger">): Promise<{ stop(): Promise<void> }> {
+export function startForgotPasswordWorker(deps: Pick<Deps, "db" | "clock" | "config" | "jobs" | "logger">): { stop(): Promise<void> } {
   const logger = deps.logger.child({ component: "forgot-password-worker" });
-  const workId = await deps.jobs.boss.work(FORGOT_PASSWORD_QUEUE, WORK_OPTIONS, (jobs) =>
-    settleBatch(jobs, LANES, async (job) => {
-      if (!isForgotPasswordJob(job.data)) {
-        logger.error({ jobId: job.id }, "forgot-password job with unexpected data; discarded");
-        return;
+  let stopping = false;
+  let wake: (() => void) | null = null;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  const batch = () =>
+    deps.db.transaction(async (tx) => {
+      const requests = await claimForgotPasswordRequests(tx, FORGOT_PASSWORD_BATCH);
+      const { sent } = await processForgotPasswordBatch(tx, deps, requests);
+      return { taken: requests.length, sent };
+    });
+
+  const loop = (async () => {
+    while (!stopping) {
+      try {
+        const { taken, sent } = await batch();
+        // The addresses are not logged: which were sent would tell a log reader which accounts exist.
+        if (taken > 0) logger.info({ requests: taken, sent }, "forgot-password requests processed");
+        if (taken < FORGOT_PASSWORD_BATCH) await pause(IDLE_POLL_MS);
+      } catch (error) {
+        logger.error({ err: error }, "forgot-password batch failed; its requests wait for the next");
+        await pause(FAILURE_PAUSE_MS);
       }
-      const outcome = await processForgotPassword(deps, job.data);
-      // The address is not logged: the outcome would tell a log reader whether an account exists.
-      logger.info({ jobId: job.id, sent: outcome.sent }, "forgot-password request processed");
-    }),
-  );
+    }
+  })();
+
   return {
     async stop() {
-      await deps.jobs.boss.offWork(FORGOT_PASSWORD_QUEUE, { id: workId, wait: true });
+      stopping = true;
+      wake?.();
+      await loop;
     },
   };
 }

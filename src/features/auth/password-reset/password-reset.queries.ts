@@ -1,6 +1,6 @@
 import { desc, eq, inArray, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import { preparedStatement, type Executor } from "../../../db/client.ts";
+import { queryRows, type Executor } from "../../../db/client.ts";
 import { companies, emails, linkTokens, roleEnum, userStatusEnum, users } from "../../../db/schema.ts";
 
 interface AccountRow {
@@ -16,19 +16,16 @@ interface AccountRow {
 }
 
 /**
- * Every forgot-password job starts here: prepared once per connection (decision 0010), as its
- * planning cost more than the unique-index lookup itself.
+ * The accounts behind a batch of typed addresses (already normalised), whatever their state: the
+ * forgot-password worker's one lookup per batch (decision 0034), keyed by address.
  */
-const accountByEmail = preparedStatement<AccountRow, { email: string }>("account_by_email", sql`
-    select u.id, u.name, u.email, u.role, u.status, u.company_id as "companyId", c.name as "companyName", c.deleted_at as "companyDeletedAt"
+export async function findAccountsByEmails(db: Executor, normalizedEmails: string[]): Promise<Map<string, AccountRow>> {
+  if (normalizedEmails.length === 0) return new Map();
+  const rows = await queryRows<AccountRow & { emailNormalized: string }>(db, sql`
+    select u.id, u.name, u.email, u.email_normalized as "emailNormalized", u.role, u.status, u.company_id as "companyId", c.name as "companyName", c.deleted_at as "companyDeletedAt"
     from users u join companies c on c.id = u.company_id
-    where u.email_normalized = ${sql.placeholder("email")}
-    limit 1`);
-
-/** The account behind a typed address (already normalised), whatever its state. */
-export async function findAccountByEmail(db: Executor, normalizedEmail: string): Promise<AccountRow | null> {
-  const [row] = await accountByEmail(db, { email: normalizedEmail });
-  return row ?? null;
+    where u.email_normalized in (${sql.join(normalizedEmails.map((email) => sql`${email}`), sql`, `)})`);
+  return new Map(rows.map(({ emailNormalized, ...row }) => [emailNormalized, row]));
 }
 
 const requester = alias(users, "requester");
