@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows } from "../../src/db/client.ts";
 import { createCompany, createUser, type SeedUser } from "../support/factories.ts";
-import { auditRowsOf } from "../support/password-reset.ts";
+import { auditRowsOf, settleForgotPasswordJobs } from "../support/password-reset.ts";
 import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 const WRONG_PASSWORD = "not the password at all 1234";
@@ -14,6 +14,8 @@ async function addressCounted(t: TestApp, socket: string, forwardedFor: string |
   const browser = t.client(socket);
   const reply = await browser.post("/api/v1/auth/forgot-password", { email: "nobody@example.test" }, forwardedFor === undefined ? {} : { "x-forwarded-for": forwardedFor });
   expect(reply.status).toBe(202);
+  // The worker counts the limits (decision 0034): wait until it has taken the request.
+  await settleForgotPasswordJobs(t);
   const rows = await queryRows<{ key: string }>(t.deps.db, sql`select key from rate_limits where key like 'reset:forgot:client:%'`);
   expect(rows).toHaveLength(1);
   return (rows[0]?.key ?? "").slice("reset:forgot:client:".length);
