@@ -15,22 +15,24 @@ export interface OutgoingEmail {
   linkTokenId?: string | null;
 }
 
+/** The outbox row of an email, queued at `now`. */
+function emailRow(email: OutgoingEmail, now: Date) {
+  return {
+    kind: email.kind,
+    toAddress: email.to,
+    subject: email.subject,
+    text: email.text,
+    html: email.html,
+    userId: email.userId ?? null,
+    linkTokenId: email.linkTokenId ?? null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
 /** Writes the email and its delivery job in the caller's transaction: committed together or not at all. */
 export async function enqueueEmail(tx: Executor, jobs: JobQueue, email: OutgoingEmail, now: Date): Promise<string> {
-  const [row] = await tx
-    .insert(emails)
-    .values({
-      kind: email.kind,
-      toAddress: email.to,
-      subject: email.subject,
-      text: email.text,
-      html: email.html,
-      userId: email.userId ?? null,
-      linkTokenId: email.linkTokenId ?? null,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .returning({ id: emails.id });
+  const [row] = await tx.insert(emails).values(emailRow(email, now)).returning({ id: emails.id });
   if (!row) throw new Error("email insert returned nothing");
   const job: DeliverEmailJob = { emailId: row.id };
   await jobs.send(tx, DELIVER_EMAIL_QUEUE, job);
@@ -42,19 +44,7 @@ export async function enqueueEmails(tx: Executor, jobs: JobQueue, outgoing: Outg
   if (outgoing.length === 0) return [];
   const rows = await tx
     .insert(emails)
-    .values(
-      outgoing.map((email) => ({
-        kind: email.kind,
-        toAddress: email.to,
-        subject: email.subject,
-        text: email.text,
-        html: email.html,
-        userId: email.userId ?? null,
-        linkTokenId: email.linkTokenId ?? null,
-        createdAt: now,
-        updatedAt: now,
-      })),
-    )
+    .values(outgoing.map((email) => emailRow(email, now)))
     .returning({ id: emails.id });
   if (rows.length !== outgoing.length) throw new Error("email insert returned too few rows");
   // PostgreSQL returns a multi-row VALUES insert's rows in the order given.

@@ -28,6 +28,22 @@ const live = (now: Date) =>
 /** Serialises link issuance per user until the transaction ends; taken by issuers only, so it cannot deadlock with a consume. */
 const ISSUE_LOCK_SPACE = 7406854;
 
+/** The row of a new link: only the token's digest is kept. */
+function linkRow(input: IssueLinkInput, token: string, expiresAt: Date) {
+  return {
+    userId: input.userId,
+    purpose: input.purpose,
+    tokenHash: digestToken(token),
+    createdAt: input.now,
+    expiresAt,
+    requestedByUserId: input.requestedByUserId ?? null,
+    requestedByCompanyId: input.requestedByCompanyId ?? null,
+    requestedByClientId: input.requestedByClient?.id ?? null,
+    requestedByClientName: input.requestedByClient?.name ?? null,
+    grantId: input.grantId ?? null,
+  };
+}
+
 /**
  * Issues a new link and supersedes every older live one of the user. Returns the raw token once.
  * Call it in a transaction: two concurrent issues for one user would otherwise both find nothing
@@ -43,18 +59,7 @@ export async function issueLinkToken(tx: Executor, input: IssueLinkInput) {
   const expiresAt = new Date(input.now.getTime() + input.ttlMs);
   const [row] = await tx
     .insert(linkTokens)
-    .values({
-      userId: input.userId,
-      purpose: input.purpose,
-      tokenHash: digestToken(token),
-      createdAt: input.now,
-      expiresAt,
-      requestedByUserId: input.requestedByUserId ?? null,
-      requestedByCompanyId: input.requestedByCompanyId ?? null,
-      requestedByClientId: input.requestedByClient?.id ?? null,
-      requestedByClientName: input.requestedByClient?.name ?? null,
-      grantId: input.grantId ?? null,
-    })
+    .values(linkRow(input, token, expiresAt))
     .returning({ id: linkTokens.id });
   if (!row) throw new Error("link insert returned nothing");
   return { token, id: row.id, expiresAt };
@@ -75,16 +80,7 @@ export async function issueLinkTokens(tx: Executor, inputs: Omit<IssueLinkInput,
   const rows = await tx
     .insert(linkTokens)
     .values(
-      issued.map(({ input, token, expiresAt }) => ({
-        userId: input.userId,
-        purpose: input.purpose,
-        tokenHash: digestToken(token),
-        createdAt: input.now,
-        expiresAt,
-        requestedByUserId: input.requestedByUserId ?? null,
-        requestedByCompanyId: input.requestedByCompanyId ?? null,
-        grantId: input.grantId ?? null,
-      })),
+      issued.map(({ input, token, expiresAt }) => linkRow(input, token, expiresAt)),
     )
     .returning({ id: linkTokens.id, tokenHash: linkTokens.tokenHash });
   const idByHash = new Map(rows.map((row) => [row.tokenHash, row.id]));
