@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
+  bigint,
   bigserial,
   boolean,
   check,
@@ -48,11 +49,23 @@ export const companies = pgTable(
      * minute), for the managed companies page (decision 0015).
      */
     lastLoginAt: ts("last_login_at"),
+    /**
+     * The second-factor policy (issue 18): since when a second factor is required of the company's
+     * users (null: not required), and how many days a user without one may still sign in after it
+     * (or after their own first sign-in under it) before they must enrol.
+     */
+    secondFactorRequiredAt: ts("second_factor_required_at"),
+    secondFactorGraceDays: integer("second_factor_grace_days").notNull().default(7),
+    /** A parent's policy applied to its linked companies: they follow it while this is true. */
+    secondFactorPolicyForLinked: boolean("second_factor_policy_for_linked").notNull().default(false),
+    /** Whether the company's users may sign in with a passkey alone (no password). */
+    passkeySignInAllowed: boolean("passkey_sign_in_allowed").notNull().default(false),
     createdAt: createdAt(),
     updatedAt: ts("updated_at").notNull().defaultNow(),
     deletedAt: ts("deleted_at"),
   },
   (t) => [
+    check("companies_second_factor_grace_days_check", sql`${t.secondFactorGraceDays} between 0 and 90`),
     // Managed companies pages in order, and their name searches (byte order, like users.name_sort).
     index("companies_parent_name_idx").on(t.parentId, sql`lower(${t.name}) COLLATE "C"`, t.id),
     index("companies_name_idx").on(sql`lower(${t.name}) text_pattern_ops`),
@@ -486,3 +499,99 @@ export const webhookDeliveries = pgTable(
     index("webhook_deliveries_event_idx").on(t.eventId),
   ],
 );
+
+/**
+ * A user's authenticator app (TOTP, RFC 6238), one per user (issue 18). The secret must be kept to
+ * check codes, so it is stored encrypted when the key is configured (the stored form says which).
+ * Until confirmed_at, it is an enrolment in progress and does not count as a factor.
+ */
+export const totpFactors = pgTable("totp_factors", {
+  userId: uuid("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  secret: text("secret").notNull(),
+  confirmedAt: ts("confirmed_at"),
+  /** The last time step a code was accepted for: a code of that step or an earlier one is refused (each code once). */
+  lastUsedStep: bigint("last_used_step", { mode: "number" }),
+  createdAt: createdAt(),
+});
+
+/** Ten single-use recovery codes per user, as SHA-256 digests; regenerating replaces the set. */
+export const recoveryCodes = pgTable(
+  "recovery_codes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull(),
+    usedAt: ts("used_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("recovery_codes_user_code_key").on(t.userId, t.codeHash)],
+);
+
+/** WebAuthn credentials (passkeys), several per user, each named by its owner. */
+export const passkeys = pgTable(
+  "passkeys",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The credential id, base64url, as the authenticator gave it. */
+    credentialId: text("credential_id").notNull(),
+    /** The COSE public key, base64url. */
+    publicKey: text("public_key").notNull(),
+    signCount: bigint("sign_count", { mode: "number" }).notNull().default(0),
+    transports: text("transports").array().notNull().default(sql`'{}'::text[]`),
+    name: text("name").notNull(),
+    deviceType: text("device_type"),
+    backedUp: boolean("backed_up").notNull().default(false),
+    createdAt: createdAt(),
+    lastUsedAt: ts("last_used_at"),
+  },
+  (t) => [uniqueIndex("passkeys_credential_id_key").on(t.credentialId), index("passkeys_user_idx").on(t.userId)],
+);
+
+/**
+ * A half-finished sign-in (issue 18): the password was right (or a passkey ceremony began) and a
+ * second step is owed. Server-side, short-lived, bound to the browser by a cookie whose SHA-256 is
+ * token_hash; never a session. The WebAuthn challenge of a ceremony in progress rides on it.
+ */
+export const signInChallenges = pgTable(
+  "sign_in_challenges",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tokenHash: text("token_hash").notNull(),
+    /** Null for a passwordless passkey ceremony that has not yet named its user. */
+    userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+    /** 'second_factor': a factor is owed; 'enrol': the user must set one up first; 'passkey': passwordless. */
+    purpose: text("purpose").notNull(),
+    webauthnChallenge: text("webauthn_challenge"),
+    /** Wrong codes against this challenge (it dies after a few; the account's limit counts them too). */
+    failures: integer("failures").notNull().default(0),
+    clientAddress: text("client_address"),
+    userAgent: text("user_agent"),
+    createdAt: createdAt(),
+    expiresAt: ts("expires_at").notNull(),
+    usedAt: ts("used_at"),
+  },
+  (t) => [
+    check("sign_in_challenges_purpose_check", sql`${t.purpose} in ('second_factor', 'enrol', 'passkey')`),
+    uniqueIndex("sign_in_challenges_token_hash_key").on(t.tokenHash),
+    index("sign_in_challenges_expires_idx").on(t.expiresAt),
+  ],
+);
+
+/**
+ * Users who must enrol a second factor at their next sign-in whatever their company's policy: an
+ * administrator reset theirs (issue 18). The row goes when they enrol.
+ */
+export const secondFactorEnrolmentsDue = pgTable("second_factor_enrolments_due", {
+  userId: uuid("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  reason: text("reason").notNull(),
+  since: ts("since").notNull(),
+});
