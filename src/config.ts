@@ -135,6 +135,7 @@ export const ConfigSchema = z.object({
   WEBHOOK_TIMEOUT: Duration("15s"),
   WEBHOOK_MAX_RESPONSE_BYTES: z.coerce.number().int().min(0).max(10_485_760).default(65_536),
   WEBHOOK_POLL_INTERVAL: Duration("500ms"),
+  WEBHOOK_SWEEP_INTERVAL: Duration("30s"),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
   WEBHOOK_SECRET_KEY: SecretKey,
   WEBHOOK_SECRET_OVERLAP: Duration("24h"),
@@ -192,6 +193,8 @@ export interface WebhookConfig {
   maxResponseBytes: number;
   /** WEBHOOK_POLL_INTERVAL: how often an idle worker looks for due deliveries (default 500ms). */
   pollIntervalMs: number;
+  /** WEBHOOK_SWEEP_INTERVAL: how often the safety net releases a waiting delivery left with nothing before it (default 30s). */
+  sweepIntervalMs: number;
   /** WEBHOOK_CONCURRENCY: deliveries one instance attempts at once (default 10). */
   concurrency: number;
   /** WEBHOOK_SECRET_KEY: 32 bytes (base64 or hex) that encrypt signing secrets at rest; unset: stored as is. */
@@ -243,6 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.WEBHOOK_TIMEOUT,
       maxResponseBytes: e.WEBHOOK_MAX_RESPONSE_BYTES,
       pollIntervalMs: e.WEBHOOK_POLL_INTERVAL,
+      sweepIntervalMs: e.WEBHOOK_SWEEP_INTERVAL,
       concurrency: e.WEBHOOK_CONCURRENCY,
       secretKey: e.WEBHOOK_SECRET_KEY,
       secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP,

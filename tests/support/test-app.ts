@@ -50,6 +50,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     // Webhook receivers in tests listen on 127.0.0.1 (tests/support/webhook-receiver.ts).
     WEBHOOK_ALLOW_LOOPBACK: "on",
     WEBHOOK_POLL_INTERVAL: "250ms",
+    // The safety net runs when a test calls it (webhooks-delivery.test.ts), never in the middle of a test's wait.
+    WEBHOOK_SWEEP_INTERVAL: "24h",
     ...(smtp ? { SMTP_URL: smtp.url } : {}),
     ...options.env,
   });

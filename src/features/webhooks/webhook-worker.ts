@@ -41,8 +41,8 @@ export function startWebhookWorker(deps: DeliveryDeps & { logger: FastifyBaseLog
     void slot.finally(() => running.delete(slot));
   };
 
-  // Every 30 s or so, the safety net for a waiting delivery whose predecessor settled without releasing it.
-  const sweepEvery = Math.max(1, Math.round(30_000 / deps.config.webhooks.pollIntervalMs));
+  // Every WEBHOOK_SWEEP_INTERVAL or so, the safety net for a waiting delivery whose predecessor settled without releasing it.
+  const sweepEvery = Math.max(1, Math.round(deps.config.webhooks.sweepIntervalMs / deps.config.webhooks.pollIntervalMs));
   let ticks = 0;
   const tick = () => {
     ticks += 1;
