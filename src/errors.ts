@@ -23,6 +23,12 @@ export const ERROR_MESSAGES = {
   PASSWORD_TOO_COMMON: "This password is too common or appears in known breaches. Choose another.",
   PASSWORD_CONTAINS_IDENTITY: "The password must not contain your email address or company name.",
   PASSWORD_MISMATCH: "The two passwords do not match.",
+  // passkeys (decision 0038)
+  PASSKEY_REFUSED: "This passkey cannot sign you in. Sign in with your email and password.",
+  PASSKEY_NOT_VERIFIED: "The passkey's answer could not be verified. Try again.",
+  PASSKEY_ALREADY_REGISTERED: "This passkey is already registered.",
+  PASSKEY_LIMIT: "You have as many passkeys as allowed (20). Remove one first.",
+  LAST_FACTOR_PASSWORD_REQUIRED: "This is your last second factor: enter your password to remove it.",
   // users
   EMAIL_TAKEN: "An account with this email address already exists.",
   ROLE_NOT_ALLOWED: "You cannot give or change this role.",

@@ -14,6 +14,9 @@ export const LOGIN_LIMITS = {
   clientDaily: { limit: 300, windowMs: 24 * 3_600_000 } satisfies RateRule,
 };
 
+/** The daily count of one client's sign-in failures, shared by every way of signing in. */
+export const loginClientKey = (clientAddress: string) => `login:client-daily:${clientAddress}`;
+
 /** companies.last_login_at moves at most this often: a company's last sign-in is shown to the minute. */
 export const COMPANY_LOGIN_PRECISION_MS = 60_000;
 
@@ -83,7 +86,7 @@ const countAttempt = preparedStatement<Attempt, { accountKey: string; clientKey:
  * each locking one row ran in PostgreSQL's own order and deadlocked with countAttempt under
  * concurrent logins. PostgreSQL runs every data-modifying WITH part exactly once.
  */
-const recordSuccess = preparedStatement<never, { accountKey: string; clientKey: string; now: Date; companyLoginFloor: Date; userId: string; companyId: string; clientAddress: string; tokenHash: string; expiresAt: Date; userAgent: string | null }>("login_succeeded", sql`
+const recordSuccess = preparedStatement<never, { accountKey: string; clientKey: string; now: Date; companyLoginFloor: Date; userId: string; companyId: string; clientAddress: string; tokenHash: string; expiresAt: Date; userAgent: string | null; details: string }>("login_succeeded", sql`
     with locked as materialized (
            select key from rate_limits where key in (${param("accountKey")}, ${param("clientKey")})
            order by key = ${param("clientKey")} desc
@@ -105,7 +108,7 @@ const recordSuccess = preparedStatement<never, { accountKey: string; clientKey: 
          ),
          audited as (
            insert into audit_events (at, action, outcome, actor_user_id, actor_company_id, target_user_id, target_company_id, client_address, details)
-           values (${param("now")}, 'login.succeeded', 'success', ${param("userId")}, ${param("companyId")}, ${param("userId")}, ${param("companyId")}, ${param("clientAddress")}, '{}'::jsonb)
+           values (${param("now")}, 'login.succeeded', 'success', ${param("userId")}, ${param("companyId")}, ${param("userId")}, ${param("companyId")}, ${param("clientAddress")}, ${param("details")}::jsonb)
          )
     insert into sessions (token_hash, user_id, acting_company_id, created_at, last_seen_at, expires_at, client_address, user_agent)
     values (${param("tokenHash")}, ${param("userId")}, ${param("companyId")}, ${param("now")}, ${param("now")}, ${param("expiresAt")}, ${param("clientAddress")}, ${param("userAgent")})`);
@@ -120,7 +123,7 @@ export async function login(deps: Pick<Deps, "db" | "clock" | "config">, input: 
   const now = deps.clock.now();
   const email = normalizeEmail(input.email);
   const accountKey = `login:account-client:${email}:${input.clientAddress}`;
-  const clientKey = `login:client-daily:${input.clientAddress}`;
+  const clientKey = loginClientKey(input.clientAddress);
   const [attempt] = await countAttempt(deps.db, {
     accountKey,
     clientKey,
@@ -156,18 +159,40 @@ export async function login(deps: Pick<Deps, "db" | "clock" | "config">, input: 
     throw new AppError("INVALID_CREDENTIALS");
   }
 
+  return completeSignIn(deps, { accountKey, clientKey, now, userId: attempt.id, companyId: attempt.company_id, clientAddress: input.clientAddress, userAgent: input.userAgent });
+}
+
+export interface SignInCompleted {
+  /** The rate-limit rows the attempt was counted on: the account's failures are forgotten, the client's count given back. */
+  accountKey: string;
+  clientKey: string;
+  now: Date;
+  userId: string;
+  companyId: string;
+  clientAddress: string;
+  userAgent: string | undefined;
+  /** How the person proved who they are, when not by password alone (the audit row's details). */
+  method?: "passkey";
+}
+
+/**
+ * The one way a sign-in ends in a session, whatever proved the person (a password, a passkey): the
+ * success statement above, so every sign-in leaves the same rows. Returns the cookie's value.
+ */
+export async function completeSignIn(deps: Pick<Deps, "db" | "config">, done: SignInCompleted): Promise<{ sessionToken: string }> {
   const sessionToken = newSecretToken();
   await recordSuccess(deps.db, {
-    accountKey,
-    clientKey,
-    now,
-    companyLoginFloor: new Date(now.getTime() - COMPANY_LOGIN_PRECISION_MS),
-    userId: attempt.id,
-    companyId: attempt.company_id,
-    clientAddress: input.clientAddress,
+    accountKey: done.accountKey,
+    clientKey: done.clientKey,
+    now: done.now,
+    companyLoginFloor: new Date(done.now.getTime() - COMPANY_LOGIN_PRECISION_MS),
+    userId: done.userId,
+    companyId: done.companyId,
+    clientAddress: done.clientAddress,
     tokenHash: digestToken(sessionToken),
-    expiresAt: new Date(now.getTime() + deps.config.sessionTtlMs),
-    userAgent: input.userAgent?.slice(0, 300) ?? null,
+    expiresAt: new Date(done.now.getTime() + deps.config.sessionTtlMs),
+    userAgent: done.userAgent?.slice(0, 300) ?? null,
+    details: JSON.stringify(done.method ? { method: done.method } : {}),
   });
   return { sessionToken };
 }

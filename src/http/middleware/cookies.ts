@@ -18,3 +18,8 @@ export function csrfCookieName(publicUrl: string): string {
 export function cookieAttributes(config: Pick<Config, "publicUrl">, sameSite: "lax" | "strict") {
   return { httpOnly: true, sameSite, secure: overHttps(config.publicUrl), path: "/" };
 }
+
+/** The passwordless passkey ceremony in progress (decision 0038): names its challenge row, nothing more. */
+export function passkeyCeremonyCookieName(publicUrl: string): string {
+  return overHttps(publicUrl) ? "__Host-latchkey_passkey" : "latchkey_passkey";
+}

@@ -32,6 +32,8 @@ const ROUTE_ACCESS: Record<string, Access> = {
   "POST /api/v1/auth/register": "public",
   "POST /api/v1/auth/login": "public",
   "POST /api/v1/auth/forgot-password": "public",
+  "POST /api/v1/auth/passkey/options": "public",
+  "POST /api/v1/auth/passkey/verify": "public",
   "POST /api/v1/links/inspect": "public",
   "POST /api/v1/links/set-password": "public",
   "GET /api/v1/users": "users.view",
