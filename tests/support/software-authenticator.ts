@@ -85,7 +85,7 @@ export class SoftwareAuthenticator {
   #authData(rpId: string, flags: number, counter: number, attested: boolean): Buffer {
     const count = Buffer.alloc(4);
     count.writeUInt32BE(counter);
-    const parts = [sha256(rpId), Buffer.from([flags]), count];
+    const parts: Buffer[] = [sha256(rpId), Buffer.from([flags]), count];
     if (attested) {
       const length = Buffer.alloc(2);
       length.writeUInt16BE(this.credentialId.length);

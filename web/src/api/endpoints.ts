@@ -48,6 +48,13 @@ export const api = {
   updateAccount: (name: string) => call("patch", "/account", { body: { name } }),
   changePassword: (body: RequestBody<"/account/password", "post">) => call("post", "/account/password", { body }),
   sendMeResetLink: () => call("post", "/account/password-reset"),
+  passkeys: () => call("get", "/account/passkeys"),
+  passkeyRegistrationOptions: () => call("post", "/account/passkeys/options"),
+  registerPasskey: (body: RequestBody<"/account/passkeys", "post">) => call("post", "/account/passkeys", { body }),
+  renamePasskey: (id: string, name: string) => call("patch", "/account/passkeys/{id}", { path: { id }, body: { name } }),
+  removePasskey: (id: string, password?: string) => call("post", "/account/passkeys/{id}/remove", { path: { id }, body: password === undefined ? {} : { password } }),
+  passkeySignInOptions: () => call("post", "/auth/passkey/options"),
+  passkeySignIn: (body: RequestBody<"/auth/passkey/verify", "post">) => call("post", "/auth/passkey/verify", { body }),
 
   inspectLink: (token: string) => call("post", "/links/inspect", { body: { token } }),
   setPasswordWithLink: (body: RequestBody<"/links/set-password", "post">) => call("post", "/links/set-password", { body }),

@@ -26,6 +26,7 @@ type Item<T> = T extends ReadonlyArray<infer Element> ? Element : never;
 
 export type AppConfig = Answer<"/config", "get">;
 export type Me = Answer<"/auth/me", "get">;
+export type Passkey = Item<Answer<"/account/passkeys", "get">["passkeys"]>;
 
 export type CompanyResponse = Answer<"/company", "get">;
 export type Company = CompanyResponse["company"];

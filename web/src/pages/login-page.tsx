@@ -9,6 +9,7 @@ import { useFormSubmit } from "../lib/use-form-submit.ts";
 import { usePageTitle } from "../lib/use-page-title.ts";
 import { safeNext } from "../session/require-auth.tsx";
 import { useSession } from "../session/session.tsx";
+import { passkeysSupported, signInWithPasskey } from "../lib/webauthn.ts";
 
 const FIELDS = ["email", "password"] as const;
 type LoginField = (typeof FIELDS)[number];
@@ -99,11 +100,48 @@ export function LoginPage() {
           <Link to="/forgot-password">Forgot password?</Link>
         </p>
       </form>
+      <PasskeySignIn
+        onSignedIn={async () => {
+          await refresh();
+          navigate(next, { replace: true });
+        }}
+      />
       {config.signup ? (
         <p className="auth-alternative">
           New to Latchkey? <Link to="/register">Register your company</Link>
         </p>
       ) : null}
     </>
+  );
+}
+
+/**
+ * "Sign in with a passkey": the browser offers the passkeys it holds for this site; no email is
+ * typed first. Where the person's company does not allow it, the server refuses as it refuses an
+ * unknown passkey. Not shown where the browser has no WebAuthn.
+ */
+function PasskeySignIn({ onSignedIn }: { onSignedIn: () => Promise<void> }) {
+  const { busy, message, run } = useFormSubmit({ leavesOnSuccess: true });
+  if (!passkeysSupported()) return null;
+  return (
+    <div className="passkey-sign-in">
+      <p className="sign-in-or" aria-hidden="true">
+        or
+      </p>
+      <button
+        type="button"
+        className="button button-block"
+        aria-disabled={busy || undefined}
+        onClick={() =>
+          void run(async () => {
+            await signInWithPasskey();
+            await onSignedIn();
+          })
+        }
+      >
+        {busy ? "Waiting for your passkey…" : "Sign in with a passkey"}
+      </button>
+      <FormResult message={message} />
+    </div>
   );
 }
