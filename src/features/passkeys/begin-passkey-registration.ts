@@ -4,7 +4,7 @@ import { assertThat } from "../../errors.ts";
 import type { PersonActor } from "../access/actor.ts";
 import { storeRegistrationChallenge } from "./passkey-ceremonies.ts";
 import { credentialsOf } from "./passkeys.queries.ts";
-import { MAX_PASSKEYS_PER_USER, PASSKEY_CEREMONY_TTL_MS, relyingParty } from "./relying-party.ts";
+import { MAX_PASSKEYS_PER_USER, PASSKEY_ALGORITHMS, PASSKEY_CEREMONY_TTL_MS, relyingParty } from "./relying-party.ts";
 import { knownTransports, userHandleOf } from "./webauthn-answers.ts";
 
 /**
@@ -24,6 +24,7 @@ export async function beginPasskeyRegistration(deps: Pick<Deps, "db" | "clock" |
     userDisplayName: actor.name,
     userID: userHandleOf(actor.userId),
     attestationType: "none",
+    supportedAlgorithmIDs: PASSKEY_ALGORITHMS,
     timeout: PASSKEY_CEREMONY_TTL_MS,
     excludeCredentials: existing.map((credential) => ({ id: credential.credentialId, transports: knownTransports(credential.transports) })),
     authenticatorSelection: { residentKey: "required", userVerification: "required" },

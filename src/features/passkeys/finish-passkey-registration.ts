@@ -9,7 +9,7 @@ import { defaultPasskeyName } from "./default-passkey-name.ts";
 import { consumeRegistrationChallenge } from "./passkey-ceremonies.ts";
 import { sendPasskeyChangedEmail } from "./passkey-emails.ts";
 import { listPasskeysOf, type PasskeySummary } from "./passkeys.queries.ts";
-import { MAX_PASSKEYS_PER_USER, relyingParty } from "./relying-party.ts";
+import { MAX_PASSKEYS_PER_USER, PASSKEY_ALGORITHMS, relyingParty } from "./relying-party.ts";
 import { knownTransports, registrationResponseOf, signedChallengeOf, type RegistrationAnswer } from "./webauthn-answers.ts";
 
 export interface FinishRegistrationInput {
@@ -37,6 +37,7 @@ export async function finishPasskeyRegistration(deps: Pick<Deps, "db" | "clock" 
       expectedOrigin: rp.origin,
       expectedRPID: rp.rpID,
       requireUserVerification: true,
+      supportedAlgorithmIDs: PASSKEY_ALGORITHMS,
     });
   } catch {
     throw new AppError("PASSKEY_NOT_VERIFIED");

@@ -6,6 +6,13 @@ export const PASSKEY_CEREMONY_TTL_MS = 5 * 60_000;
 /** Enough for every device a person owns, and a bound on what one account can store. */
 export const MAX_PASSKEYS_PER_USER = 20;
 
+/**
+ * The signature algorithms offered, in order of preference: EdDSA, ES256, RS256 (COSE ids). The
+ * library would also offer ML-DSA-44 where Node's Web Crypto has it — still experimental in Node
+ * 24, so a passkey made with it could stop verifying after an upgrade (decision 0038).
+ */
+export const PASSKEY_ALGORITHMS = [-8, -7, -257];
+
 export interface RelyingParty {
   /** The host name of PUBLIC_URL: a passkey is bound to it for good (changing PUBLIC_URL's host voids every passkey). */
   rpID: string;
