@@ -61,7 +61,7 @@ export function PasskeysSection() {
         </p>
         {supported ? null : (
           <Notice tone="warning" title="This browser cannot use passkeys">
-            Open Latchkey in a current version of Chrome, Edge, Firefox or Safari to add or use a passkey. Your passkeys below still work on the devices that hold them.
+            Open Latchkey in a current version of Chrome, Edge, Firefox or Safari to add or use a passkey. Passkeys you already added still work on the devices that hold them.
           </Notice>
         )}
         <ListStates
