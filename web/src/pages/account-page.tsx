@@ -9,6 +9,7 @@ import { ROLE_LABELS } from "../lib/format.ts";
 import { useFormSubmit } from "../lib/use-form-submit.ts";
 import { usePageTitle } from "../lib/use-page-title.ts";
 import { useMe, useSession } from "../session/session.tsx";
+import { TwoFactorSection } from "./second-factor/two-factor-section.tsx";
 
 export function AccountPage() {
   usePageTitle("Account settings");
@@ -26,6 +27,7 @@ export function AccountPage() {
       <div className="sections">
         <NameSection />
         <ChangePasswordSection />
+        <TwoFactorSection />
         <ResetLinkSection />
       </div>
     </>
