@@ -85,7 +85,7 @@ const DurationList = (fallback: string) =>
       return delays as number[];
     });
 
-/** 32 bytes, base64 or hex: the key webhook signing secrets are encrypted with at rest (decision 0031). */
+/** 32 bytes, base64 or hex: the key secrets kept at rest are encrypted with (decisions 0031, 0036). */
 const SecretKey = z
   .string()
   .optional()
@@ -136,6 +136,7 @@ export const ConfigSchema = z.object({
   WEBHOOK_MAX_RESPONSE_BYTES: z.coerce.number().int().min(0).max(10_485_760).default(65_536),
   WEBHOOK_POLL_INTERVAL: Duration("500ms"),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
+  SECRET_KEY: SecretKey,
   WEBHOOK_SECRET_KEY: SecretKey,
   WEBHOOK_SECRET_OVERLAP: Duration("24h"),
 });
@@ -171,6 +172,11 @@ export interface Config {
   hashConcurrency: number | undefined;
   /** Per-instance flood guard per client address; 0 turns it off (benchmarks). */
   globalRateLimitPerMinute: number;
+  /**
+   * SECRET_KEY (or, as before, WEBHOOK_SECRET_KEY): 32 bytes that encrypt the secrets Latchkey must
+   * keep to use again — webhook signing secrets and authenticator-app secrets (decision 0036).
+   */
+  secretKey: Buffer | undefined;
   webhooks: WebhookConfig;
 }
 
@@ -194,7 +200,7 @@ export interface WebhookConfig {
   pollIntervalMs: number;
   /** WEBHOOK_CONCURRENCY: deliveries one instance attempts at once (default 10). */
   concurrency: number;
-  /** WEBHOOK_SECRET_KEY: 32 bytes (base64 or hex) that encrypt signing secrets at rest; unset: stored as is. */
+  /** SECRET_KEY (formerly WEBHOOK_SECRET_KEY): 32 bytes (base64 or hex) that encrypt signing secrets at rest; unset: stored as is. */
   secretKey: Buffer | undefined;
   /** WEBHOOK_SECRET_OVERLAP: how long the previous secret still signs after a rotation (default 24h). */
   secretOverlapMs: number;
@@ -213,6 +219,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
+  // One key for every secret at rest; the older name still works, but two different keys cannot both be meant.
+  if (e.SECRET_KEY && e.WEBHOOK_SECRET_KEY && !e.SECRET_KEY.equals(e.WEBHOOK_SECRET_KEY)) {
+    throw new ConfigError("Invalid configuration:\n  SECRET_KEY: differs from WEBHOOK_SECRET_KEY; set only SECRET_KEY, to the key the webhook secrets were encrypted with");
+  }
+  const secretKey = e.SECRET_KEY ?? e.WEBHOOK_SECRET_KEY;
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -235,6 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     hashConcurrency: e.HASH_CONCURRENCY,
     globalRateLimitPerMinute: e.GLOBAL_RATE_LIMIT_PER_MINUTE,
+    secretKey,
     webhooks: {
       allowLoopback: e.WEBHOOK_ALLOW_LOOPBACK,
       retryDelaysMs: e.WEBHOOK_RETRY_SCHEDULE,
@@ -244,7 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxResponseBytes: e.WEBHOOK_MAX_RESPONSE_BYTES,
       pollIntervalMs: e.WEBHOOK_POLL_INTERVAL,
       concurrency: e.WEBHOOK_CONCURRENCY,
-      secretKey: e.WEBHOOK_SECRET_KEY,
+      secretKey,
       secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP,
     },
   };

@@ -66,4 +66,9 @@ export const PERSON_ONLY_ROUTES: Array<Pick<ApiRoute, "name" | "method" | "body"
   { name: "switch company", method: "POST", path: "/api/v1/session/switch", body: () => ({ companyId: "00000000-0000-4000-8000-000000000000" }) },
   { name: "switch back", method: "POST", path: "/api/v1/session/switch-back" },
   { name: "team members", method: "GET", path: "/api/v1/company/team-members" },
+  { name: "own second factor", method: "GET", path: "/api/v1/account/second-factor" },
+  { name: "set up an authenticator app", method: "POST", path: "/api/v1/account/second-factor/totp" },
+  { name: "turn the authenticator app on", method: "POST", path: "/api/v1/account/second-factor/totp/confirm", body: () => ({ code: "123456" }) },
+  { name: "turn the authenticator app off", method: "POST", path: "/api/v1/account/second-factor/totp/disable", body: () => ({ password: "x" }) },
+  { name: "new recovery codes", method: "POST", path: "/api/v1/account/second-factor/recovery-codes", body: () => ({ password: "x" }) },
 ];

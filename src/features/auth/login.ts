@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Deps } from "../../deps.ts";
-import { preparedStatement } from "../../db/client.ts";
+import { preparedStatement, type Executor } from "../../db/client.ts";
 import { AppError } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import { crossedLimit, rateHitOf, rateLimited, type RateHit, type RateRule } from "../rate-limit.ts";
@@ -13,9 +13,6 @@ export const LOGIN_LIMITS = {
   accountClient: { limit: 10, windowMs: 15 * 60_000 } satisfies RateRule,
   clientDaily: { limit: 300, windowMs: 24 * 3_600_000 } satisfies RateRule,
 };
-
-/** The daily count of one client's sign-in failures, shared by every way of signing in. */
-export const loginClientKey = (clientAddress: string) => `login:client-daily:${clientAddress}`;
 
 /** companies.last_login_at moves at most this often: a company's last sign-in is shown to the minute. */
 export const COMPANY_LOGIN_PRECISION_MS = 60_000;
@@ -113,17 +110,24 @@ const recordSuccess = preparedStatement<never, { accountKey: string; clientKey: 
     insert into sessions (token_hash, user_id, acting_company_id, created_at, last_seen_at, expires_at, client_address, user_agent)
     values (${param("tokenHash")}, ${param("userId")}, ${param("companyId")}, ${param("now")}, ${param("now")}, ${param("expiresAt")}, ${param("clientAddress")}, ${param("userAgent")})`);
 
+/** Who the password was right for, and the keys its limits were counted on (completeLogin settles them). */
+export interface PasswordChecked {
+  userId: string;
+  companyId: string;
+  /** The normalised email the limits are keyed by. */
+  email: string;
+  now: Date;
+}
+
 /**
- * A login is an argon2 verification and two statements, both built once and prepared once per
- * connection: the only expensive work is the hash (issue 6 measures the rest against bare argon2).
- * The statements keep the rules of rate-limit.ts, sessions.ts and record-audit-event.ts;
- * login.test.ts checks the rows they write.
+ * The password half of a sign-in: the limits counted, argon2 run, a failure audited and refused.
+ * Opens nothing: the caller (second-factor/sign-in.ts) decides whether a second step is owed before
+ * completeLogin opens the session.
  */
-export async function login(deps: Pick<Deps, "db" | "clock" | "config">, input: LoginInput) {
+export async function checkLoginPassword(deps: Pick<Deps, "db" | "clock">, input: Pick<LoginInput, "email" | "password" | "clientAddress">): Promise<PasswordChecked> {
   const now = deps.clock.now();
   const email = normalizeEmail(input.email);
-  const accountKey = `login:account-client:${email}:${input.clientAddress}`;
-  const clientKey = loginClientKey(input.clientAddress);
+  const { accountKey, clientKey } = loginKeys(email, input.clientAddress);
   const [attempt] = await countAttempt(deps.db, {
     accountKey,
     clientKey,
@@ -158,41 +162,58 @@ export async function login(deps: Pick<Deps, "db" | "clock" | "config">, input: 
     });
     throw new AppError("INVALID_CREDENTIALS");
   }
-
-  return completeSignIn(deps, { accountKey, clientKey, now, userId: attempt.id, companyId: attempt.company_id, clientAddress: input.clientAddress, userAgent: input.userAgent });
+  return { userId: attempt.id, companyId: attempt.company_id, email, now };
 }
 
-export interface SignInCompleted {
-  /** The rate-limit rows the attempt was counted on: the account's failures are forgotten, the client's count given back. */
-  accountKey: string;
-  clientKey: string;
-  now: Date;
+/** The daily count of one client's sign-in failures, shared by every way of signing in (the password, a passkey). */
+export const loginClientKey = (clientAddress: string) => `login:client-daily:${clientAddress}`;
+
+function loginKeys(email: string, clientAddress: string) {
+  return { accountKey: `login:account-client:${email}:${clientAddress}`, clientKey: loginClientKey(clientAddress) };
+}
+
+export interface CompleteLoginInput {
   userId: string;
   companyId: string;
+  /** The normalised email: the account's failures from this client are forgotten. */
+  email: string;
   clientAddress: string;
   userAgent: string | undefined;
-  /** How the person proved who they are, when not by password alone (the audit row's details). */
+  now: Date;
+  /**
+   * A passwordless sign-in names no email: its failures were counted on this key instead (the
+   * passkey's credential from this client, features/passkeys), which the success forgets.
+   */
+  accountKey?: string;
+  /** How the person proved who they are, when not by password (the audit row's details). */
   method?: "passkey";
 }
 
 /**
- * The one way a sign-in ends in a session, whatever proved the person (a password, a passkey): the
- * success statement above, so every sign-in leaves the same rows. Returns the cookie's value.
+ * The one way a sign-in opens a session — after the password alone, or after the second step
+ * (second-factor/, which passes its transaction so the step's consumption and the session commit
+ * together). A login is an argon2 verification and two statements, both built once and prepared
+ * once per connection: the only expensive work is the hash (issue 6 measures the rest against bare
+ * argon2). The statements keep the rules of rate-limit.ts, sessions.ts and record-audit-event.ts;
+ * login.test.ts checks the rows they write.
  */
-export async function completeSignIn(deps: Pick<Deps, "db" | "config">, done: SignInCompleted): Promise<{ sessionToken: string }> {
+export async function completeLogin(deps: Pick<Deps, "config">, db: Executor, input: CompleteLoginInput): Promise<{ sessionToken: string }> {
+  const keys = loginKeys(input.email, input.clientAddress);
+  const accountKey = input.accountKey ?? keys.accountKey;
+  const clientKey = keys.clientKey;
   const sessionToken = newSecretToken();
-  await recordSuccess(deps.db, {
-    accountKey: done.accountKey,
-    clientKey: done.clientKey,
-    now: done.now,
-    companyLoginFloor: new Date(done.now.getTime() - COMPANY_LOGIN_PRECISION_MS),
-    userId: done.userId,
-    companyId: done.companyId,
-    clientAddress: done.clientAddress,
+  await recordSuccess(db, {
+    accountKey,
+    clientKey,
+    now: input.now,
+    companyLoginFloor: new Date(input.now.getTime() - COMPANY_LOGIN_PRECISION_MS),
+    userId: input.userId,
+    companyId: input.companyId,
+    clientAddress: input.clientAddress,
     tokenHash: digestToken(sessionToken),
-    expiresAt: new Date(done.now.getTime() + deps.config.sessionTtlMs),
-    userAgent: done.userAgent?.slice(0, 300) ?? null,
-    details: JSON.stringify(done.method ? { method: done.method } : {}),
+    expiresAt: new Date(input.now.getTime() + deps.config.sessionTtlMs),
+    userAgent: input.userAgent?.slice(0, 300) ?? null,
+    details: JSON.stringify(input.method ? { method: input.method } : {}),
   });
   return { sessionToken };
 }

@@ -1,7 +1,7 @@
 import type { Deps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import { completeSignIn, LOGIN_LIMITS, loginClientKey } from "../auth/login.ts";
+import { completeLogin, LOGIN_LIMITS, loginClientKey } from "../auth/login.ts";
 import { crossedLimit, hitRateLimitsInTurn, rateLimited, type RateHit } from "../rate-limit.ts";
 import { checkAssertion } from "./check-assertion.ts";
 import { consumePasswordlessCeremony } from "./passkey-ceremonies.ts";
@@ -23,7 +23,7 @@ export interface PasskeySignInInput {
  * policy allows passkey sign-in — every refusal is the same PASSKEY_REFUSED, so nobody learns
  * whether a passkey, a user or a policy was the obstacle. A passkey with user verification is two
  * factors (something held, and a PIN or biometric): no second step follows. The session is opened
- * by login's own success path.
+ * by login's own success path (completeLogin).
  */
 export async function finishPasskeySignIn(deps: Pick<Deps, "db" | "clock" | "config">, input: PasskeySignInInput): Promise<{ sessionToken: string }> {
   const now = deps.clock.now();
@@ -62,5 +62,14 @@ export async function finishPasskeySignIn(deps: Pick<Deps, "db" | "clock" | "con
     });
     throw new AppError("PASSKEY_REFUSED");
   }
-  return completeSignIn(deps, { accountKey, clientKey, now, userId: credential.userId, companyId: credential.companyId, clientAddress: input.clientAddress, userAgent: input.userAgent, method: "passkey" });
+  return completeLogin(deps, deps.db, {
+    userId: credential.userId,
+    companyId: credential.companyId,
+    email: credential.email,
+    accountKey,
+    clientAddress: input.clientAddress,
+    userAgent: input.userAgent,
+    now,
+    method: "passkey",
+  });
 }

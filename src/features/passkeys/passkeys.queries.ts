@@ -43,10 +43,10 @@ export function credentialsOf(db: Executor, userId: string): Promise<StoredCrede
  * live company that allows passkey sign-in: any other case is no row, so the caller cannot tell an
  * unknown passkey from a refused one (and neither can the person holding it).
  */
-export async function findCredentialForSignIn(db: Executor, credentialId: string): Promise<(StoredCredential & { companyId: string }) | null> {
-  const rows = await queryRows<{ id: string; user_id: string; credential_id: string; public_key: string; sign_count: string | number; transports: string[]; company_id: string }>(
+export async function findCredentialForSignIn(db: Executor, credentialId: string): Promise<(StoredCredential & { companyId: string; email: string }) | null> {
+  const rows = await queryRows<{ id: string; user_id: string; credential_id: string; public_key: string; sign_count: string | number; transports: string[]; company_id: string; email_normalized: string }>(
     db,
-    sql`select p.id, p.user_id, p.credential_id, p.public_key, p.sign_count, p.transports, u.company_id
+    sql`select p.id, p.user_id, p.credential_id, p.public_key, p.sign_count, p.transports, u.company_id, u.email_normalized
         from passkeys p
         join users u on u.id = p.user_id and u.status = 'active'
         join companies c on c.id = u.company_id and c.deleted_at is null and c.passkey_sign_in_allowed
@@ -55,7 +55,7 @@ export async function findCredentialForSignIn(db: Executor, credentialId: string
   );
   const row = rows[0];
   if (!row) return null;
-  return { id: row.id, userId: row.user_id, credentialId: row.credential_id, publicKey: row.public_key, signCount: Number(row.sign_count), transports: row.transports, companyId: row.company_id };
+  return { id: row.id, userId: row.user_id, credentialId: row.credential_id, publicKey: row.public_key, signCount: Number(row.sign_count), transports: row.transports, companyId: row.company_id, email: row.email_normalized };
 }
 
 /**

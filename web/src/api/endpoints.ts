@@ -55,6 +55,17 @@ export const api = {
   removePasskey: (id: string, password?: string) => call("post", "/account/passkeys/{id}/remove", { path: { id }, body: password === undefined ? {} : { password } }),
   passkeySignInOptions: () => call("post", "/auth/passkey/options"),
   passkeySignIn: (body: RequestBody<"/auth/passkey/verify", "post">) => call("post", "/auth/passkey/verify", { body }),
+  // The second step of a sign-in (behind the half-finished sign-in's cookie) and the enrolment it may owe.
+  pendingSignIn: () => call("get", "/auth/second-factor"),
+  takeSecondStep: (body: RequestBody<"/auth/second-factor", "post">) => call("post", "/auth/second-factor", { body }),
+  startTotpAtSignIn: () => call("post", "/auth/second-factor/enrol/totp"),
+  confirmTotpAtSignIn: (code: string) => call("post", "/auth/second-factor/enrol/totp/confirm", { body: { code } }),
+  // The signed-in person's own second factor.
+  secondFactor: () => call("get", "/account/second-factor"),
+  startTotp: () => call("post", "/account/second-factor/totp"),
+  confirmTotp: (code: string) => call("post", "/account/second-factor/totp/confirm", { body: { code } }),
+  turnOffTotp: (password: string) => call("post", "/account/second-factor/totp/disable", { body: { password } }),
+  regenerateRecoveryCodes: (password: string) => call("post", "/account/second-factor/recovery-codes", { body: { password } }),
 
   inspectLink: (token: string) => call("post", "/links/inspect", { body: { token } }),
   setPasswordWithLink: (body: RequestBody<"/links/set-password", "post">) => call("post", "/links/set-password", { body }),

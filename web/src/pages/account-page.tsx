@@ -10,6 +10,7 @@ import { useFormSubmit } from "../lib/use-form-submit.ts";
 import { usePageTitle } from "../lib/use-page-title.ts";
 import { useMe, useSession } from "../session/session.tsx";
 import { PasskeysSection } from "./account/passkeys-section.tsx";
+import { TwoFactorSection } from "./second-factor/two-factor-section.tsx";
 
 export function AccountPage() {
   usePageTitle("Account settings");
@@ -28,6 +29,7 @@ export function AccountPage() {
         <NameSection />
         <ChangePasswordSection />
         <PasskeysSection />
+        <TwoFactorSection />
         <ResetLinkSection />
       </div>
     </>

@@ -10,6 +10,8 @@ import { usePageTitle } from "../lib/use-page-title.ts";
 import { safeNext } from "../session/require-auth.tsx";
 import { useSession } from "../session/session.tsx";
 import { passkeysSupported, signInWithPasskey } from "../lib/webauthn.ts";
+import type { SecondStep as Step } from "../api/types.ts";
+import { SecondStep } from "./second-factor/second-step.tsx";
 
 const FIELDS = ["email", "password"] as const;
 type LoginField = (typeof FIELDS)[number];
@@ -25,7 +27,13 @@ export function LoginPage() {
   const arrival = location.state as { sessionEnded?: boolean; signedOut?: boolean; companyDeleted?: boolean } | null;
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
+  const [step, setStep] = useState<Step | null>(null);
   const { busy, errors, message, run } = useFormSubmit({ fields: FIELDS, fieldId, leavesOnSuccess: true, focusRefusedField: false });
+
+  async function signedIn() {
+    await refresh();
+    navigate(next, { replace: true });
+  }
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -33,10 +41,19 @@ export function LoginPage() {
     if (!email.trim()) missing.email = "Enter your email address.";
     if (!password) missing.password = "Enter your password.";
     void run(async () => {
-      await api.login({ email: email.trim(), password });
-      await refresh();
-      navigate(next, { replace: true });
+      const answer = await api.login({ email: email.trim(), password });
+      // A second factor is owed: no session yet, the page asks for it (decision 0037).
+      if (answer.secondStep) {
+        setPassword("");
+        setStep(answer.secondStep);
+        return;
+      }
+      await signedIn();
     }, { invalid: missing });
+  }
+
+  if (step && state.status !== "signed-in") {
+    return <SecondStep step={step} onDone={signedIn} onRestart={() => window.location.reload()} />;
   }
 
   if (state.status === "signed-in") {
@@ -100,12 +117,7 @@ export function LoginPage() {
           <Link to="/forgot-password">Forgot password?</Link>
         </p>
       </form>
-      <PasskeySignIn
-        onSignedIn={async () => {
-          await refresh();
-          navigate(next, { replace: true });
-        }}
-      />
+      <PasskeySignIn onSignedIn={signedIn} />
       {config.signup ? (
         <p className="auth-alternative">
           New to Latchkey? <Link to="/register">Register your company</Link>

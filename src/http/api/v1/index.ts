@@ -11,6 +11,7 @@ import { linkedCompanyRoutes } from "./linked-companies.routes.ts";
 import { linkRoutes } from "./links.routes.ts";
 import { passkeyRoutes } from "./passkeys.routes.ts";
 import { passwordResetRoutes } from "./password-reset.routes.ts";
+import { secondFactorAccountRoutes, secondStepRoutes } from "./second-factor.routes.ts";
 import { userRoutes } from "./users.routes.ts";
 import { webhookRoutes } from "./webhooks.routes.ts";
 
@@ -20,6 +21,8 @@ export function registerApiRoutes(deps: Deps): FastifyPluginAsyncZod {
     await app.register(authRoutes(deps));
     await app.register(accountRoutes(deps));
     await app.register(passkeyRoutes(deps));
+    await app.register(secondStepRoutes(deps));
+    await app.register(secondFactorAccountRoutes(deps));
     await app.register(linkRoutes(deps));
     await app.register(passwordResetRoutes(deps));
     await app.register(companyRoutes(deps));

@@ -31,6 +31,11 @@ const ROUTE_ACCESS: Record<string, Access> = {
   "GET /api/v1/config": "public",
   "POST /api/v1/auth/register": "public",
   "POST /api/v1/auth/login": "public",
+  // The second step of a sign-in: the half-finished sign-in's cookie, not a session (decision 0037).
+  "GET /api/v1/auth/second-factor": "public",
+  "POST /api/v1/auth/second-factor": "public",
+  "POST /api/v1/auth/second-factor/enrol/totp": "public",
+  "POST /api/v1/auth/second-factor/enrol/totp/confirm": "public",
   "POST /api/v1/auth/forgot-password": "public",
   "POST /api/v1/auth/passkey/options": "public",
   "POST /api/v1/auth/passkey/verify": "public",
