@@ -92,3 +92,23 @@ export async function consumePasswordlessCeremony(db: Executor, token: string | 
     .returning({ challenge: signInChallenges.webauthnChallenge });
   return rows[0]?.challenge ?? null;
 }
+
+/**
+ * Puts a WebAuthn challenge on a live half-finished sign-in (its second step, or its enrolment): a
+ * new one replaces the last, so only the latest options can be answered. False when the row is no
+ * longer pending.
+ */
+export async function setStepChallenge(db: Executor, challengeId: string, challenge: string, now: Date): Promise<boolean> {
+  const rows = await db
+    .update(signInChallenges)
+    .set({ webauthnChallenge: challenge })
+    .where(and(eq(signInChallenges.id, challengeId), isNull(signInChallenges.usedAt), gt(signInChallenges.expiresAt, now)))
+    .returning({ id: signInChallenges.id });
+  return rows.length === 1;
+}
+
+/** The WebAuthn challenge a half-finished sign-in holds, if its options were asked for. */
+export async function stepChallengeOf(db: Executor, challengeId: string): Promise<string | null> {
+  const [row] = await db.select({ challenge: signInChallenges.webauthnChallenge }).from(signInChallenges).where(eq(signInChallenges.id, challengeId));
+  return row?.challenge ?? null;
+}

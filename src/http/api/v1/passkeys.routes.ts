@@ -5,12 +5,13 @@ import { beginPasskeyRegistration } from "../../../features/passkeys/begin-passk
 import { beginPasskeySignIn } from "../../../features/passkeys/begin-passkey-sign-in.ts";
 import { finishPasskeyRegistration } from "../../../features/passkeys/finish-passkey-registration.ts";
 import { finishPasskeySignIn } from "../../../features/passkeys/finish-passkey-sign-in.ts";
+import { beginPasskeySecondStep, finishPasskeySecondStep } from "../../../features/passkeys/passkey-second-step.ts";
 import { listPasskeysOf } from "../../../features/passkeys/passkeys.queries.ts";
 import { PASSKEY_CEREMONY_TTL_MS } from "../../../features/passkeys/relying-party.ts";
 import { removePasskey } from "../../../features/passkeys/remove-passkey.ts";
 import { renamePasskey } from "../../../features/passkeys/rename-passkey.ts";
 import { cookieAttributes, passkeyCeremonyCookieName } from "../../middleware/cookies.ts";
-import { personOf, requirePerson, setSessionCookie } from "../../middleware/session.ts";
+import { clearSignInChallengeCookie, personOf, requirePerson, setSessionCookie, signInChallengeOf } from "../../middleware/session.ts";
 import { IdParams, Ok, Password, errors } from "./schemas.ts";
 import { AssertionAnswer, CreationOptions, PasskeyName, RegistrationAnswer, RequestOptions } from "./webauthn-schemas.ts";
 
@@ -98,6 +99,23 @@ export function passkeyRoutes(deps: Deps): FastifyPluginAsyncZod {
         // The ceremony is used up whatever the outcome: its cookie goes too.
         reply.clearCookie(cookie, cookieAttributes(deps.config, "strict"));
         const result = await finishPasskeySignIn(deps, { answer: request.body.response, ceremonyToken: request.cookies[cookie], clientAddress: request.ip, userAgent: request.headers["user-agent"] });
+        setSessionCookie(deps, reply, result.sessionToken);
+        return { ok: true as const };
+      },
+    );
+
+    app.post(
+      "/auth/second-factor/passkey/options",
+      { schema: { tags: ["auth"], summary: "The second step with a passkey: the options for navigator.credentials.get() (the half-finished sign-in's user's passkeys)", response: { 200: RequestOptions, ...errors(401) } } },
+      async (request) => beginPasskeySecondStep(deps, signInChallengeOf(deps, request)),
+    );
+
+    app.post(
+      "/auth/second-factor/passkey",
+      { schema: { tags: ["auth"], summary: "Finish signing in with a passkey as the second factor", body: PasskeySignInBody, response: { 200: Ok, ...errors(400, 401, 429) } } },
+      async (request, reply) => {
+        const result = await finishPasskeySecondStep(deps, { answer: request.body.response, challengeToken: signInChallengeOf(deps, request), clientAddress: request.ip, userAgent: request.headers["user-agent"] });
+        clearSignInChallengeCookie(deps, reply);
         setSessionCookie(deps, reply, result.sessionToken);
         return { ok: true as const };
       },
