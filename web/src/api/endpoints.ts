@@ -55,6 +55,8 @@ export const api = {
   removePasskey: (id: string, password?: string) => call("post", "/account/passkeys/{id}/remove", { path: { id }, body: password === undefined ? {} : { password } }),
   passkeySignInOptions: () => call("post", "/auth/passkey/options"),
   passkeySignIn: (body: RequestBody<"/auth/passkey/verify", "post">) => call("post", "/auth/passkey/verify", { body }),
+  passkeySecondStepOptions: () => call("post", "/auth/second-factor/passkey/options"),
+  passkeySecondStep: (body: RequestBody<"/auth/second-factor/passkey", "post">) => call("post", "/auth/second-factor/passkey", { body }),
   // The second step of a sign-in (behind the half-finished sign-in's cookie) and the enrolment it may owe.
   pendingSignIn: () => call("get", "/auth/second-factor"),
   takeSecondStep: (body: RequestBody<"/auth/second-factor", "post">) => call("post", "/auth/second-factor", { body }),

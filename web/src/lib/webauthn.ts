@@ -30,6 +30,18 @@ export async function registerPasskey(name?: string) {
   return api.registerPasskey({ response: answer as unknown as RequestBody<"/account/passkeys", "post">["response"], ...(name ? { name } : {}) });
 }
 
+/** The second step of a sign-in (after the password): one of this user's own passkeys. */
+export async function passkeySecondStep() {
+  const options = await api.passkeySecondStepOptions();
+  let answer;
+  try {
+    answer = await startAuthentication({ optionsJSON: options as unknown as PublicKeyCredentialRequestOptionsJSON });
+  } catch (error) {
+    throw promptFailed(error);
+  }
+  return api.passkeySecondStep({ response: answer as unknown as RequestBody<"/auth/second-factor/passkey", "post">["response"] });
+}
+
 /** The sign-in page: a passwordless sign-in with whichever passkey the person picks. */
 export async function signInWithPasskey() {
   const options = await api.passkeySignInOptions();

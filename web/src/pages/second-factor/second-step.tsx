@@ -8,6 +8,7 @@ import { SubmitButton } from "../../components/submit-button.tsx";
 import { plural } from "../../lib/format.ts";
 import { useFormSubmit } from "../../lib/use-form-submit.ts";
 import { RecoveryCodesShown } from "./recovery-codes-shown.tsx";
+import { PasskeyStep } from "./passkey-step.tsx";
 import { TotpSetup } from "./totp-setup.tsx";
 
 /** The methods this page offers a form for; others in the server's list (passkeys) bring their own. */
@@ -21,7 +22,18 @@ const isCodeMethod = (method: SecondStepMethod): method is CodeMethod => method 
  */
 export function SecondStep({ step, onDone, onRestart }: { step: Step; onDone: () => Promise<void> | void; onRestart: () => void }) {
   if (step.purpose === "enrol") return <EnrolStep onDone={onDone} onRestart={onRestart} />;
-  return <CodeStep methods={step.methods} onDone={onDone} onRestart={onRestart} />;
+  return <FactorStep methods={step.methods} onDone={onDone} onRestart={onRestart} />;
+}
+
+/** A passkey first when the user has one (one touch, nothing to type); the code form otherwise, or on request. */
+function FactorStep({ methods, onDone, onRestart }: { methods: SecondStepMethod[]; onDone: () => Promise<void> | void; onRestart: () => void }) {
+  const hasPasskey = methods.includes("passkey");
+  const hasCodes = methods.some(isCodeMethod);
+  const [passkey, setPasskey] = useState(hasPasskey);
+  const [expired, setExpired] = useState(false);
+  if (expired) return <Expired onRestart={onRestart} />;
+  if (passkey) return <PasskeyStep onDone={onDone} onExpired={() => setExpired(true)} onUseCode={hasCodes ? () => setPasskey(false) : null} onRestart={onRestart} />;
+  return <CodeStep methods={methods} onDone={onDone} onRestart={onRestart} onUsePasskey={hasPasskey ? () => setPasskey(true) : null} />;
 }
 
 function Expired({ onRestart }: { onRestart: () => void }) {
@@ -42,7 +54,7 @@ const LABELS: Record<CodeMethod, { label: string; hint: string; other: string }>
   recovery_code: { label: "Recovery code", hint: "One of the codes you kept when you turned on two-factor authentication, like k3m9-…", other: "Use a recovery code instead" },
 };
 
-function CodeStep({ methods, onDone, onRestart }: { methods: SecondStepMethod[]; onDone: () => Promise<void> | void; onRestart: () => void }) {
+function CodeStep({ methods, onDone, onRestart, onUsePasskey }: { methods: SecondStepMethod[]; onDone: () => Promise<void> | void; onRestart: () => void; onUsePasskey: (() => void) | null }) {
   const offered = methods.filter(isCodeMethod);
   const [method, setMethod] = useState<CodeMethod>(offered[0] ?? "totp");
   const [code, setCode] = useState("");
@@ -120,6 +132,11 @@ function CodeStep({ methods, onDone, onRestart }: { methods: SecondStepMethod[];
             {LABELS[other].other}
           </button>
         ))}
+        {onUsePasskey ? (
+          <button type="button" className="button button-quiet" onClick={onUsePasskey}>
+            Use a passkey instead
+          </button>
+        ) : null}
         <button type="button" className="button button-quiet" onClick={onRestart}>
           Start again
         </button>
