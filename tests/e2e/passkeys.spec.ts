@@ -1,5 +1,5 @@
 import type { CDPSession, Page } from "@playwright/test";
-import { companyFromOperator } from "./support/actions.ts";
+import { companyFromOperator, signIn } from "./support/actions.ts";
 import { expect, test as base } from "./support/fixtures.ts";
 import { startLatchkey, type LatchkeyServer } from "./support/latchkey-server.ts";
 
@@ -95,6 +95,19 @@ test("a person adds a passkey in account settings, renames it, signs in with it 
     await expect(page.getByRole("button", { name: `Account menu for ${ADMIN.name} Administrator` })).toBeVisible();
     await page.goto("/account");
     await expect(section.getByRole("list", { name: "Your passkeys" })).toContainText("Last used");
+  });
+
+  await test.step("sign out, then the password: the passkey is asked for as the second factor", async () => {
+    await page.getByRole("button", { name: `Account menu for ${ADMIN.name} Administrator` }).click();
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Sign in to Latchkey" })).toBeVisible();
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await expect(page.getByRole("heading", { level: 1, name: "Two-factor authentication" })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Use a code instead" })).toHaveCount(0);
+    await bothWidths(page, "second-step-passkey", shot, expectAccessible);
+    await page.getByRole("button", { name: "Use your passkey" }).click();
+    await expect(page).toHaveURL(/\/company$/);
+    await page.goto("/account");
   });
 
   await test.step("remove it: the last second factor, so the password is asked for", async () => {
