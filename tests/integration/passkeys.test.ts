@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents, emails, passkeys, signInChallenges, totpFactors } from "../../src/db/schema.ts";
+import { auditEvents, emails, passkeys, recoveryCodes, secondFactorEnrolmentsDue, signInChallenges, totpFactors } from "../../src/db/schema.ts";
 import { PASSKEY_CEREMONY_TTL_MS } from "../../src/features/passkeys/relying-party.ts";
 import { createCompanyWithUsers, FACTORY_PASSWORD, signIn } from "../support/factories.ts";
 import { registerPasskey } from "../support/passkeys.ts";
@@ -48,6 +48,13 @@ describe("passkeys in account settings: register, rename, remove", () => {
     expect(mail).toEqual([expect.objectContaining({ kind: "passkey_added", toAddress: user.email })]);
     expect(mail[0]?.text).toContain("Passkey on Linux");
     expect(mail[0]?.text).toContain("https://latchkey.test/account");
+  });
+
+  it("settles an enrolment an administrator's reset left owed", async () => {
+    const { user, browser } = await signedInUser();
+    await t.deps.db.insert(secondFactorEnrolmentsDue).values({ userId: user.id, reason: "reset", since: t.clock.now() });
+    await registerPasskey(browser);
+    expect(await t.deps.db.select().from(secondFactorEnrolmentsDue).where(eq(secondFactorEnrolmentsDue.userId, user.id))).toHaveLength(0);
   });
 
   it("takes the name the owner gives, and numbers a default name already taken", async () => {
@@ -155,8 +162,11 @@ describe("passkeys in account settings: register, rename, remove", () => {
     expect(wrong.body.error.code).toBe("CURRENT_PASSWORD_INCORRECT");
     expect(await passkeysOf(user.id)).toHaveLength(1);
 
+    await t.deps.db.insert(recoveryCodes).values({ userId: user.id, codeHash: "digest-of-a-code" });
     expect((await browser.post(`/api/v1/account/passkeys/${second.passkey.id}/remove`, { password: FACTORY_PASSWORD })).status).toBe(200);
     expect(await passkeysOf(user.id)).toHaveLength(0);
+    // No factor left: the recovery codes went with the last one.
+    expect(await t.deps.db.select().from(recoveryCodes).where(eq(recoveryCodes.userId, user.id))).toHaveLength(0);
     const removed = await auditOf(user.id, "passkey.removed");
     expect(removed.map((row) => row.details)).toEqual(expect.arrayContaining([expect.objectContaining({ name: "First", passwordConfirmed: false }), expect.objectContaining({ name: "Second", passwordConfirmed: true })]));
     expect((await emailsOf(user.id)).filter((mail) => mail.kind === "passkey_removed")).toHaveLength(2);

@@ -1,7 +1,7 @@
 import { verifyRegistrationResponse } from "@simplewebauthn/server";
 import { eq } from "drizzle-orm";
 import type { Deps } from "../../deps.ts";
-import { passkeys, users } from "../../db/schema.ts";
+import { passkeys, secondFactorEnrolmentsDue, users } from "../../db/schema.ts";
 import { AppError, assertThat } from "../../errors.ts";
 import type { PersonActor } from "../access/actor.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
@@ -69,6 +69,8 @@ export async function finishPasskeyRegistration(deps: Pick<Deps, "db" | "clock" 
       .returning({ id: passkeys.id, name: passkeys.name, createdAt: passkeys.createdAt, lastUsedAt: passkeys.lastUsedAt, deviceType: passkeys.deviceType, backedUp: passkeys.backedUp });
     // Credential ids are unique across the installation: one already kept (this user's or anyone's) is not taken again.
     if (!row) throw new AppError("PASSKEY_ALREADY_REGISTERED");
+    // A passkey is a second factor: an enrolment an administrator's reset left owed is done.
+    await tx.delete(secondFactorEnrolmentsDue).where(eq(secondFactorEnrolmentsDue.userId, actor.userId));
     await recordAuditEvent(tx, { action: "passkey.registered", actor, targetUserId: actor.userId, targetCompanyId: actor.companyId, details: { passkeyId: row.id, name }, at: now });
     await sendPasskeyChangedEmail(tx, deps, { id: actor.userId, name: actor.name, email: actor.email }, { change: "added", passkeyName: name, at: now });
     return row;

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { Deps } from "../../deps.ts";
-import { passkeys, users } from "../../db/schema.ts";
+import { passkeys, recoveryCodes, users } from "../../db/schema.ts";
 import { AppError, assertThat } from "../../errors.ts";
 import type { PersonActor } from "../access/actor.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
@@ -29,12 +29,15 @@ export async function removePasskey(deps: Pick<Deps, "db" | "clock" | "config" |
   await deps.db.transaction(async (tx) => {
     // The user's row serialises removals: two at once cannot each see the other passkey and remove both without the password.
     await tx.select({ id: users.id }).from(users).where(eq(users.id, actor.userId)).for("update");
-    if (!passwordConfirmed) assertThat(await hasOtherFactor(tx, actor.userId, passkeyId), "LAST_FACTOR_PASSWORD_REQUIRED");
+    const last = !(await hasOtherFactor(tx, actor.userId, passkeyId));
+    if (!passwordConfirmed) assertThat(!last, "LAST_FACTOR_PASSWORD_REQUIRED");
     const [row] = await tx
       .delete(passkeys)
       .where(and(eq(passkeys.id, passkeyId), eq(passkeys.userId, actor.userId)))
       .returning({ name: passkeys.name });
     if (!row) throw new AppError("NOT_FOUND");
+    // The last factor gone, the recovery codes go too: they recover a factor that no longer exists (as turning the app off does).
+    if (last) await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, actor.userId));
     await recordAuditEvent(tx, { action: "passkey.removed", actor, targetUserId: actor.userId, targetCompanyId: actor.companyId, details: { passkeyId, name: row.name, passwordConfirmed }, at: now });
     await sendPasskeyChangedEmail(tx, deps, { id: actor.userId, name: actor.name, email: actor.email }, { change: "removed", passkeyName: row.name, at: now });
   });
