@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { Secret, TOTP } from "otpauth";
-import { companyFromOperator, signIn } from "./support/actions.ts";
+import { appFact, companyFromOperator, signIn, signInToApp } from "./support/actions.ts";
 import { expect, test } from "./support/fixtures.ts";
 
 const ADMIN = { company: "Tailspin", name: "Tomasz Ilves", email: "tomasz@tailspin.test", password: "two steps are better than one" };
@@ -23,7 +23,7 @@ async function signOut(page: Page) {
   await expect(page.getByRole("status").filter({ hasText: "You have signed out." })).toBeVisible();
 }
 
-test("a user turns on an authenticator app, signs in with its code, then with a recovery code", async ({ page, baseURL, mailbox, latchkey, shot, expectAccessible }) => {
+test("a user turns on an authenticator app, signs in with its code, then with a recovery code, and through an application", async ({ page, browser, baseURL, mailbox, latchkey, platformApp, shot, expectAccessible }) => {
   // Screens at two widths with axe on each: longer than most journeys on a shared 2-core machine.
   test.setTimeout(300_000);
   const base = baseURL ?? "";
@@ -92,6 +92,23 @@ test("a user turns on an authenticator app, signs in with its code, then with a 
     await expect(page).toHaveURL(`${base}/company`);
     await page.goto("/account");
     await expect(section.getByText("You have 9 unused recovery codes.")).toBeVisible();
+  });
+
+  await test.step("an application's sign-in through Latchkey asks for the second factor too", async () => {
+    const elsewhere = await browser.newContext();
+    const app = await elsewhere.newPage();
+    await signInToApp(app, platformApp.url, ADMIN);
+    await expect(app.getByRole("heading", { level: 1, name: "Two-factor authentication" })).toBeVisible();
+    await app.getByRole("button", { name: "Use a recovery code instead" }).click();
+    await expectAccessible(app);
+    await shot("application-second-step", app);
+    await app.getByLabel("Recovery code").fill(codes[1] ?? "");
+    await app.getByRole("button", { name: "Continue" }).click();
+    await expect(app.getByRole("heading", { level: 1, name: `Signed in as ${ADMIN.name}` })).toBeVisible();
+    await expect(appFact(app, "Role")).toHaveText("Administrator");
+    await elsewhere.close();
+    await page.reload();
+    await expect(section.getByText("You have 8 unused recovery codes.")).toBeVisible();
   });
 
   await test.step("turning it off asks for the password", async () => {

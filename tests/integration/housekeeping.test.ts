@@ -115,7 +115,7 @@ describe("housekeeping: expired rate-limit windows and dead sessions are pruned"
     await t.deps.db.insert(signInChallenges).values(rows);
     const out: string[] = [];
     expect(await runCli(["prune"], { deps: t.deps, io: { out: (line) => out.push(line), err: (line) => out.push(line) } })).toBe(0);
-    expect(out.join("\n")).toContain("Deleted 1 half-finished sign-ins and passkey ceremonies");
+    expect(out.join("\n")).toContain("Deleted 1 expired half-finished sign-ins.");
     const left = await t.deps.db.select({ tokenHash: signInChallenges.tokenHash }).from(signInChallenges).where(inArray(signInChallenges.tokenHash, rows.map((row) => row.tokenHash)));
     expect(left.map((row) => row.tokenHash).sort()).toEqual(["prune-challenge-live", "prune-challenge-recent"]);
   });

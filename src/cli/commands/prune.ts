@@ -13,8 +13,7 @@ that expired or were revoked more than ${hours(RETENTION.deadSessionMs) / 24} da
 email address changes made more than ${hours(RETENTION.emailChangeMs) / 24} days ago; the OpenID provider's codes,
 tokens and sessions an hour after they expired, application grants ${hours(RETENTION.deadApplicationGrantMs) / 24} days after they
 ended, signing keys a day after they left the JWKS, and webhook events with their
-delivery logs 30 days after they happened (never one still being delivered), and half-finished
-sign-ins and passkey ceremonies an hour after they expired. A running server does
+delivery logs 30 days after they happened (never one still being delivered). A running server does
 this by itself every hour; the command is for a database whose server is stopped,
 or to see what a pass removes.`,
   prepare(argv) {
@@ -25,7 +24,7 @@ or to see what a pass removes.`,
       io.out(`Deleted ${pruned.emailChanges} email address changes older than ${hours(RETENTION.emailChangeMs) / 24} days.`);
       io.out(`Deleted ${pruned.providerRows} expired OpenID provider rows, ${pruned.applicationGrants} ended application grants and ${pruned.signingKeys} withdrawn signing keys.`);
       io.out(`Deleted ${pruned.webhookEvents} webhook events (and their delivery logs) older than ${hours(RETENTION.webhookEventMs) / 24} days.`);
-      io.out(`Deleted ${pruned.signInChallenges} half-finished sign-ins and passkey ceremonies expired for more than ${hours(RETENTION.expiredSignInChallengeMs)} hour.`);
+      io.out(`Deleted ${pruned.signInChallenges} expired half-finished sign-ins.`);
     };
   },
 };

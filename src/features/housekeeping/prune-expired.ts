@@ -28,7 +28,7 @@ export const RETENTION = {
    * still pending (a disabled endpoint keeps its queue until it is enabled again or deleted).
    */
   webhookEventMs: 30 * DAY,
-  /** A half-finished sign-in or passkey ceremony (5 minutes long): an hour after it expired, used or not. */
+  /** A half-finished sign-in (issue 18), an hour after it expired: it lives five minutes. */
   expiredSignInChallengeMs: HOUR,
 };
 
@@ -69,7 +69,7 @@ async function deleteInBatches(db: Executor, table: string, key: string | string
   }
 }
 
-/** Removes expired rate-limit windows, long-dead sessions, old address changes, the OpenID provider's expired rows and withdrawn keys, and old webhook events with their delivery logs. Safe to run on several instances at once. */
+/** Removes expired rate-limit windows, long-dead sessions, old address changes, the OpenID provider's expired rows and withdrawn keys, old webhook events with their delivery logs, and expired half-finished sign-ins. Safe to run on several instances at once. */
 export async function pruneExpired(deps: Pick<Deps, "db" | "clock">): Promise<PruneResult> {
   const now = deps.clock.now().getTime();
   const windowsBefore = new Date(now - RETENTION.rateLimitWindowMs);

@@ -10,10 +10,9 @@ import { authorizeClient, companiesForPicker } from "../../features/oidc/authori
 import { findClientRow } from "../../features/oidc/clients.queries.ts";
 import { OIDC_TTL } from "../../oidc/provider.ts";
 import { sessionCookieName } from "../middleware/cookies.ts";
-import { setSessionCookie } from "../middleware/session.ts";
 import { LoginBody } from "../api/v1/auth.routes.ts";
 import { SignInAnswer, answerSignIn } from "../api/v1/second-factor.routes.ts";
-import { Ok, Uuid, errors } from "../api/v1/schemas.ts";
+import { Uuid, errors } from "../api/v1/schemas.ts";
 import { pinProviderHeaders } from "./mount.ts";
 
 const UidParams = z.strictObject({ uid: z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/) });
