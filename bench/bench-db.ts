@@ -61,6 +61,12 @@ export function openBenchDb(url: string) {
       );
       return tokens;
     },
+    /** Issue 18: an authenticator app (confirmed, the key stored as is) for each of these users, or none. */
+    async setTotp(emails: string[], secret: string | null): Promise<void> {
+      await pool.query("delete from totp_factors where user_id in (select id from users where email_normalized = any($1))", [emails]);
+      await pool.query("delete from sign_in_challenges");
+      if (secret) await pool.query("insert into totp_factors (user_id, secret, confirmed_at) select id, $2, now() from users where email_normalized = any($1)", [emails, `plain:${secret}`]);
+    },
     /** Rate-limit counters from earlier scenarios (and earlier runs) start every scenario at zero. */
     async clearRateLimits(): Promise<void> {
       await pool.query("delete from rate_limits");

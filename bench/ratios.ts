@@ -7,6 +7,7 @@ import type { AuthFigures } from "./scenarios/auth.ts";
 import type { ForgotFigures } from "./scenarios/forgot.ts";
 import type { LoginRatioFigures } from "./scenarios/login-ratio.ts";
 import type { OidcFigures } from "./scenarios/oidc.ts";
+import type { SecondFactorFigures } from "./scenarios/second-factor.ts";
 import { LIST_CONNECTIONS, SEARCH, type PageFigures } from "./scenarios/pages.ts";
 import { SLOW_SMTP_MS, type ResetFigures } from "./scenarios/resets.ts";
 
@@ -86,10 +87,16 @@ function forgotRatios({ existing, unknown, floor, walPerRequest, rounds, mailed:
   };
 }
 
-export function ratiosOf(figures: { pages?: PageFigures; auth?: AuthFigures; forgot?: ForgotFigures; resets?: ResetFigures; oidc?: OidcFigures; apiClients?: ApiClientFigures }): Pick<Report, "ratios" | "extra"> {
-  const { pages, auth, forgot, resets, oidc, apiClients } = figures;
+export function ratiosOf(figures: { pages?: PageFigures; auth?: AuthFigures; secondFactor?: SecondFactorFigures; forgot?: ForgotFigures; resets?: ResetFigures; oidc?: OidcFigures; apiClients?: ApiClientFigures }): Pick<Report, "ratios" | "extra"> {
+  const { pages, auth, secondFactor, forgot, resets, oidc, apiClients } = figures;
   const ratios: Ratio[] = [];
   const extra: Report["extra"] = [];
+  if (secondFactor) {
+    const { withTotp, login, rounds } = secondFactor;
+    ratios.push(
+      ratio("sign-ins with an authenticator app ÷ sign-ins without a second factor, per second", withTotp.rps / login.rps, "≥ 0.9", (v) => v >= 0.9, `${withTotp.rps.toFixed(1)} ÷ ${login.rps.toFixed(1)} per second, ${rounds} alternating slices each`),
+    );
+  }
   if (forgot) {
     const more = forgotRatios(forgot);
     ratios.push(...more.ratios);

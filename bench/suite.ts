@@ -1,7 +1,7 @@
 /**
  * The load suite (issue 6) on PostgreSQL: start-up times, then a server of its own with an SMTP
  * sink, the scenarios, the ratios, and results.json / results.md / chart.svg in bench/results/.
- *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/latchkey_bench node bench/suite.ts [--quick] [--no-startup] [--only pages|auth|forgot|resets|oidc|api-clients|webhooks]
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/latchkey_bench node bench/suite.ts [--quick] [--no-startup] [--only pages|auth|second-factor|forgot|resets|oidc|api-clients|webhooks]
  * (--only runs one group of scenarios and skips start-up: for measuring a change before and after.) Needs the data of generate-users.ts and generate-companies.ts (run.ts makes it first).
  */
 import { availableParallelism, cpus, loadavg } from "node:os";
@@ -18,6 +18,7 @@ import { forgotScenarios } from "./scenarios/forgot.ts";
 import { oidcScenarios } from "./scenarios/oidc.ts";
 import { pageScenarios } from "./scenarios/pages.ts";
 import { resetScenarios } from "./scenarios/resets.ts";
+import { secondFactorScenarios } from "./scenarios/second-factor.ts";
 import { webhookScenarios } from "./scenarios/webhooks.ts";
 import { measureStartup, type StartupFigures } from "./startup-modes.ts";
 import { DEFAULT_BENCH_DATABASE_URL } from "./fixtures.ts";
@@ -55,7 +56,7 @@ meta.companies = await db.countOf("companies");
 console.log(`\nserver ${server.url} (pid ${server.pid}) on ${meta.database}: ${meta.users} users, ${meta.companies} companies\n`);
 
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
-const GROUPS = ["pages", "auth", "forgot", "oidc", "api-clients", "resets", "webhooks"];
+const GROUPS = ["pages", "auth", "second-factor", "forgot", "oidc", "api-clients", "resets", "webhooks"];
 if (only !== undefined && !GROUPS.includes(only)) throw new Error(`--only takes one of ${GROUPS.join(", ")}`);
 const wanted = (group: string) => only === undefined || only === group;
 let figures: Parameters<typeof ratiosOf>[0] = {};
@@ -65,6 +66,8 @@ try {
   // Reads first, while no mail is being delivered in the background; the mail-heavy flows last.
   if (wanted("pages")) figures = { ...figures, pages: await pageScenarios(ctx) };
   if (wanted("auth")) figures = { ...figures, auth: await authScenarios(ctx) };
+  // Issue 18: a sign-in with an authenticator app against one with the password alone.
+  if (wanted("second-factor")) figures = { ...figures, secondFactor: await secondFactorScenarios(ctx) };
   // Issue 21: forgot password against the floor of a durable request, then to its last email.
   if (wanted("forgot")) figures = { ...figures, forgot: await forgotScenarios(ctx) };
   // Issue 16's provider: argon2-bound sign-ins first (no mail), then the token endpoints.

@@ -85,7 +85,7 @@ const DurationList = (fallback: string) =>
       return delays as number[];
     });
 
-/** 32 bytes, base64 or hex: the key webhook signing secrets are encrypted with at rest (decision 0031). */
+/** 32 bytes, base64 or hex: the key secrets kept at rest are encrypted with (decisions 0031, 0036). */
 const SecretKey = z
   .string()
   .optional()
@@ -137,6 +137,7 @@ export const ConfigSchema = z.object({
   WEBHOOK_POLL_INTERVAL: Duration("500ms"),
   WEBHOOK_SWEEP_INTERVAL: Duration("30s"),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
+  SECRET_KEY: SecretKey,
   WEBHOOK_SECRET_KEY: SecretKey,
   WEBHOOK_SECRET_OVERLAP: Duration("24h"),
 });
@@ -172,6 +173,11 @@ export interface Config {
   hashConcurrency: number | undefined;
   /** Per-instance flood guard per client address; 0 turns it off (benchmarks). */
   globalRateLimitPerMinute: number;
+  /**
+   * SECRET_KEY (or, as before, WEBHOOK_SECRET_KEY): 32 bytes that encrypt the secrets Latchkey must
+   * keep to use again — webhook signing secrets and authenticator-app secrets (decision 0036).
+   */
+  secretKey: Buffer | undefined;
   webhooks: WebhookConfig;
 }
 
@@ -197,7 +203,7 @@ export interface WebhookConfig {
   sweepIntervalMs: number;
   /** WEBHOOK_CONCURRENCY: deliveries one instance attempts at once (default 10). */
   concurrency: number;
-  /** WEBHOOK_SECRET_KEY: 32 bytes (base64 or hex) that encrypt signing secrets at rest; unset: stored as is. */
+  /** SECRET_KEY (formerly WEBHOOK_SECRET_KEY): 32 bytes (base64 or hex) that encrypt signing secrets at rest; unset: stored as is. */
   secretKey: Buffer | undefined;
   /** WEBHOOK_SECRET_OVERLAP: how long the previous secret still signs after a rotation (default 24h). */
   secretOverlapMs: number;
@@ -216,6 +222,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
+  // One key for every secret at rest; the older name still works, but two different keys cannot both be meant.
+  if (e.SECRET_KEY && e.WEBHOOK_SECRET_KEY && !e.SECRET_KEY.equals(e.WEBHOOK_SECRET_KEY)) {
+    throw new ConfigError("Invalid configuration:\n  SECRET_KEY: differs from WEBHOOK_SECRET_KEY; set only SECRET_KEY, to the key the webhook secrets were encrypted with");
+  }
+  const secretKey = e.SECRET_KEY ?? e.WEBHOOK_SECRET_KEY;
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -238,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     hashConcurrency: e.HASH_CONCURRENCY,
     globalRateLimitPerMinute: e.GLOBAL_RATE_LIMIT_PER_MINUTE,
+    secretKey,
     webhooks: {
       allowLoopback: e.WEBHOOK_ALLOW_LOOPBACK,
       retryDelaysMs: e.WEBHOOK_RETRY_SCHEDULE,
@@ -248,7 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollIntervalMs: e.WEBHOOK_POLL_INTERVAL,
       sweepIntervalMs: e.WEBHOOK_SWEEP_INTERVAL,
       concurrency: e.WEBHOOK_CONCURRENCY,
-      secretKey: e.WEBHOOK_SECRET_KEY,
+      secretKey,
       secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP,
     },
   };

@@ -23,6 +23,20 @@ export const ERROR_MESSAGES = {
   PASSWORD_TOO_COMMON: "This password is too common or appears in known breaches. Choose another.",
   PASSWORD_CONTAINS_IDENTITY: "The password must not contain your email address or company name.",
   PASSWORD_MISMATCH: "The two passwords do not match.",
+  // passkeys (decision 0038)
+  PASSKEY_REFUSED: "This passkey cannot sign you in. Sign in with your email and password.",
+  PASSKEY_NOT_VERIFIED: "The passkey's answer could not be verified. Try again.",
+  PASSKEY_ALREADY_REGISTERED: "This passkey is already registered.",
+  PASSKEY_LIMIT: "You have as many passkeys as allowed (20). Remove one first.",
+  LAST_FACTOR_PASSWORD_REQUIRED: "This is your last second factor: enter your password to remove it.",
+  // second factor (issue 18)
+  SIGN_IN_EXPIRED: "This sign-in has expired. Sign in again with your password.",
+  SECOND_FACTOR_INCORRECT: "That code is not right. Enter the current code from your app, or a recovery code.",
+  TOTP_CODE_INCORRECT: "That code is not right. Enter the current code from your app (check that your phone's clock is right).",
+  TOTP_ALREADY_ENABLED: "An authenticator app is already set up. Turn it off first to set up another.",
+  TOTP_NOT_ENABLED: "No authenticator app is set up.",
+  TOTP_UNAVAILABLE: "Authenticator apps cannot be set up until the administrator of this installation sets SECRET_KEY.",
+  NO_SECOND_FACTOR: "Recovery codes come with a second factor: set up an authenticator app first.",
   // users
   EMAIL_TAKEN: "An account with this email address already exists.",
   ROLE_NOT_ALLOWED: "You cannot give or change this role.",

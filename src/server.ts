@@ -21,6 +21,14 @@ async function main(): Promise<void> {
       `Development mailbox on (no SMTP_URL): it holds every account's links, so it answers only clients on this machine's loopback address, and the server listens on ${config.host}${config.host === "127.0.0.1" ? " (set HOST to listen elsewhere)" : ""}. Set SMTP_URL to send real email.`,
     );
   }
+  if (!config.secretKey) {
+    // Decision 0036: without the key, secrets that must be read again are kept in the clear (or, in production, authenticator apps cannot be set up).
+    deps.logger.warn(
+      config.env === "production"
+        ? "SECRET_KEY is not set: nobody can turn on an authenticator app, and webhook signing secrets are stored unencrypted. Set SECRET_KEY (openssl rand -base64 32) and keep it with your backups."
+        : "SECRET_KEY is not set: authenticator-app keys and webhook signing secrets are stored UNENCRYPTED in the database. Fine for development; set SECRET_KEY (openssl rand -base64 32) anywhere real.",
+    );
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

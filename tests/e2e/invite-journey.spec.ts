@@ -86,7 +86,7 @@ test("an administrator registers, invites a colleague, and the colleague joins w
     await shot("sign-in", inviteePage);
     await inviteePage.getByLabel("Email").fill(INVITEE.email);
     await inviteePage.getByLabel("Password").fill(INVITEE.password);
-    await inviteePage.getByRole("button", { name: "Sign in" }).click();
+    await inviteePage.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect(inviteePage).toHaveURL(/\/company$/);
 
     await inviteePage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users" }).click();

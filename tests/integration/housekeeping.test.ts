@@ -2,7 +2,7 @@ import { inArray } from "drizzle-orm";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/run-cli.ts";
-import { emailChanges, rateLimits, sessions, webhookDeliveries, webhookEndpoints, webhookEvents } from "../../src/db/schema.ts";
+import { emailChanges, rateLimits, sessions, signInChallenges, webhookDeliveries, webhookEndpoints, webhookEvents } from "../../src/db/schema.ts";
 import { startHousekeeping } from "../../src/features/housekeeping/housekeeping.ts";
 import { RETENTION } from "../../src/features/housekeeping/prune-expired.ts";
 import { createCompanyWithUsers, FACTORY_PASSWORD } from "../support/factories.ts";
@@ -102,6 +102,22 @@ describe("housekeeping: expired rate-limit windows and dead sessions are pruned"
     expect(events.map((row) => row.id).sort()).toEqual([oldPending, month].sort());
     const deliveries = await t.deps.db.select({ eventId: webhookDeliveries.eventId }).from(webhookDeliveries).where(inArray(webhookDeliveries.eventId, ids));
     expect(deliveries.map((row) => row.eventId).sort()).toEqual([oldPending, month].sort());
+  });
+
+  it("`latchkey prune` deletes half-finished sign-ins and passkey ceremonies an hour after they expired", async () => {
+    const now = t.clock.now().getTime();
+    const at = (ms: number) => new Date(now + ms);
+    const rows = [
+      { tokenHash: "prune-challenge-old", purpose: "passkey", expiresAt: at(-RETENTION.expiredSignInChallengeMs - 1000) },
+      { tokenHash: "prune-challenge-recent", purpose: "passkey", expiresAt: at(-RETENTION.expiredSignInChallengeMs + 60_000) },
+      { tokenHash: "prune-challenge-live", purpose: "passkey", expiresAt: at(60_000) },
+    ];
+    await t.deps.db.insert(signInChallenges).values(rows);
+    const out: string[] = [];
+    expect(await runCli(["prune"], { deps: t.deps, io: { out: (line) => out.push(line), err: (line) => out.push(line) } })).toBe(0);
+    expect(out.join("\n")).toContain("Deleted 1 expired half-finished sign-ins.");
+    const left = await t.deps.db.select({ tokenHash: signInChallenges.tokenHash }).from(signInChallenges).where(inArray(signInChallenges.tokenHash, rows.map((row) => row.tokenHash)));
+    expect(left.map((row) => row.tokenHash).sort()).toEqual(["prune-challenge-live", "prune-challenge-recent"]);
   });
 
   it("`latchkey prune` with an unknown option says so, exits 1 and deletes nothing", async () => {

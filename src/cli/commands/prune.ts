@@ -24,6 +24,7 @@ or to see what a pass removes.`,
       io.out(`Deleted ${pruned.emailChanges} email address changes older than ${hours(RETENTION.emailChangeMs) / 24} days.`);
       io.out(`Deleted ${pruned.providerRows} expired OpenID provider rows, ${pruned.applicationGrants} ended application grants and ${pruned.signingKeys} withdrawn signing keys.`);
       io.out(`Deleted ${pruned.webhookEvents} webhook events (and their delivery logs) older than ${hours(RETENTION.webhookEventMs) / 24} days.`);
+      io.out(`Deleted ${pruned.signInChallenges} expired half-finished sign-ins.`);
     };
   },
 };

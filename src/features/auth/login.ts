@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Deps } from "../../deps.ts";
-import { preparedStatement } from "../../db/client.ts";
+import { preparedStatement, type Executor } from "../../db/client.ts";
 import { AppError } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
 import { crossedLimit, rateHitOf, rateLimited, type RateHit, type RateRule } from "../rate-limit.ts";
@@ -83,7 +83,7 @@ const countAttempt = preparedStatement<Attempt, { accountKey: string; clientKey:
  * each locking one row ran in PostgreSQL's own order and deadlocked with countAttempt under
  * concurrent logins. PostgreSQL runs every data-modifying WITH part exactly once.
  */
-const recordSuccess = preparedStatement<never, { accountKey: string; clientKey: string; now: Date; companyLoginFloor: Date; userId: string; companyId: string; clientAddress: string; tokenHash: string; expiresAt: Date; userAgent: string | null }>("login_succeeded", sql`
+const recordSuccess = preparedStatement<never, { accountKey: string; clientKey: string; now: Date; companyLoginFloor: Date; userId: string; companyId: string; clientAddress: string; tokenHash: string; expiresAt: Date; userAgent: string | null; details: string }>("login_succeeded", sql`
     with locked as materialized (
            select key from rate_limits where key in (${param("accountKey")}, ${param("clientKey")})
            order by key = ${param("clientKey")} desc
@@ -105,22 +105,29 @@ const recordSuccess = preparedStatement<never, { accountKey: string; clientKey: 
          ),
          audited as (
            insert into audit_events (at, action, outcome, actor_user_id, actor_company_id, target_user_id, target_company_id, client_address, details)
-           values (${param("now")}, 'login.succeeded', 'success', ${param("userId")}, ${param("companyId")}, ${param("userId")}, ${param("companyId")}, ${param("clientAddress")}, '{}'::jsonb)
+           values (${param("now")}, 'login.succeeded', 'success', ${param("userId")}, ${param("companyId")}, ${param("userId")}, ${param("companyId")}, ${param("clientAddress")}, ${param("details")}::jsonb)
          )
     insert into sessions (token_hash, user_id, acting_company_id, created_at, last_seen_at, expires_at, client_address, user_agent)
     values (${param("tokenHash")}, ${param("userId")}, ${param("companyId")}, ${param("now")}, ${param("now")}, ${param("expiresAt")}, ${param("clientAddress")}, ${param("userAgent")})`);
 
+/** Who the password was right for, and the keys its limits were counted on (completeLogin settles them). */
+export interface PasswordChecked {
+  userId: string;
+  companyId: string;
+  /** The normalised email the limits are keyed by. */
+  email: string;
+  now: Date;
+}
+
 /**
- * A login is an argon2 verification and two statements, both built once and prepared once per
- * connection: the only expensive work is the hash (issue 6 measures the rest against bare argon2).
- * The statements keep the rules of rate-limit.ts, sessions.ts and record-audit-event.ts;
- * login.test.ts checks the rows they write.
+ * The password half of a sign-in: the limits counted, argon2 run, a failure audited and refused.
+ * Opens nothing: the caller (second-factor/sign-in.ts) decides whether a second step is owed before
+ * completeLogin opens the session.
  */
-export async function login(deps: Pick<Deps, "db" | "clock" | "config">, input: LoginInput) {
+export async function checkLoginPassword(deps: Pick<Deps, "db" | "clock">, input: Pick<LoginInput, "email" | "password" | "clientAddress">): Promise<PasswordChecked> {
   const now = deps.clock.now();
   const email = normalizeEmail(input.email);
-  const accountKey = `login:account-client:${email}:${input.clientAddress}`;
-  const clientKey = `login:client-daily:${input.clientAddress}`;
+  const { accountKey, clientKey } = loginKeys(email, input.clientAddress);
   const [attempt] = await countAttempt(deps.db, {
     accountKey,
     clientKey,
@@ -155,19 +162,58 @@ export async function login(deps: Pick<Deps, "db" | "clock" | "config">, input: 
     });
     throw new AppError("INVALID_CREDENTIALS");
   }
+  return { userId: attempt.id, companyId: attempt.company_id, email, now };
+}
 
+/** The daily count of one client's sign-in failures, shared by every way of signing in (the password, a passkey). */
+export const loginClientKey = (clientAddress: string) => `login:client-daily:${clientAddress}`;
+
+function loginKeys(email: string, clientAddress: string) {
+  return { accountKey: `login:account-client:${email}:${clientAddress}`, clientKey: loginClientKey(clientAddress) };
+}
+
+export interface CompleteLoginInput {
+  userId: string;
+  companyId: string;
+  /** The normalised email: the account's failures from this client are forgotten. */
+  email: string;
+  clientAddress: string;
+  userAgent: string | undefined;
+  now: Date;
+  /**
+   * A passwordless sign-in names no email: its failures were counted on this key instead (the
+   * passkey's credential from this client, features/passkeys), which the success forgets.
+   */
+  accountKey?: string;
+  /** How the person proved who they are, when not by password (the audit row's details). */
+  method?: "passkey";
+}
+
+/**
+ * The one way a sign-in opens a session — after the password alone, or after the second step
+ * (second-factor/, which passes its transaction so the step's consumption and the session commit
+ * together). A login is an argon2 verification and two statements, both built once and prepared
+ * once per connection: the only expensive work is the hash (issue 6 measures the rest against bare
+ * argon2). The statements keep the rules of rate-limit.ts, sessions.ts and record-audit-event.ts;
+ * login.test.ts checks the rows they write.
+ */
+export async function completeLogin(deps: Pick<Deps, "config">, db: Executor, input: CompleteLoginInput): Promise<{ sessionToken: string }> {
+  const keys = loginKeys(input.email, input.clientAddress);
+  const accountKey = input.accountKey ?? keys.accountKey;
+  const clientKey = keys.clientKey;
   const sessionToken = newSecretToken();
-  await recordSuccess(deps.db, {
+  await recordSuccess(db, {
     accountKey,
     clientKey,
-    now,
-    companyLoginFloor: new Date(now.getTime() - COMPANY_LOGIN_PRECISION_MS),
-    userId: attempt.id,
-    companyId: attempt.company_id,
+    now: input.now,
+    companyLoginFloor: new Date(input.now.getTime() - COMPANY_LOGIN_PRECISION_MS),
+    userId: input.userId,
+    companyId: input.companyId,
     clientAddress: input.clientAddress,
     tokenHash: digestToken(sessionToken),
-    expiresAt: new Date(now.getTime() + deps.config.sessionTtlMs),
+    expiresAt: new Date(input.now.getTime() + deps.config.sessionTtlMs),
     userAgent: input.userAgent?.slice(0, 300) ?? null,
+    details: JSON.stringify(input.method ? { method: input.method } : {}),
   });
   return { sessionToken };
 }

@@ -28,6 +28,8 @@ export const RETENTION = {
    * still pending (a disabled endpoint keeps its queue until it is enabled again or deleted).
    */
   webhookEventMs: 30 * DAY,
+  /** A half-finished sign-in (issue 18), an hour after it expired: it lives five minutes. */
+  expiredSignInChallengeMs: HOUR,
 };
 
 const BATCH = 5_000;
@@ -40,6 +42,7 @@ export interface PruneResult {
   applicationGrants: number;
   signingKeys: number;
   webhookEvents: number;
+  signInChallenges: number;
 }
 
 /**
@@ -66,7 +69,7 @@ async function deleteInBatches(db: Executor, table: string, key: string | string
   }
 }
 
-/** Removes expired rate-limit windows, long-dead sessions, old address changes, the OpenID provider's expired rows and withdrawn keys, and old webhook events with their delivery logs. Safe to run on several instances at once. */
+/** Removes expired rate-limit windows, long-dead sessions, old address changes, the OpenID provider's expired rows and withdrawn keys, old webhook events with their delivery logs, and expired half-finished sign-ins. Safe to run on several instances at once. */
 export async function pruneExpired(deps: Pick<Deps, "db" | "clock">): Promise<PruneResult> {
   const now = deps.clock.now().getTime();
   const windowsBefore = new Date(now - RETENTION.rateLimitWindowMs);
@@ -86,5 +89,6 @@ export async function pruneExpired(deps: Pick<Deps, "db" | "clock">): Promise<Pr
     "id",
     sql`occurred_at < ${new Date(now - RETENTION.webhookEventMs)} and not exists (select 1 from webhook_deliveries d where d.event_id = webhook_events.id and d.status = 'pending')`,
   );
-  return { rateLimits, sessions, emailChanges, providerRows, applicationGrants, signingKeys, webhookEvents };
+  const signInChallenges = await deleteInBatches(deps.db, "sign_in_challenges", "id", sql`expires_at < ${new Date(now - RETENTION.expiredSignInChallengeMs)}`);
+  return { rateLimits, sessions, emailChanges, providerRows, applicationGrants, signingKeys, webhookEvents, signInChallenges };
 }

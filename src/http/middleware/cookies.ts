@@ -7,6 +7,11 @@ export function sessionCookieName(publicUrl: string): string {
   return overHttps(publicUrl) ? "__Host-latchkey_session" : "latchkey_session";
 }
 
+/** The half-finished sign-in's cookie (decision 0037): its value's SHA-256 finds the challenge. */
+export function signInChallengeCookieName(publicUrl: string): string {
+  return overHttps(publicUrl) ? "__Host-latchkey_sign_in" : "latchkey_sign_in";
+}
+
 export function csrfCookieName(publicUrl: string): string {
   return overHttps(publicUrl) ? "__Host-latchkey_csrf" : "latchkey_csrf";
 }
@@ -17,4 +22,9 @@ export function csrfCookieName(publicUrl: string): string {
  */
 export function cookieAttributes(config: Pick<Config, "publicUrl">, sameSite: "lax" | "strict") {
   return { httpOnly: true, sameSite, secure: overHttps(config.publicUrl), path: "/" };
+}
+
+/** The passwordless passkey ceremony in progress (decision 0038): names its challenge row, nothing more. */
+export function passkeyCeremonyCookieName(publicUrl: string): string {
+  return overHttps(publicUrl) ? "__Host-latchkey_passkey" : "latchkey_passkey";
 }

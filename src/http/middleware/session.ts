@@ -5,7 +5,7 @@ import type { Actor, PersonActor } from "../../features/access/actor.ts";
 import { authenticateApiClient } from "../../features/api-clients/authenticate-api-client.ts";
 import { findActorBySessionToken } from "../../features/auth/sessions.ts";
 import { bearerTokenOf } from "./bearer.ts";
-import { cookieAttributes, sessionCookieName } from "./cookies.ts";
+import { cookieAttributes, sessionCookieName, signInChallengeCookieName } from "./cookies.ts";
 import { CSRF_RENEW_HEADER, rotateCsrfSecret } from "./csrf.ts";
 
 declare module "fastify" {
@@ -32,6 +32,20 @@ export function setSessionCookie(deps: Deps, reply: FastifyReply, token: string)
 export function clearSessionCookie(deps: Deps, reply: FastifyReply): void {
   reply.clearCookie(sessionCookieName(deps.config.publicUrl), cookieAttributes(deps.config, "lax"));
   renewCsrf(deps, reply);
+}
+
+/** Binds a half-finished sign-in to this browser until it expires; never a session. */
+export function setSignInChallengeCookie(deps: Deps, reply: FastifyReply, token: string, expiresAt: Date): void {
+  const maxAge = Math.max(1, Math.floor((expiresAt.getTime() - deps.clock.now().getTime()) / 1000));
+  reply.setCookie(signInChallengeCookieName(deps.config.publicUrl), token, { ...cookieAttributes(deps.config, "lax"), maxAge });
+}
+
+export function clearSignInChallengeCookie(deps: Deps, reply: FastifyReply): void {
+  reply.clearCookie(signInChallengeCookieName(deps.config.publicUrl), cookieAttributes(deps.config, "lax"));
+}
+
+export function signInChallengeOf(deps: Deps, request: FastifyRequest): string | undefined {
+  return request.cookies[signInChallengeCookieName(deps.config.publicUrl)];
 }
 
 /** The header a machine client of a multi-company profile names the linked company it acts in by (decision 0030). */

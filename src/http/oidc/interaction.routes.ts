@@ -3,16 +3,16 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Deps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
-import { login } from "../../features/auth/login.ts";
+import { signIn } from "../../features/second-factor/sign-in.ts";
 import { findActorBySessionToken } from "../../features/auth/sessions.ts";
 import type { PersonActor } from "../../features/access/actor.ts";
 import { authorizeClient, companiesForPicker } from "../../features/oidc/authorize-client.ts";
 import { findClientRow } from "../../features/oidc/clients.queries.ts";
 import { OIDC_TTL } from "../../oidc/provider.ts";
 import { sessionCookieName } from "../middleware/cookies.ts";
-import { setSessionCookie } from "../middleware/session.ts";
 import { LoginBody } from "../api/v1/auth.routes.ts";
-import { Ok, Uuid, errors } from "../api/v1/schemas.ts";
+import { SignInAnswer, answerSignIn } from "../api/v1/second-factor.routes.ts";
+import { Uuid, errors } from "../api/v1/schemas.ts";
 import { pinProviderHeaders } from "./mount.ts";
 
 const UidParams = z.strictObject({ uid: z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/) });
@@ -118,13 +118,11 @@ export function interactionRoutes(deps: Deps): FastifyPluginAsyncZod {
 
     app.post(
       "/:uid/login",
-      { schema: { tags: ["sign-in for applications"], summary: "Sign in to Latchkey for an application", params: UidParams, body: LoginBody, response: { 200: Ok, ...errors(400, 401, 404, 429) } } },
+      { schema: { tags: ["sign-in for applications"], summary: "Sign in to Latchkey for an application (a second step may be owed: POST /api/v1/auth/second-factor)", params: UidParams, body: LoginBody, response: { 200: SignInAnswer, ...errors(400, 401, 404, 429) } } },
       async (request, reply) => {
         await interactionOf(request, reply, request.params.uid);
-        // The dashboard's sign-in, unchanged: the same limits, the same answers for unknown and wrong.
-        const result = await login(deps, { ...request.body, clientAddress: request.ip, userAgent: request.headers["user-agent"] });
-        setSessionCookie(deps, reply, result.sessionToken);
-        return { ok: true as const };
+        // The dashboard's sign-in, unchanged: the same limits, the same answers for unknown and wrong, the same second step.
+        return answerSignIn(deps, reply, await signIn(deps, { ...request.body, clientAddress: request.ip, userAgent: request.headers["user-agent"] }));
       },
     );
 

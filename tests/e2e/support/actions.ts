@@ -42,7 +42,7 @@ export async function companyFromOperator(page: Page, operator: (args: string[])
 export async function signIn(page: Page, email: string, password: string): Promise<void> {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 /** A write through the API with the page's session, for setting the scene faster than the forms would. */

@@ -22,6 +22,8 @@ export interface LatchkeyServer {
    * and survive the restart.
    */
   operator(args: string[]): Promise<string>;
+  /** Runs a script of the tests (`node <file> …`) on this installation's database, as `operator` runs the CLI. */
+  script(file: string, args: string[]): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -79,6 +81,11 @@ export interface StartOptions {
    * PGlite the CLI needs the data folder to itself, and this costs no restart.
    */
   beforeStart?: (cli: (args: string[]) => Promise<string>) => Promise<void>;
+  /**
+   * The host name of PUBLIC_URL (the server still listens on 127.0.0.1). WebAuthn refuses an IP
+   * address as its relying party, so the passkey journey runs its own server as `localhost`.
+   */
+  publicHost?: string;
 }
 
 /**
@@ -89,7 +96,8 @@ export interface StartOptions {
 export async function startLatchkey(database: DatabaseKind, options: StartOptions = {}): Promise<LatchkeyServer> {
   const smtp = await startSmtpServer();
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${options.publicHost ?? "127.0.0.1"}:${port}`;
+  const readyUrl = `http://127.0.0.1:${port}`;
   const dataDir = database === "pglite" ? await mkdtemp(join(tmpdir(), "latchkey-e2e-")) : null;
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (database === "postgres" && !serverUrl) throw new Error("The postgres project needs TEST_DATABASE_URL");
@@ -144,32 +152,34 @@ export async function startLatchkey(database: DatabaseKind, options: StartOption
     await postgres?.drop();
   };
 
-  const cli = (args: string[]) =>
+  const node = (file: string, args: string[]) =>
     new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ["src/cli/main.ts", ...args], { cwd: root, env }, (error, stdout, stderr) => {
-        if (error) reject(new Error(`latchkey ${args.join(" ")} failed: ${stderr || error.message}`));
+      execFile(process.execPath, [file, ...args], { cwd: root, env }, (error, stdout, stderr) => {
+        if (error) reject(new Error(`${file} ${args.join(" ")} failed: ${stderr || error.message}`));
         else resolve(stdout);
       });
     });
+  const cli = (args: string[]) => node("src/cli/main.ts", args);
 
-  const operator = async (args: string[]) => {
-    if (!dataDir) return cli(args);
+  const script = async (file: string, args: string[]) => {
+    if (!dataDir) return node(file, args);
     await halt();
     try {
-      return await cli(args);
+      return await node(file, args);
     } finally {
       child = launch();
-      await waitUntilReady(url, child, output, 90_000);
+      await waitUntilReady(readyUrl, child, output, 90_000);
     }
   };
 
   try {
     await options.beforeStart?.(cli);
     child = launch();
-    await waitUntilReady(url, child, output, 90_000);
+    await waitUntilReady(readyUrl, child, output, 90_000);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { url, smtp, output, operator, stop };
+  const operator = (args: string[]) => script("src/cli/main.ts", args);
+  return { url, smtp, output, operator, script, stop };
 }

@@ -26,6 +26,7 @@ type Item<T> = T extends ReadonlyArray<infer Element> ? Element : never;
 
 export type AppConfig = Answer<"/config", "get">;
 export type Me = Answer<"/auth/me", "get">;
+export type Passkey = Item<Answer<"/account/passkeys", "get">["passkeys"]>;
 
 export type CompanyResponse = Answer<"/company", "get">;
 export type Company = CompanyResponse["company"];
@@ -71,3 +72,8 @@ export type WebhookEndpoints = Answer<"/webhook-endpoints", "get">;
 export type WebhookEndpoint = Item<WebhookEndpoints["endpoints"]>;
 export type WebhookEventGroup = Item<WebhookEndpoints["eventGroups"]>;
 export type WebhookDelivery = Item<Answer<"/webhook-endpoints/{id}/deliveries", "get">["deliveries"]>;
+
+export type SecondStep = NonNullable<Answer<"/auth/login", "post">["secondStep"]>;
+export type SecondStepMethod = SecondStep["methods"][number];
+export type SecondFactorSettings = Answer<"/account/second-factor", "get">;
+export type TotpEnrolment = Answer<"/account/second-factor/totp", "post">;

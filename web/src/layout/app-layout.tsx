@@ -5,6 +5,7 @@ import { Notice } from "../components/notice.tsx";
 import { useFocusOnNavigate } from "../lib/use-focus-on-navigate.ts";
 import { useSession } from "../session/session.tsx";
 import { LogoMark } from "./logo.tsx";
+import { SecondFactorNotice } from "./second-factor-notice.tsx";
 import { SwitchedBanner } from "./switch-back.tsx";
 import { UserMenu } from "./user-menu.tsx";
 
@@ -134,6 +135,7 @@ export function AppLayout({ children }: { children?: ReactNode }) {
               Your access to it ended, so you are back in {accessLost.ownCompanyName}.
             </Notice>
           ) : null}
+          {me ? <SecondFactorNotice userId={me.user.id} /> : null}
           {children ?? <Outlet />}
         </main>
       </div>

@@ -9,6 +9,8 @@ import { ROLE_LABELS } from "../lib/format.ts";
 import { useFormSubmit } from "../lib/use-form-submit.ts";
 import { usePageTitle } from "../lib/use-page-title.ts";
 import { useMe, useSession } from "../session/session.tsx";
+import { PasskeysSection } from "./account/passkeys-section.tsx";
+import { TwoFactorSection } from "./second-factor/two-factor-section.tsx";
 
 export function AccountPage() {
   usePageTitle("Account settings");
@@ -26,6 +28,8 @@ export function AccountPage() {
       <div className="sections">
         <NameSection />
         <ChangePasswordSection />
+        <PasskeysSection />
+        <TwoFactorSection />
         <ResetLinkSection />
       </div>
     </>

@@ -2,7 +2,8 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from "react"
 import { Link, useParams } from "react-router-dom";
 import { ApiError, interactionRequest, messageOf } from "../api/client.ts";
 import { api } from "../api/endpoints.ts";
-import type { InteractionDetails } from "../api/types.ts";
+import type { InteractionDetails, SecondStep as Step } from "../api/types.ts";
+import { SecondStep } from "./second-factor/second-step.tsx";
 import { Field } from "../components/field.tsx";
 import { FormResult, Notice } from "../components/notice.tsx";
 import { LoadingState } from "../components/states.tsx";
@@ -186,6 +187,7 @@ export function InteractionPage() {
 function InteractionLogin({ details, base, onSignedIn, onCancel, busy: cancelling }: { details: InteractionDetails; base: `/interaction/${string}`; onSignedIn: () => void; onCancel: () => void; busy: boolean }) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
+  const [step, setStep] = useState<Step | null>(null);
   const { busy, errors, message, run } = useFormSubmit({ fields: FIELDS, fieldId, leavesOnSuccess: true, focusRefusedField: false });
 
   function submit(event: FormEvent) {
@@ -194,10 +196,18 @@ function InteractionLogin({ details, base, onSignedIn, onCancel, busy: cancellin
     if (!email.trim()) missing.email = "Enter your email address.";
     if (!password) missing.password = "Enter your password.";
     void run(async () => {
-      await interactionRequest("POST", `${base}/login`, { email: email.trim(), password });
+      const answer = await interactionRequest<{ ok: true; secondStep?: Step }>("POST", `${base}/login`, { email: email.trim(), password });
+      // The same second step as the dashboard's sign-in: no session until it is taken.
+      if (answer.secondStep) {
+        setPassword("");
+        setStep(answer.secondStep);
+        return;
+      }
       onSignedIn();
     }, { invalid: missing });
   }
+
+  if (step) return <SecondStep step={step} onDone={onSignedIn} onRestart={() => window.location.reload()} />;
 
   return (
     <>

@@ -9,6 +9,9 @@ import { useFormSubmit } from "../lib/use-form-submit.ts";
 import { usePageTitle } from "../lib/use-page-title.ts";
 import { safeNext } from "../session/require-auth.tsx";
 import { useSession } from "../session/session.tsx";
+import { passkeysSupported, signInWithPasskey } from "../lib/webauthn.ts";
+import type { SecondStep as Step } from "../api/types.ts";
+import { SecondStep } from "./second-factor/second-step.tsx";
 
 const FIELDS = ["email", "password"] as const;
 type LoginField = (typeof FIELDS)[number];
@@ -24,7 +27,13 @@ export function LoginPage() {
   const arrival = location.state as { sessionEnded?: boolean; signedOut?: boolean; companyDeleted?: boolean } | null;
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
+  const [step, setStep] = useState<Step | null>(null);
   const { busy, errors, message, run } = useFormSubmit({ fields: FIELDS, fieldId, leavesOnSuccess: true, focusRefusedField: false });
+
+  async function signedIn() {
+    await refresh();
+    navigate(next, { replace: true });
+  }
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -32,10 +41,19 @@ export function LoginPage() {
     if (!email.trim()) missing.email = "Enter your email address.";
     if (!password) missing.password = "Enter your password.";
     void run(async () => {
-      await api.login({ email: email.trim(), password });
-      await refresh();
-      navigate(next, { replace: true });
+      const answer = await api.login({ email: email.trim(), password });
+      // A second factor is owed: no session yet, the page asks for it (decision 0037).
+      if (answer.secondStep) {
+        setPassword("");
+        setStep(answer.secondStep);
+        return;
+      }
+      await signedIn();
     }, { invalid: missing });
+  }
+
+  if (step && state.status !== "signed-in") {
+    return <SecondStep step={step} onDone={signedIn} onRestart={() => window.location.reload()} />;
   }
 
   if (state.status === "signed-in") {
@@ -99,11 +117,43 @@ export function LoginPage() {
           <Link to="/forgot-password">Forgot password?</Link>
         </p>
       </form>
+      <PasskeySignIn onSignedIn={signedIn} />
       {config.signup ? (
         <p className="auth-alternative">
           New to Latchkey? <Link to="/register">Register your company</Link>
         </p>
       ) : null}
     </>
+  );
+}
+
+/**
+ * "Sign in with a passkey": the browser offers the passkeys it holds for this site; no email is
+ * typed first. Where the person's company does not allow it, the server refuses as it refuses an
+ * unknown passkey. Not shown where the browser has no WebAuthn.
+ */
+function PasskeySignIn({ onSignedIn }: { onSignedIn: () => Promise<void> }) {
+  const { busy, message, run } = useFormSubmit({ leavesOnSuccess: true });
+  if (!passkeysSupported()) return null;
+  return (
+    <div className="passkey-sign-in">
+      <p className="sign-in-or" aria-hidden="true">
+        or
+      </p>
+      <button
+        type="button"
+        className="button button-block"
+        aria-disabled={busy || undefined}
+        onClick={() =>
+          void run(async () => {
+            await signInWithPasskey();
+            await onSignedIn();
+          })
+        }
+      >
+        {busy ? "Waiting for your passkey…" : "Sign in with a passkey"}
+      </button>
+      <FormResult message={message} />
+    </div>
   );
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Deps } from "../../../deps.ts";
-import { login } from "../../../features/auth/login.ts";
+import { signIn } from "../../../features/second-factor/sign-in.ts";
 import { signOut } from "../../../features/auth/sign-out.ts";
 import { registerCompany } from "../../../features/companies/register-company.ts";
 import { recordAuditEvent } from "../../../features/audit/record-audit-event.ts";
@@ -11,6 +11,7 @@ import { isLoopbackClient } from "../../loopback.ts";
 import { issueCsrfToken } from "../../middleware/csrf.ts";
 import { clearSessionCookie, personOf, requirePerson, setSessionCookie } from "../../middleware/session.ts";
 import { CompanyName, Email, Ok, Password, PersonName, Role, errors } from "./schemas.ts";
+import { SignInAnswer, answerSignIn } from "./second-factor.routes.ts";
 
 export const RegisterBody = z.strictObject({ companyName: CompanyName, name: PersonName, email: Email, password: Password });
 export const LoginBody = z.strictObject({ email: Email, password: Password });
@@ -54,12 +55,15 @@ export function authRoutes(deps: Deps): FastifyPluginAsyncZod {
 
     app.post(
       "/auth/login",
-      { schema: { tags: ["auth"], summary: "Sign in", body: LoginBody, response: { 200: Ok, ...errors(400, 401, 429) } } },
-      async (request, reply) => {
-        const result = await login(deps, { ...request.body, clientAddress: request.ip, userAgent: request.headers["user-agent"] });
-        setSessionCookie(deps, reply, result.sessionToken);
-        return { ok: true as const };
+      {
+        schema: {
+          tags: ["auth"],
+          summary: "Sign in with a password; when a second factor is owed, no session yet — secondStep says which (POST /auth/second-factor finishes)",
+          body: LoginBody,
+          response: { 200: SignInAnswer, ...errors(400, 401, 429) },
+        },
       },
+      async (request, reply) => answerSignIn(deps, reply, await signIn(deps, { ...request.body, clientAddress: request.ip, userAgent: request.headers["user-agent"] })),
     );
 
     app.post(

@@ -9,7 +9,9 @@ import { devMailboxRoutes } from "./dev-mailbox.routes.ts";
 import { grantRoutes } from "./grants.routes.ts";
 import { linkedCompanyRoutes } from "./linked-companies.routes.ts";
 import { linkRoutes } from "./links.routes.ts";
+import { passkeyRoutes } from "./passkeys.routes.ts";
 import { passwordResetRoutes } from "./password-reset.routes.ts";
+import { secondFactorAccountRoutes, secondStepRoutes } from "./second-factor.routes.ts";
 import { userRoutes } from "./users.routes.ts";
 import { webhookRoutes } from "./webhooks.routes.ts";
 
@@ -18,6 +20,9 @@ export function registerApiRoutes(deps: Deps): FastifyPluginAsyncZod {
   return async (app) => {
     await app.register(authRoutes(deps));
     await app.register(accountRoutes(deps));
+    await app.register(passkeyRoutes(deps));
+    await app.register(secondStepRoutes(deps));
+    await app.register(secondFactorAccountRoutes(deps));
     await app.register(linkRoutes(deps));
     await app.register(passwordResetRoutes(deps));
     await app.register(companyRoutes(deps));

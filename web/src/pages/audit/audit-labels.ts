@@ -23,6 +23,19 @@ export const ACTION_GROUPS: Array<{ label: string; actions: Array<[string, strin
     ],
   },
   {
+    label: "Two-factor authentication",
+    actions: [
+      ["second_factor.totp_enabled", "Authenticator app turned on"],
+      ["second_factor.totp_disabled", "Authenticator app turned off"],
+      ["second_factor.recovery_codes_regenerated", "Recovery codes replaced"],
+      ["second_factor.recovery_code_used", "Recovery code used"],
+      ["second_factor.failed", "Second step failed"],
+      ["passkey.registered", "Passkey added"],
+      ["passkey.renamed", "Passkey renamed"],
+      ["passkey.removed", "Passkey removed"],
+    ],
+  },
+  {
     label: "Users",
     actions: [
       ["user.created", "User created"],

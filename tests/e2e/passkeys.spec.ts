@@ -1,0 +1,145 @@
+import type { CDPSession, Page } from "@playwright/test";
+import { companyFromOperator, signIn } from "./support/actions.ts";
+import { expect, test as base } from "./support/fixtures.ts";
+import { startLatchkey, type LatchkeyServer } from "./support/latchkey-server.ts";
+
+/**
+ * Passkeys in Chromium (issue 18): WebAuthn refuses an IP address as relying party, so this journey
+ * runs its own server whose PUBLIC_URL is http://localhost:<port>; the authenticator is Chromium's
+ * virtual one (DevTools protocol), a platform passkey with user verification.
+ */
+const test = base.extend<object, { passkeyServer: LatchkeyServer }>({
+  passkeyServer: [
+    async ({ database }, use) => {
+      const server = await startLatchkey(database, { publicHost: "localhost" });
+      await use(server);
+      await server.stop();
+    },
+    { scope: "worker", timeout: 120_000 },
+  ],
+  baseURL: async ({ passkeyServer }, use) => use(passkeyServer.url),
+  mailbox: async ({ passkeyServer }, use) => use(passkeyServer.smtp),
+});
+
+const ADMIN = { company: "Tailspin", name: "Tove Lindqvist", email: "tove@tailspin.test", password: "a passkey is a key you cannot phish" };
+
+async function virtualAuthenticator(page: Page): Promise<{ cdp: CDPSession; authenticatorId: string }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  return { cdp, authenticatorId };
+}
+
+async function bothWidths(page: Page, name: string, shot: (name: string) => Promise<void>, expectAccessible: () => Promise<void>) {
+  await expectAccessible();
+  await shot(`${name}-1280`);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expectAccessible();
+  await shot(`${name}-390`);
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+test("a person adds a passkey in account settings, renames it, signs in with it without a password where the company allows it, and removes it with the password", async ({ page, passkeyServer, mailbox, shot, expectAccessible }) => {
+  // A long journey with a server restart (the policy, on PGlite) on a shared machine.
+  test.setTimeout(300_000);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const companyId = await companyFromOperator(page, passkeyServer.operator, mailbox, ADMIN);
+  const { cdp, authenticatorId } = await virtualAuthenticator(page);
+  const section = page.getByRole("region", { name: "Passkeys" });
+
+  await test.step("account settings: no passkeys yet", async () => {
+    await page.goto("/account");
+    await expect(section.getByText("No passkeys yet")).toBeVisible();
+    await bothWidths(page, "account-empty", shot, expectAccessible);
+  });
+
+  await test.step("add one: the browser's prompt (the virtual authenticator answers), a default name, an email", async () => {
+    await section.getByRole("button", { name: "Add a passkey" }).click();
+    await expect(section.getByText(/Passkey “Passkey on Linux” added/)).toBeVisible();
+    const list = section.getByRole("list", { name: "Your passkeys" });
+    await expect(list.getByRole("listitem")).toHaveCount(1);
+    await expect(list).toContainText("Never used");
+    const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
+    expect(credentials).toHaveLength(1);
+    expect(credentials[0]?.isResidentCredential).toBe(true);
+    await mailbox.waitFor((m) => m.to.includes(ADMIN.email) && /passkey was added/.test(m.subject), 30_000);
+    await bothWidths(page, "account-one-passkey", shot, expectAccessible);
+  });
+
+  await test.step("rename it with the keyboard", async () => {
+    await section.getByRole("button", { name: "Rename Passkey on Linux" }).click();
+    const field = section.getByLabel("New name for “Passkey on Linux”");
+    await expect(field).toBeFocused();
+    await field.fill("Work laptop");
+    await page.keyboard.press("Enter");
+    await expect(section.getByText("Passkey renamed to “Work laptop”.")).toBeVisible();
+    await expect(section.getByRole("list", { name: "Your passkeys" })).toContainText("Work laptop");
+  });
+
+  await test.step("sign out; the company does not allow passkey sign-in yet: refused like an unknown passkey", async () => {
+    await page.getByRole("button", { name: `Account menu for ${ADMIN.name} Administrator` }).click();
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Sign in to Latchkey" })).toBeVisible();
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    await expect(page.getByText("This passkey cannot sign you in.")).toBeVisible();
+    await bothWidths(page, "login-passkey-refused", shot, expectAccessible);
+  });
+
+  await test.step("the company allows it: signed in with the passkey alone, no password typed", async () => {
+    await passkeyServer.script("tests/e2e/support/set-passkey-sign-in.ts", [companyId, "on"]);
+    await page.goto("/login");
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    await expect(page).toHaveURL(/\/company$/);
+    await expect(page.getByRole("button", { name: `Account menu for ${ADMIN.name} Administrator` })).toBeVisible();
+    await page.goto("/account");
+    await expect(section.getByRole("list", { name: "Your passkeys" })).toContainText("Last used");
+  });
+
+  await test.step("sign out, then the password: the passkey is asked for as the second factor", async () => {
+    await page.getByRole("button", { name: `Account menu for ${ADMIN.name} Administrator` }).click();
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Sign in to Latchkey" })).toBeVisible();
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await expect(page.getByRole("heading", { level: 1, name: "Two-factor authentication" })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Use a code instead" })).toHaveCount(0);
+    await bothWidths(page, "second-step-passkey", shot, expectAccessible);
+    await page.getByRole("button", { name: "Use your passkey" }).click();
+    await expect(page).toHaveURL(/\/company$/);
+    await page.goto("/account");
+  });
+
+  await test.step("remove it: the last second factor, so the password is asked for", async () => {
+    await section.getByRole("button", { name: "Remove Work laptop" }).click();
+    const dialog = page.getByRole("dialog", { name: "Remove the passkey “Work laptop”?" });
+    await dialog.getByRole("button", { name: "Remove passkey" }).click();
+    await expect(dialog.getByText("This is your last second factor: enter your password to remove it.")).toBeVisible();
+    const password = dialog.getByLabel("Your password");
+    await expect(password).toBeFocused();
+    await bothWidths(page, "remove-asks-password", shot, expectAccessible);
+    await password.fill("not my password at all");
+    await dialog.getByRole("button", { name: "Remove passkey" }).click();
+    await expect(dialog.getByText("Your current password is incorrect.")).toBeVisible();
+    await password.fill(ADMIN.password);
+    await dialog.getByRole("button", { name: "Remove passkey" }).click();
+    await expect(dialog).toBeHidden();
+    await expect(section.getByText("Passkey “Work laptop” removed.", { exact: false })).toBeVisible();
+    await expect(section.getByText("No passkeys yet")).toBeVisible();
+    await mailbox.waitFor((m) => m.to.includes(ADMIN.email) && /passkey was removed/.test(m.subject), 30_000);
+  });
+
+  await test.step("a browser without WebAuthn is told so", async () => {
+    const old = await page.context().newPage();
+    await old.addInitScript(() => {
+      Reflect.deleteProperty(window, "PublicKeyCredential");
+    });
+    await old.setViewportSize({ width: 390, height: 844 });
+    await old.goto("/account");
+    await expect(old.getByText("This browser cannot use passkeys")).toBeVisible();
+    await expect(old.getByRole("button", { name: "Add a passkey" })).toBeDisabled();
+    await expectAccessible(old);
+    await shot("unsupported-390", old);
+    await old.close();
+  });
+});
