@@ -4,6 +4,7 @@ import { emails, linkTokens } from "../db/schema.ts";
 import { linkState, type LinkRow } from "../db/link-state.ts";
 import { MailDeliveryError } from "./transport.ts";
 import { boundedLabel, metrics } from "../metrics/metrics.ts";
+import { recordSmtpAttempt } from "./smtp-health.ts";
 
 export type DeliveryOutcome =
   | { status: "sent" | "dropped" | "failed" }
@@ -39,6 +40,8 @@ export async function deliverEmail(deps: DeliverDeps, emailId: string, lastAttem
     return { status: "dropped" };
   }
 
+  const started = performance.now();
+  const smtp = deps.mailTransport.kind === "smtp";
   try {
     await deps.mailTransport.send({
       emailId,
@@ -50,11 +53,13 @@ export async function deliverEmail(deps: DeliverDeps, emailId: string, lastAttem
     });
   } catch (error) {
     const failure = error instanceof MailDeliveryError ? error : new MailDeliveryError(unexpected(error), false);
+    if (smtp) recordSmtpAttempt(performance.now() - started, !failure.permanent);
     const final = failure.permanent || lastAttempt;
     await settle(deps, emailId, { status: final ? "failed" : "retrying", lastError: failure.message, attempts: email.attempts + 1 });
     countDelivery(email.kind, final ? "failed" : "retrying");
     return final ? { status: "failed" } : { status: "retrying", error: failure };
   }
+  if (smtp) recordSmtpAttempt(performance.now() - started, false);
   await settle(deps, emailId, { status: "sent", attempts: email.attempts + 1, sentAt: deps.clock.now() });
   countDelivery(email.kind, "sent");
   return { status: "sent" };

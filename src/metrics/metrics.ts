@@ -85,6 +85,13 @@ export const metrics = {
     labelNames: ["kind", "state"] as const,
     registers: [registry],
   }),
+  smtpDuration: new client.Histogram({
+    name: "latchkey_smtp_send_duration_seconds",
+    help: "Time of one SMTP attempt, by outcome (answered: accepted or refused for good; temporary_failure: 4xx, refused connection, timeout).",
+    labelNames: ["outcome"] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [registry],
+  }),
   rateLimitRefusals: new client.Counter({
     name: "latchkey_rate_limit_refusals_total",
     help: "Requests refused by a rate limit, by limit (flow:limit, or global for the per-instance flood guard).",
