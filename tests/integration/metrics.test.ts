@@ -103,6 +103,13 @@ describe("GET /metrics", () => {
     expect(after).toMatch(/latchkey_outbox_oldest_age_seconds \d/);
     expect(after).toMatch(/latchkey_job_queue_jobs\{queue="email.deliver",state="queued"\}/);
     expect(after).toContain(`latchkey_database_info{driver="${t.deps.database.kind}"} 1`);
+    // PostgreSQL: the pool's waits were timed and its connections are reported; PGlite has no pool.
+    if (t.deps.database.kind === "postgres") {
+      expect(moved("latchkey_db_pool_acquire_seconds_count")).toBeGreaterThan(5);
+      expect(sample(after, "latchkey_db_pool_connections", { state: "total" })).toBeGreaterThan(0);
+    } else {
+      expect(moved("latchkey_db_pool_acquire_seconds_count")).toBe(0);
+    }
     expect(after).toContain("process_resident_memory_bytes");
     // No user's id or address, and no raw path, in any label.
     expect(after).not.toContain(users.user.id);
