@@ -7,9 +7,10 @@
  *   node bench/mixed-load.ts                              # 5 minutes on a PGlite folder of its own
  *   node bench/mixed-load.ts --duration 30s --rate 10     # a quick run
  *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node bench/mixed-load.ts   # a throw-away database there
+ *   node bench/mixed-load.ts --scrape metrics.txt         # and save the server's /metrics after the drain
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
@@ -22,7 +23,7 @@ import { ServiceProcess, freePort, sleep, type ServiceClient } from "../tests/su
 import { startSmtpServer } from "../tests/support/smtp-server.ts";
 import { flags, percentile } from "./support.ts";
 
-const options = flags({ duration: "5m", rate: "15", concurrency: "8", sample: "", "max-ops": "20000", users: "600" });
+const options = flags({ duration: "5m", rate: "15", concurrency: "8", sample: "", "max-ops": "20000", users: "600", scrape: "" });
 const durationMs = parseDuration(options.duration) ?? 300_000;
 const rate = Math.max(1, Number(options.rate));
 const maxOps = Math.max(1, Number(options["max-ops"]));
@@ -75,8 +76,9 @@ const onPglite = seedDb.kind === "pglite";
 if (onPglite) await seedDb.close();
 
 const smtp = await startSmtpServer();
+const metricsPort = await freePort();
 const service = new ServiceProcess({
-  env: { ...databaseEnv, SMTP_URL: smtp.url, TRUST_PROXY: "1", LOG_LEVEL: "error", EMAIL_RETRY_DELAY: "1s" },
+  env: { ...databaseEnv, SMTP_URL: smtp.url, TRUST_PROXY: "1", LOG_LEVEL: "error", EMAIL_RETRY_DELAY: "1s", METRICS_PORT: String(metricsPort) },
   port: await freePort(),
   readyTimeoutMs: 120_000,
 });
@@ -193,6 +195,11 @@ while (Date.now() < drainDeadline) {
     quietSince = Date.now();
   } else if (Date.now() - quietSince > 5_000) break;
   await sleep(250);
+}
+if (options.scrape) {
+  const scrape = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+  writeFileSync(options.scrape, await scrape.text());
+  console.log(`/metrics after the drain (${scrape.status}) saved to ${options.scrape}`);
 }
 const exit = await service.terminate();
 const own = onPglite ? await openOwn() : seedDb;

@@ -19,6 +19,9 @@ import { isBearerRequest } from "./http/middleware/bearer.ts";
 import { registerApiRoutes } from "./http/api/v1/index.ts";
 import { securitySchemes, withSecurity } from "./http/api/v1/openapi-security.ts";
 import { healthRoutes } from "./http/health.routes.ts";
+import { trackHttpMetrics } from "./http/http-metrics.ts";
+import { metricsRoutes } from "./http/metrics.routes.ts";
+import { countRateLimitRefusals } from "./features/rate-limit.ts";
 import { InFlightRequests, trackInFlight } from "./http/in-flight.ts";
 import { mountOidcProvider } from "./http/oidc/mount.ts";
 import { interactionRoutes } from "./http/oidc/interaction.routes.ts";
@@ -59,6 +62,7 @@ export async function buildApp(deps: Deps): Promise<App> {
     },
   }).withTypeProvider<ZodTypeProvider>();
 
+  trackHttpMetrics(app as unknown as FastifyInstance);
   const inFlight = new InFlightRequests();
   app.decorate("inFlight", inFlight);
   trackInFlight(app as unknown as FastifyInstance, inFlight);
@@ -107,7 +111,7 @@ export async function buildApp(deps: Deps): Promise<App> {
   await app.register(fastifyCookie);
   if (deps.config.globalRateLimitPerMinute > 0) {
     // A coarse, per-instance flood guard. The limits that matter (login, resets) live in the database.
-    await app.register(fastifyRateLimit, { max: deps.config.globalRateLimitPerMinute, timeWindow: 60_000 });
+    await app.register(fastifyRateLimit, { max: deps.config.globalRateLimitPerMinute, timeWindow: 60_000, onExceeded: () => countRateLimitRefusals(["global"]) });
   }
 
   // Every state change needs the CSRF token, whatever the path: the router decodes a path that
@@ -144,6 +148,7 @@ export async function buildApp(deps: Deps): Promise<App> {
   app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes(deps));
+  await app.register(metricsRoutes(deps));
   await app.register(registerApiRoutes(deps), { prefix: "/api/v1" });
   await app.register(interactionRoutes(deps), { prefix: "/interaction" });
 

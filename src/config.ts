@@ -140,6 +140,13 @@ export const ConfigSchema = z.object({
   SECRET_KEY: SecretKey,
   WEBHOOK_SECRET_KEY: SecretKey,
   WEBHOOK_SECRET_OVERLAP: Duration("24h"),
+  // Metrics are never public by default (decision 0040): a port of their own, on loopback unless
+  // told otherwise, and/or GET /metrics on the service's port behind a bearer token.
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+  METRICS_TOKEN: z.string().min(32, "must be at least 32 characters (for example: openssl rand -hex 32)").max(200).regex(/^\S+$/, "must not contain spaces").optional(),
+  OUTBOX_DEGRADED_AFTER: Duration("5m"),
+  SMTP_DEGRADED_AFTER: Duration("2s"),
 });
 
 type ParsedEnv = z.infer<typeof ConfigSchema>;
@@ -179,6 +186,18 @@ export interface Config {
    */
   secretKey: Buffer | undefined;
   webhooks: WebhookConfig;
+  metrics: MetricsConfig;
+  /** /health/degraded (health.routes.ts): when the outbox or the SMTP server count as degraded. */
+  degraded: { outboxAgeMs: number; smtpResponseMs: number };
+}
+
+/** Where Prometheus reads GET /metrics (decision 0040). Neither set: nowhere. */
+export interface MetricsConfig {
+  /** METRICS_PORT: a listener of its own for /metrics, on METRICS_HOST (127.0.0.1 by default). */
+  port: number | undefined;
+  host: string;
+  /** METRICS_TOKEN: /metrics on the service's port too, with Authorization: Bearer <token>; asked on METRICS_PORT as well. */
+  token: string | undefined;
 }
 
 /** Outgoing webhooks (src/features/webhooks/, decisions 0031–0033). */
@@ -263,5 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       secretKey,
       secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP,
     },
+    metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST, token: e.METRICS_TOKEN },
+    degraded: { outboxAgeMs: e.OUTBOX_DEGRADED_AFTER, smtpResponseMs: e.SMTP_DEGRADED_AFTER },
   };
 }

@@ -4,6 +4,7 @@ import { DataDirLockedError } from "./db/data-dir-lock.ts";
 import { buildDeps, closeDeps } from "./deps.ts";
 import { devMailboxEnabled } from "./features/dev-mailbox/dev-mailbox-enabled.ts";
 import { startWorkers } from "./workers.ts";
+import { startMetricsServer } from "./http/metrics.routes.ts";
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -11,6 +12,8 @@ async function main(): Promise<void> {
   const workers = await startWorkers(deps);
   const app = await buildApp(deps);
   await app.listen({ port: config.port, host: config.host });
+  const metricsServer = config.metrics.port === undefined ? null : await startMetricsServer(deps, config.metrics.port);
+  if (metricsServer) deps.logger.info({ host: config.metrics.host, port: metricsServer.port }, "metrics served at /metrics");
   deps.logger.info(
     { url: config.publicUrl, database: deps.database.kind, mail: deps.mailTransport.kind },
     `Latchkey is ready at ${config.publicUrl}`,
@@ -37,6 +40,7 @@ async function main(): Promise<void> {
     deps.logger.info({ signal }, "shutting down: finishing in-flight requests");
     // Stop taking requests and let in-flight ones finish, then the background work, then the database.
     await app.close();
+    await metricsServer?.close();
     // Requests whose client went away are not held by a connection: let them finish too.
     if (!(await app.inFlight.drained(10_000))) deps.logger.warn({ requests: app.inFlight.count }, "shutting down with requests still running");
     await workers.stop();

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import type { z } from "zod";
+import type { Config } from "../config.ts";
 import type { Deps } from "../deps.ts";
 
 /** Where a command writes: the terminal in real use, an array in tests. */
@@ -9,6 +10,10 @@ export interface CliIo {
 }
 
 export type CommandRunner = (deps: Deps, io: CliIo) => Promise<void>;
+/** Work on the data folder itself (backup, restore): the database is not opened, migrated or queued for. */
+export interface WithoutDepsRunner {
+  withoutDeps(config: Config, io: CliIo): Promise<void>;
+}
 
 export interface CliCommand {
   name: string;
@@ -16,7 +21,7 @@ export interface CliCommand {
   /** Shown by `latchkey <command> --help`. */
   help: string;
   /** Checks the arguments before any database is opened, and returns the work to do. */
-  prepare(argv: string[]): CommandRunner;
+  prepare(argv: string[]): CommandRunner | WithoutDepsRunner;
 }
 
 /** A mistake in how the command was typed: one line, exit code 1, no database touched. */

@@ -9,6 +9,8 @@ import { demoCommand } from "./commands/demo.ts";
 import { linkCompanyCommand, markMultiCompanyCommand, unlinkCompanyCommand } from "./commands/linking.ts";
 import { listCompaniesCommand } from "./commands/list-companies.ts";
 import { migrateCommand } from "./commands/migrate.ts";
+import { backupCommand, restoreCommand } from "./commands/backup.ts";
+import { BackupRefusedError } from "../db/backup.ts";
 import { pruneCommand } from "./commands/prune.ts";
 import { restoreCompanyCommand } from "./commands/restore-company.ts";
 import { setRoleCommand } from "./commands/set-role.ts";
@@ -28,6 +30,8 @@ export const COMMANDS: CliCommand[] = [
   unlinkCompanyCommand,
   demoCommand,
   pruneCommand,
+  backupCommand,
+  restoreCommand,
   createClientCommand,
   listClientsCommand,
   rotateClientSecretCommand,
@@ -85,6 +89,10 @@ export async function runCli(argv: string[], options: RunCliOptions = {}): Promi
   let deps = options.deps;
   try {
     const run = command.prepare(rest);
+    if (typeof run !== "function") {
+      await run.withoutDeps(deps?.config ?? loadConfig(options.env), io);
+      return 0;
+    }
     if (!deps) {
       const config = loadConfig(options.env);
       // Only warnings reach the operator's terminal, on stderr so that stdout stays the command's answer.
@@ -93,7 +101,7 @@ export async function runCli(argv: string[], options: RunCliOptions = {}): Promi
     await run(deps, io);
     return 0;
   } catch (error) {
-    if (error instanceof CliUsageError || error instanceof AppError || error instanceof ConfigError) {
+    if (error instanceof CliUsageError || error instanceof AppError || error instanceof ConfigError || error instanceof BackupRefusedError) {
       io.err(error.message);
     } else if (error instanceof DataDirLockedError) {
       io.err(`${error.message} The CLI cannot open a PGlite data folder while the server uses it.`);

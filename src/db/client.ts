@@ -12,6 +12,7 @@ import pg from "pg";
 import { fromPglite } from "pg-boss";
 import type { ConstructorOptions, Db as IDatabase } from "pg-boss";
 import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock.ts";
+import { instrumentPool } from "../metrics/database-pool.ts";
 import * as schema from "./schema.ts";
 
 type Schema = typeof schema;
@@ -30,7 +31,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
+export const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
 
 export interface OpenDatabaseOptions {
   databaseUrl?: string | undefined;
@@ -54,6 +55,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on("error", () => {});
+  instrumentPool(pool);
   // Nor may a checked-out one: pg-pool listens for errors only while a client is idle, and a client
   // between two statements of a transaction gets PostgreSQL's "terminating connection" with no query
   // to hand it to — an unhandled 'error' event. With this listener the transaction's next statement

@@ -3,6 +3,8 @@ import type { Deps } from "../deps.ts";
 import { emails, linkTokens } from "../db/schema.ts";
 import { linkState, type LinkRow } from "../db/link-state.ts";
 import { MailDeliveryError } from "./transport.ts";
+import { boundedLabel, metrics } from "../metrics/metrics.ts";
+import { recordSmtpAttempt } from "./smtp-health.ts";
 
 export type DeliveryOutcome =
   | { status: "sent" | "dropped" | "failed" }
@@ -34,9 +36,12 @@ export async function deliverEmail(deps: DeliverDeps, emailId: string, lastAttem
   if (deadLink) {
     // The recipient would find a dead link; a newer email (if any) carries the live one.
     await settle(deps, emailId, { status: "dropped", lastError: `link ${deadLink} before delivery`, attempts: email.attempts });
+    countDelivery(email.kind, "dropped");
     return { status: "dropped" };
   }
 
+  const started = performance.now();
+  const smtp = deps.mailTransport.kind === "smtp";
   try {
     await deps.mailTransport.send({
       emailId,
@@ -48,12 +53,21 @@ export async function deliverEmail(deps: DeliverDeps, emailId: string, lastAttem
     });
   } catch (error) {
     const failure = error instanceof MailDeliveryError ? error : new MailDeliveryError(unexpected(error), false);
+    if (smtp) recordSmtpAttempt(performance.now() - started, !failure.permanent);
     const final = failure.permanent || lastAttempt;
     await settle(deps, emailId, { status: final ? "failed" : "retrying", lastError: failure.message, attempts: email.attempts + 1 });
+    countDelivery(email.kind, final ? "failed" : "retrying");
     return final ? { status: "failed" } : { status: "retrying", error: failure };
   }
+  if (smtp) recordSmtpAttempt(performance.now() - started, false);
   await settle(deps, emailId, { status: "sent", attempts: email.attempts + 1, sentAt: deps.clock.now() });
+  countDelivery(email.kind, "sent");
   return { status: "sent" };
+}
+
+/** Kinds are the templates' names, a fixed set; a hand-written row's kind is counted as "other". */
+function countDelivery(kind: string, state: "sent" | "dropped" | "failed" | "retrying"): void {
+  metrics.emails.inc({ kind: boundedLabel(kind), state });
 }
 
 /** Why an email's link can no longer be used, or null while it can (a link deleted meanwhile counts as revoked). */

@@ -2,6 +2,7 @@ import type { WorkOptions } from "pg-boss";
 import type { Deps } from "../deps.ts";
 import { settleBatch } from "../jobs/settle-batch.ts";
 import { deliverEmail } from "./deliver-email.ts";
+import { metrics } from "../metrics/metrics.ts";
 import { DELIVER_EMAIL_QUEUE, type DeliverEmailJob } from "./delivery-queue.ts";
 
 export interface EmailWorker {
@@ -63,9 +64,11 @@ export async function startEmailWorker(deps: Pick<Deps, "db" | "clock" | "config
         const outcome = await deliverEmail(deps, emailId, job.retryCount >= job.retryLimit);
         switch (outcome.status) {
           case "retrying":
+            metrics.jobFailures.inc({ queue: DELIVER_EMAIL_QUEUE });
             logger.warn({ emailId, attempt, error: outcome.error.message }, "email delivery failed; will retry");
             throw outcome.error;
           case "failed":
+            metrics.jobFailures.inc({ queue: DELIVER_EMAIL_QUEUE });
             logger.error({ emailId, attempt }, "email delivery failed for good");
             return;
           case "missing":

@@ -1,6 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { queryRows, type Executor } from "../db/client.ts";
 import { AppError } from "../errors.ts";
+import { boundedLabel, metrics } from "../metrics/metrics.ts";
 import { recordAuditEvent, type AuditEventInput } from "./audit/record-audit-event.ts";
 
 export interface RateRule {
@@ -114,6 +115,11 @@ export function rateLimited(refused: RateHit[], now: Date): AppError {
   return new AppError("RATE_LIMITED", `Too many attempts. Try again in ${inWords(retryAfterSeconds)}.`, { retryAfterSeconds });
 }
 
+/** One refusal counted on each limit that refused (labels are flow and limit names from the code). */
+export function countRateLimitRefusals(limits: string[]): void {
+  for (const limit of limits) metrics.rateLimitRefusals.inc({ limit: boundedLabel(limit) });
+}
+
 export interface LimitCheck {
   key: string;
   rule: RateRule;
@@ -140,6 +146,7 @@ export async function enforceRateLimits(
     return hit && !hit.allowed ? [{ check, hit }] : [];
   });
   if (refused.length === 0) return;
+  countRateLimitRefusals(refused.map(({ check }) => `${audit.flow}:${check.name}`));
   if (refused.some(({ check, hit }) => crossedLimit(hit, check.rule))) {
     const { flow, ...who } = audit;
     await recordAuditEvent(db, { action: "rate_limit.hit", outcome: "refused", ...who, details: { flow, limits: refused.map(({ check }) => check.name) }, at: now });

@@ -4,6 +4,7 @@ import { settleBatch } from "../jobs/settle-batch.ts";
 import { recordAuditEvent } from "../features/audit/record-audit-event.ts";
 import { BACKCHANNEL_LOGOUT_QUEUE, isBackchannelLogoutJob } from "../features/oidc-grants/backchannel-logout-queue.ts";
 import { deliverBackchannelLogout } from "./provider.ts";
+import { metrics } from "../metrics/metrics.ts";
 
 const WORK_OPTIONS = {
   batchSize: 10,
@@ -31,6 +32,7 @@ export async function startBackchannelLogoutWorker(deps: Pick<Deps, "db" | "cloc
         logger.info({ jobId: job.id, clientId: data.clientId, outcome }, "back-channel logout delivered");
       } catch (error) {
         const last = job.retryCount >= job.retryLimit;
+        metrics.jobFailures.inc({ queue: BACKCHANNEL_LOGOUT_QUEUE });
         logger.warn({ jobId: job.id, clientId: data.clientId, attempt: job.retryCount + 1, last, err: error }, "back-channel logout not delivered");
         if (last) {
           await recordAuditEvent(deps.db, {

@@ -16,6 +16,8 @@ export interface ServiceOptions {
   /** Reuse a port (a restart keeps its address); a free one is picked otherwise. */
   port?: number;
   readyTimeoutMs?: number;
+  /** Run another checkout of Latchkey (the previous release, in the rolling-upgrade test); this one by default. */
+  root?: string;
 }
 
 export async function freePort(): Promise<number> {
@@ -47,6 +49,7 @@ export class ServiceProcess {
   readonly url: string;
   readonly env: Record<string, string>;
   readonly #readyTimeoutMs: number;
+  readonly #root: string;
   #child: ChildProcess | null = null;
   #exit: Promise<ExitInfo> | null = null;
   #output = "";
@@ -55,6 +58,7 @@ export class ServiceProcess {
     this.port = options.port;
     this.url = `http://127.0.0.1:${options.port}`;
     this.#readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
+    this.#root = options.root ?? ROOT;
     this.env = {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "/tmp",
@@ -86,7 +90,7 @@ export class ServiceProcess {
   /** Spawns the process without waiting for it to be ready. */
   spawn(): void {
     if (this.alive) throw new Error(`the service on port ${this.port} is already running`);
-    const child = spawn(process.execPath, ["src/main.ts"], { cwd: ROOT, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["src/main.ts"], { cwd: this.#root, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
     running.add(child);
     const collect = (chunk: Buffer) => {
       this.#output = (this.#output + chunk.toString("utf8")).slice(-OUTPUT_LIMIT);

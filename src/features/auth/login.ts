@@ -3,8 +3,9 @@ import type { Deps } from "../../deps.ts";
 import { preparedStatement, type Executor } from "../../db/client.ts";
 import { AppError } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import { crossedLimit, rateHitOf, rateLimited, type RateHit, type RateRule } from "../rate-limit.ts";
+import { countRateLimitRefusals, crossedLimit, rateHitOf, rateLimited, type RateHit, type RateRule } from "../rate-limit.ts";
 import { normalizeEmail } from "../email-address.ts";
+import { countSignIn } from "../../metrics/metrics.ts";
 import { dummyVerify, verifyPassword } from "./passwords.ts";
 import { digestToken, newSecretToken } from "./tokens.ts";
 
@@ -142,6 +143,8 @@ export async function checkLoginPassword(deps: Pick<Deps, "db" | "clock">, input
   const account = attempt.account_count === null || attempt.account_window_start === null ? null : rateHitOf(LOGIN_LIMITS.accountClient, { count: attempt.account_count, window_start: attempt.account_window_start });
   const refused = [client, account].filter((hit): hit is RateHit => hit !== null && !hit.allowed);
   if (refused.length > 0) {
+    countSignIn("limited");
+    countRateLimitRefusals([...(client?.allowed === false ? ["login:client_daily"] : []), ...(account?.allowed === false ? ["login:account_client"] : [])]);
     // Only the attempt that crosses a limit is audited: the rows keep the count of those after it.
     if (crossedLimit(client, LOGIN_LIMITS.clientDaily) || crossedLimit(account, LOGIN_LIMITS.accountClient)) {
       await recordAuditEvent(deps.db, { action: "rate_limit.hit", outcome: "refused", clientAddress: input.clientAddress, details: { flow: "login" }, at: now });
@@ -152,6 +155,7 @@ export async function checkLoginPassword(deps: Pick<Deps, "db" | "clock">, input
   // Unknown, deactivated and password-less accounts cost one argon2 verification too, so timing tells nothing.
   const ok = attempt.password_hash ? await verifyPassword(attempt.password_hash, input.password) : await dummyVerify(input.password);
   if (!attempt.id || !attempt.company_id || !ok) {
+    countSignIn("wrong_password");
     await recordAuditEvent(deps.db, {
       action: "login.failed",
       outcome: "failure",
@@ -215,5 +219,6 @@ export async function completeLogin(deps: Pick<Deps, "config">, db: Executor, in
     userAgent: input.userAgent?.slice(0, 300) ?? null,
     details: JSON.stringify(input.method ? { method: input.method } : {}),
   });
+  countSignIn("success");
   return { sessionToken };
 }

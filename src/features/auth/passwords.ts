@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { hash, verify } from "@node-rs/argon2";
 import { AppError, assertThat } from "../../errors.ts";
+import { metrics } from "../../metrics/metrics.ts";
 import { lowerHashingThreadPriority } from "./hashing-threads.ts";
 
 /** OWASP's minimum for argon2id: m=19 MiB, t=2, p=1. */
@@ -32,12 +33,22 @@ class Semaphore {
   constructor(size: number) {
     this.#free = size;
   }
-  async run<T>(task: () => Promise<T>): Promise<T> {
+  async run<T>(operation: "hash" | "verify", task: () => Promise<T>): Promise<T> {
+    const arrived = performance.now();
     if (this.#free > 0) this.#free--;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else {
+      metrics.hashesQueued.inc();
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+      metrics.hashesQueued.dec();
+    }
+    const started = performance.now();
+    metrics.hashWait.observe((started - arrived) / 1000);
+    metrics.hashesInFlight.inc();
     try {
       return await task();
     } finally {
+      metrics.hashesInFlight.dec();
+      metrics.hashDuration.observe({ operation }, (performance.now() - started) / 1000);
       const next = this.#waiting.shift();
       if (next) next();
       else this.#free++;
@@ -56,11 +67,11 @@ export function normalizePassword(password: string): string {
 }
 
 export function hashPassword(password: string): Promise<string> {
-  return hashing.run(() => hash(normalizePassword(password), ARGON2_PARAMS));
+  return hashing.run("hash", () => hash(normalizePassword(password), ARGON2_PARAMS));
 }
 
 export function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
-  return hashing.run(() => verify(passwordHash, normalizePassword(password)).catch(() => false));
+  return hashing.run("verify", () => verify(passwordHash, normalizePassword(password)).catch(() => false));
 }
 
 // A real hash of a random secret: verifying against it costs what a real verification costs.

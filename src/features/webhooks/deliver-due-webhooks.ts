@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { queryRows } from "../../db/client.ts";
+import { metrics } from "../../metrics/metrics.ts";
 import type { DeliveryDeps } from "./delivery-deps.ts";
 import { disableFailingEndpoint } from "./disable-failing-endpoint.ts";
 import { openSecret, signatureHeader } from "./secrets.ts";
@@ -128,6 +129,7 @@ async function settle(deps: DeliveryDeps, row: ClaimedDelivery, outcome: SendOut
     await releaseNextOfSubject(deps, row, common.now);
     return;
   }
+  metrics.jobFailures.inc({ queue: "webhook.deliver" });
   const delay = delays[row.attempts - 1];
   const next = delay === undefined ? null : new Date(now.getTime() + delay).toISOString();
   await queryRows(deps.db, sql`

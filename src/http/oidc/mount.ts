@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type Provider from "oidc-provider";
 import type { Deps } from "../../deps.ts";
 import type { InFlightRequests } from "../in-flight.ts";
+import { countRateLimitRefusals } from "../../features/rate-limit.ts";
 
 const PROVIDER_PATH = /^\/oidc(\/|$)/i;
 const DISCOVERY_PATH = /^\/\.well-known\/openid-configuration\/?$/i;
@@ -62,6 +63,7 @@ export function mountOidcProvider(app: FastifyInstance, deps: Deps, inFlight: In
         count = 0;
       }
       if (++count > perMinute) {
+        countRateLimitRefusals(["global"]);
         res.writeHead(429, { "content-type": "application/json", "retry-after": String(Math.ceil((windowStart + 60_000 - now) / 1000)), "cache-control": "no-store" });
         res.end(JSON.stringify({ error: "temporarily_unavailable", error_description: "too many requests" }));
         return;

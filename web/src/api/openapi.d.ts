@@ -7066,6 +7066,116 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            checks: {
+                                database: {
+                                    durationMs: number;
+                                    /** @enum {string} */
+                                    status: "ok" | "failed";
+                                };
+                                migrations: {
+                                    applied?: number;
+                                    durationMs: number;
+                                    known?: number;
+                                    pending?: number;
+                                    /** @enum {string} */
+                                    status: "ok" | "failed";
+                                };
+                                outbox: {
+                                    degradedAfterSeconds: number;
+                                    oldestQueuedSeconds?: number;
+                                    queued?: number;
+                                    /** @enum {string} */
+                                    status: "ok" | "degraded" | "unknown";
+                                };
+                                smtp: {
+                                    degradedAfterMs: number;
+                                    recentAttempts: number;
+                                    slowestMs: number | null;
+                                    /** @enum {string} */
+                                    status: "ok" | "degraded" | "not_configured";
+                                    temporaryFailures: number;
+                                };
+                            };
+                            /** @enum {string} */
+                            status: "ok" | "degraded" | "unavailable";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            checks: {
+                                database: {
+                                    durationMs: number;
+                                    /** @enum {string} */
+                                    status: "ok" | "failed";
+                                };
+                                migrations: {
+                                    applied?: number;
+                                    durationMs: number;
+                                    known?: number;
+                                    pending?: number;
+                                    /** @enum {string} */
+                                    status: "ok" | "failed";
+                                };
+                                outbox: {
+                                    degradedAfterSeconds: number;
+                                    oldestQueuedSeconds?: number;
+                                    queued?: number;
+                                    /** @enum {string} */
+                                    status: "ok" | "degraded" | "unknown";
+                                };
+                                smtp: {
+                                    degradedAfterMs: number;
+                                    recentAttempts: number;
+                                    slowestMs: number | null;
+                                    /** @enum {string} */
+                                    status: "ok" | "degraded" | "not_configured";
+                                    temporaryFailures: number;
+                                };
+                            };
+                            /** @enum {string} */
+                            status: "ok" | "degraded" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -7527,8 +7637,23 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            checks: {
+                                database: {
+                                    durationMs: number;
+                                    /** @enum {string} */
+                                    status: "ok" | "failed";
+                                };
+                                migrations: {
+                                    applied?: number;
+                                    durationMs: number;
+                                    known?: number;
+                                    pending?: number;
+                                    /** @enum {string} */
+                                    status: "ok" | "failed";
+                                };
+                            };
                             /** @enum {string} */
-                            status: "ready";
+                            status: "ready" | "unavailable";
                         };
                     };
                 };
@@ -7539,8 +7664,23 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            checks: {
+                                database: {
+                                    durationMs: number;
+                                    /** @enum {string} */
+                                    status: "ok" | "failed";
+                                };
+                                migrations: {
+                                    applied?: number;
+                                    durationMs: number;
+                                    known?: number;
+                                    pending?: number;
+                                    /** @enum {string} */
+                                    status: "ok" | "failed";
+                                };
+                            };
                             /** @enum {string} */
-                            status: "unavailable";
+                            status: "ready" | "unavailable";
                         };
                     };
                 };

@@ -1,6 +1,8 @@
 import type { Deps } from "../../../deps.ts";
 import { claimForgotPasswordRequests } from "./forgot-password-requests.queries.ts";
 import { processForgotPasswordBatch } from "./process-forgot-password.ts";
+import { countReset } from "../../../metrics/metrics.ts";
+import { countRateLimitRefusals } from "../../rate-limit.ts";
 
 /** Requests taken in one transaction: one claim statement and one commit for all of them. */
 export const FORGOT_PASSWORD_BATCH = 100;
@@ -30,14 +32,20 @@ export function startForgotPasswordWorker(deps: Pick<Deps, "db" | "clock" | "con
   const batch = () =>
     deps.db.transaction(async (tx) => {
       const requests = await claimForgotPasswordRequests(tx, FORGOT_PASSWORD_BATCH);
-      const { sent } = await processForgotPasswordBatch(tx, deps, requests);
-      return { taken: requests.length, sent };
+      const tally = await processForgotPasswordBatch(tx, deps, requests);
+      return { taken: requests.length, ...tally };
     });
 
   const loop = (async () => {
     while (!stopping) {
       try {
-        const { taken, sent } = await batch();
+        const { taken, sent, limited, refused, dropped } = await batch();
+        // Counted once committed: a batch rolled back is taken again and would count twice.
+        countReset("forgot_password", "sent", sent);
+        countReset("forgot_password", "limited", limited.length);
+        countReset("forgot_password", "refused", refused);
+        countReset("forgot_password", "dropped", dropped);
+        countRateLimitRefusals(limited);
         // The addresses are not logged: which were sent would tell a log reader which accounts exist.
         if (taken > 0) logger.info({ requests: taken, sent }, "forgot-password requests processed");
         if (taken < FORGOT_PASSWORD_BATCH) await pause(IDLE_POLL_MS);

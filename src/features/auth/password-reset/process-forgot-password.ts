@@ -14,7 +14,7 @@ import { sendForgotPasswordLinks, type ForgotPasswordSend } from "./send-reset-l
  * was within its limit (decision 0026) — two statements for the batch. Only the hit that crosses a
  * limit is audited. Returns the requests both limits allow, in order.
  */
-async function countLimits(tx: Executor, requests: ForgotPasswordRequest[]): Promise<ForgotPasswordRequest[]> {
+async function countLimits(tx: Executor, requests: ForgotPasswordRequest[], refusals: string[]): Promise<ForgotPasswordRequest[]> {
   const { forgotPerClient, forgotPerAccount } = RESET_LIMITS;
   // The batch's first request sets the time: a batch spans a fraction of a second of requests.
   const at = requests[0]?.requestedAt ?? new Date();
@@ -31,6 +31,8 @@ async function countLimits(tx: Executor, requests: ForgotPasswordRequest[]): Pro
       allowed.push(request);
       return;
     }
+    if (!client?.allowed) refusals.push("forgot_password:client");
+    else refusals.push("forgot_password:account");
     if (!crossedLimit(client, forgotPerClient) && !crossedLimit(account, forgotPerAccount)) return;
     const limits = [...(client?.allowed ? [] : ["client"]), ...(account && !account.allowed ? ["account"] : [])];
     crossings.push({ action: "rate_limit.hit", outcome: "refused", clientAddress: request.clientAddress, details: { flow: "forgot_password", limits }, at: request.requestedAt });
@@ -45,8 +47,19 @@ async function countLimits(tx: Executor, requests: ForgotPasswordRequest[]): Pro
  * account (a restored one without a password included) gets a link at its stored address; a
  * closed one gets an audit row for its administrators; an unknown address gets nothing.
  */
-export async function processForgotPasswordBatch(tx: Executor, deps: Pick<Deps, "clock" | "config" | "jobs">, requests: ForgotPasswordRequest[]): Promise<{ sent: number }> {
-  const allowed = await countLimits(tx, requests);
+export interface ForgotPasswordTally {
+  sent: number;
+  /** Refused by a limit: one entry per request, naming the limit (for the metrics, once committed). */
+  limited: string[];
+  /** For a deactivated account or a deleted company. */
+  refused: number;
+  /** For no account. */
+  dropped: number;
+}
+
+export async function processForgotPasswordBatch(tx: Executor, deps: Pick<Deps, "clock" | "config" | "jobs">, requests: ForgotPasswordRequest[]): Promise<ForgotPasswordTally> {
+  const limited: string[] = [];
+  const allowed = await countLimits(tx, requests, limited);
   const accounts = await findAccountsByEmails(tx, [...new Set(allowed.map((request) => request.email))]);
   const now = deps.clock.now();
   const sends: ForgotPasswordSend[] = [];
@@ -70,5 +83,5 @@ export async function processForgotPasswordBatch(tx: Executor, deps: Pick<Deps, 
   }
   if (refused.length > 0) await tx.insert(auditEvents).values(refused.map(auditRowOf));
   await sendForgotPasswordLinks(tx, deps, sends, now);
-  return { sent: sends.length };
+  return { sent: sends.length, limited, refused: refused.length, dropped: allowed.length - sends.length - refused.length };
 }

@@ -1,6 +1,8 @@
 import type { Deps } from "../../../deps.ts";
 import { normalizeEmail } from "../../email-address.ts";
 import { insertForgotPasswordRequest } from "./forgot-password-requests.queries.ts";
+import { countReset } from "../../../metrics/metrics.ts";
+import { countRateLimitRefusals } from "../../rate-limit.ts";
 
 export interface RequestPasswordResetInput {
   email: string;
@@ -17,6 +19,10 @@ export interface RequestPasswordResetInput {
  */
 export async function requestPasswordReset(deps: Pick<Deps, "db" | "clock" | "forgotPasswordGuard">, input: RequestPasswordResetInput): Promise<void> {
   const now = deps.clock.now();
-  if (!deps.forgotPasswordGuard.admit(input.clientAddress, now)) return;
+  if (!deps.forgotPasswordGuard.admit(input.clientAddress, now)) {
+    countReset("forgot_password", "limited");
+    countRateLimitRefusals(["forgot_password:guard"]);
+    return;
+  }
   await insertForgotPasswordRequest(deps.db, { email: normalizeEmail(input.email), clientAddress: input.clientAddress, requestedAt: now });
 }

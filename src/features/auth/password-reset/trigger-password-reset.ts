@@ -7,13 +7,18 @@ import { findUserInScope } from "../../access/users-in-scope.ts";
 import { enforceRateLimits } from "../../rate-limit.ts";
 import { RESET_LIMITS, resetRateKeys } from "./reset-limits.ts";
 import { sendResetLink } from "./send-reset-link.ts";
+import { countedReset, resetOriginOf } from "./reset-metrics.ts";
 import type { ResetAskedBy } from "../../../email/templates/password-reset.ts";
 
 /**
  * An administrator or manager sends another user of the acting company a reset link (PRODUCT.md
  * 5.1 and 5.2). The actor never sees the link: it goes to the address stored on the account.
  */
-export async function triggerPasswordReset(deps: Pick<Deps, "db" | "clock" | "config" | "jobs">, actor: Actor, targetUserId: string) {
+export function triggerPasswordReset(deps: Pick<Deps, "db" | "clock" | "config" | "jobs">, actor: Actor, targetUserId: string) {
+  return countedReset(resetOriginOf(actor), sendTriggeredReset(deps, actor, targetUserId));
+}
+
+async function sendTriggeredReset(deps: Pick<Deps, "db" | "clock" | "config" | "jobs">, actor: Actor, targetUserId: string) {
   const now = deps.clock.now();
   // Scope first: a user outside it answers exactly like a missing one, whatever the actor's role.
   const target = await findUserInScope(deps.db, actor, targetUserId);
