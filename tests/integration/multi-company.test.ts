@@ -151,7 +151,8 @@ describe("managed companies page", () => {
   it("pages through every linked company in name order, with search and the allowance", async () => {
     const first = await admin.get("/api/v1/managed-companies?limit=20");
     expect(first.body.total).toBe(30);
-    expect(first.body.allowance).toEqual({ limit: 40, used: 30 });
+    // All thirty were linked by the operator: none counts against what the agency may create itself.
+    expect(first.body.allowance).toEqual({ limit: 40, used: 0 });
     const second = await admin.get(`/api/v1/managed-companies?limit=20&after=${first.body.nextCursor}`);
     expect([...first.body.companies, ...second.body.companies].map((c: { name: string }) => c.name)).toEqual(names);
     expect(second.body.nextCursor).toBeNull();
@@ -217,6 +218,28 @@ describe("managed companies page", () => {
     expect(over.status).toBe(409);
     expect(over.body.error.code).toBe("LINKED_ALLOWANCE_EXHAUSTED");
     expect(await countEmails(t.deps)).toBe(emailsBefore);
+  });
+
+  it("counts against the allowance only the companies the parent created itself, as the CLI's help says: those the operator links do not", async () => {
+    const agency = await createCompany(t.deps, { name: "Allowance Agency" });
+    await markMultiCompany(t.deps.db, { companyId: agency.id, allowance: 1, now: t.clock.now() });
+    for (const name of ["Operator Linked One", "Operator Linked Two"]) {
+      const linked = await createCompany(t.deps, { name });
+      expect(await linkCompany(t.deps.db, { parentId: agency.id, childId: linked.id, now: t.clock.now() })).toEqual({ ok: true });
+    }
+    const admin = await signIn(t, await createUser(t.deps, agency, { role: "administrator" }));
+    expect((await admin.get("/api/v1/managed-companies")).body).toMatchObject({ total: 2, allowance: { limit: 1, used: 0 } });
+    const body = { name: "Self Made Client", adminName: "Sam Self", adminEmail: "sam@self-made.test" };
+    expect((await admin.post("/api/v1/managed-companies", body)).status).toBe(201);
+    expect((await admin.get("/api/v1/managed-companies")).body).toMatchObject({ total: 3, allowance: { limit: 1, used: 1 } });
+    const over = await admin.post("/api/v1/managed-companies", { ...body, name: "Self Made Two", adminEmail: "sam@self-made-two.test" });
+    expect(over.body.error?.code).toBe("LINKED_ALLOWANCE_EXHAUSTED");
+    // Un-linked by the operator, a company the parent created gives its slot back; linked again by the operator, it does not take one.
+    const [made] = await t.deps.db.select().from(companies).where(eq(companies.name, "Self Made Client"));
+    expect(made?.linkedBy).toBe("parent");
+    expect((await unlinkCompany(t.deps.db, t.deps.jobs, { childId: made?.id ?? "", now: t.clock.now() })).ok).toBe(true);
+    expect(await linkCompany(t.deps.db, { parentId: agency.id, childId: made?.id ?? "", now: t.clock.now() })).toEqual({ ok: true });
+    expect((await admin.get("/api/v1/managed-companies")).body).toMatchObject({ total: 3, allowance: { limit: 1, used: 0 } });
   });
 });
 
