@@ -273,6 +273,23 @@ describe("audit log viewer", () => {
     expect(String(csv.body).split("\r\n")[0]).toContain('"id","at","action","outcome","actor"');
   });
 
+  it("names the right company for each side of a grant row: the member's own beside the member, the managed one in the details", async () => {
+    const w = await world("GrantSides");
+    const log = await w.adminBrowser.get("/api/v1/audit-events?action=grant.given");
+    const [given] = log.body.events;
+    expect(given).toMatchObject({
+      actor: { name: w.admin.name },
+      actorCompany: w.parent.name,
+      target: { name: w.member.name },
+      // The member works for the parent: the row must not file them under the company they may now manage.
+      targetCompany: w.parent.name,
+      details: expect.objectContaining({ companyName: w.linked.name }),
+    });
+    // The linked company's own log still shows the grant that concerns it.
+    const linkedLog = await w.adminBrowser.get(`/api/v1/audit-events?companyId=${w.linked.id}&action=grant.given`);
+    expect(linkedLog.body.events).toHaveLength(1);
+  });
+
   it("is for administrators only, and another company's log is out of reach", async () => {
     const w = await world("AuditRefusal");
     const managerBrowser = await signIn(t, await createUser(t.deps, w.parent, { role: "manager" }));
