@@ -156,8 +156,8 @@ export async function buildApp(deps: Deps): Promise<App> {
   const hasWeb = existsSync(`${webDist}/index.html`);
   if (hasWeb) await app.register(fastifyStatic, { root: webDist, wildcard: false, index: false });
   app.setNotFoundHandler((request, reply) => {
-    if (request.method === "GET" && !request.url.startsWith("/api/") && hasWeb) {
-      // The dashboard routes on the client: every page is index.html.
+    if ((request.method === "GET" || request.method === "HEAD") && !request.url.startsWith("/api/") && hasWeb) {
+      // The dashboard routes on the client: every page is index.html (HEAD answers as GET would, without the body).
       return reply.type("text/html").sendFile("index.html");
     }
     return sendError(reply, "NOT_FOUND");
