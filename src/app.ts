@@ -12,6 +12,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Deps } from "./deps.ts";
 import { AppError } from "./errors.ts";
+import { retryAfter } from "./features/rate-limit.ts";
 import { errorBody, installErrorHandler, sendError } from "./http/error-handler.ts";
 import { sessionCookieName } from "./http/middleware/cookies.ts";
 import { hasValidCsrfToken } from "./http/middleware/csrf.ts";
@@ -111,7 +112,13 @@ export async function buildApp(deps: Deps): Promise<App> {
   await app.register(fastifyCookie);
   if (deps.config.globalRateLimitPerMinute > 0) {
     // A coarse, per-instance flood guard. The limits that matter (login, resets) live in the database.
-    await app.register(fastifyRateLimit, { max: deps.config.globalRateLimitPerMinute, timeWindow: 60_000, onExceeded: () => countRateLimitRefusals(["global"]) });
+    await app.register(fastifyRateLimit, {
+      max: deps.config.globalRateLimitPerMinute,
+      timeWindow: 60_000,
+      onExceeded: () => countRateLimitRefusals(["global"]),
+      // Says how long to wait, like every other limit (the error handler adds Retry-After).
+      errorResponseBuilder: (_request, context) => retryAfter(context.ttl / 1000, "requests from your address"),
+    });
   }
 
   // Every state change needs the CSRF token, whatever the path: the router decodes a path that
@@ -155,8 +162,8 @@ export async function buildApp(deps: Deps): Promise<App> {
   const hasWeb = existsSync(`${webDist}/index.html`);
   if (hasWeb) await app.register(fastifyStatic, { root: webDist, wildcard: false, index: false });
   app.setNotFoundHandler((request, reply) => {
-    if (request.method === "GET" && !request.url.startsWith("/api/") && hasWeb) {
-      // The dashboard routes on the client: every page is index.html.
+    if ((request.method === "GET" || request.method === "HEAD") && !request.url.startsWith("/api/") && hasWeb) {
+      // The dashboard routes on the client: every page is index.html (HEAD answers as GET would, without the body).
       return reply.type("text/html").sendFile("index.html");
     }
     return sendError(reply, "NOT_FOUND");

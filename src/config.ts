@@ -1,4 +1,7 @@
+import { existsSync, readFileSync } from "node:fs";
 import { isIP } from "node:net";
+import { resolve } from "node:path";
+import { parseEnv } from "node:util";
 import { z } from "zod";
 import { devMailboxEnabled } from "./features/dev-mailbox/dev-mailbox-enabled.ts";
 
@@ -126,6 +129,7 @@ export const ConfigSchema = z.object({
   SIGNUP: Flag(true),
   TRUST_PROXY: TrustProxy,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
   HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   GLOBAL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
   WEBHOOK_ALLOW_LOOPBACK: Flag(false),
@@ -158,6 +162,8 @@ export interface Config {
   host: string;
   /** Base of every link Latchkey puts in an email. Never derived from request headers. */
   publicUrl: string;
+  /** PUBLIC_URL was not set: publicUrl is http://localhost:PORT, which the server and the CLI warn about. */
+  publicUrlDefaulted: boolean;
   dataDir: string;
   databaseUrl: string | undefined;
   databasePoolSize: number;
@@ -177,6 +183,8 @@ export interface Config {
   /** Fastify's trustProxy: false, a hop count, or the trusted proxies' addresses and ranges. */
   trustProxy: false | number | string[];
   logLevel: ParsedEnv["LOG_LEVEL"];
+  /** LOG_FORMAT: JSON lines, or pino-pretty's readable lines (default in development on a terminal). */
+  logFormat: "json" | "pretty";
   hashConcurrency: number | undefined;
   /** Per-instance flood guard per client address; 0 turns it off (benchmarks). */
   globalRateLimitPerMinute: number;
@@ -230,6 +238,34 @@ export interface WebhookConfig {
 
 export class ConfigError extends Error {}
 
+/**
+ * The environment with the `.env` file of the working folder (or the file LATCHKEY_ENV_FILE names)
+ * under it: what the process was given wins, the file fills the rest. The server and the CLI both
+ * start from it, so a CLI run beside a server finds the same PUBLIC_URL, PORT and database.
+ */
+export function environmentWithEnvFile(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): { env: NodeJS.ProcessEnv; envFile: string | null } {
+  const named = env.LATCHKEY_ENV_FILE;
+  const path = resolve(cwd, named ?? ".env");
+  if (!existsSync(path)) {
+    if (named) throw new ConfigError(`LATCHKEY_ENV_FILE names ${path}, which does not exist`);
+    return { env, envFile: null };
+  }
+  let fromFile: Record<string, string>;
+  try {
+    fromFile = parseEnv(readFileSync(path, "utf8")) as Record<string, string>;
+  } catch (error) {
+    throw new ConfigError(`Cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { env: { ...fromFile, ...env }, envFile: path };
+}
+
+/** The one line both the server and the CLI print when PUBLIC_URL fell back to its default. */
+export function publicUrlWarning(config: Pick<Config, "publicUrl" | "publicUrlDefaulted">): string | null {
+  return config.publicUrlDefaulted
+    ? `PUBLIC_URL is not set, so every link in an email starts with ${config.publicUrl}. Set PUBLIC_URL (in the environment or in .env, which the server and the CLI both read) to the address users reach.`
+    : null;
+}
+
 /** The only reader of process.env. Refuses to start with a message naming each wrong variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const relevant = Object.fromEntries(
@@ -251,6 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST ?? (devMailboxEnabled({ env: e.NODE_ENV, smtpUrl: e.SMTP_URL }) ? "127.0.0.1" : "0.0.0.0"),
     publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    publicUrlDefaulted: e.PUBLIC_URL === undefined,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
@@ -266,6 +303,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signup: e.SIGNUP,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === "development" && process.stdout.isTTY ? "pretty" : "json"),
     hashConcurrency: e.HASH_CONCURRENCY,
     globalRateLimitPerMinute: e.GLOBAL_RATE_LIMIT_PER_MINUTE,
     secretKey,

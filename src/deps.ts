@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from "fastify";
 import pino from "pino";
+import pretty from "pino-pretty";
 import { serializeError } from "./log-errors.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
@@ -52,13 +53,18 @@ export const LOG_REDACT = [
   "*.token",
 ];
 
-/** JSON lines on stdout (or `destination`): secrets redacted, failed queries logged without their parameters. */
-export function createLogger(level: Config["logLevel"], destination?: pino.DestinationStream): FastifyBaseLogger {
-  return pino({ level, redact: LOG_REDACT, serializers: { err: serializeError } }, destination);
+/**
+ * JSON lines on stdout (or `destination`), or pino-pretty's readable lines for a person at a
+ * terminal: secrets redacted either way, failed queries logged without their parameters.
+ */
+export function createLogger(level: Config["logLevel"], destination?: pino.DestinationStream, format: Config["logFormat"] = "json"): FastifyBaseLogger {
+  const options = { level, redact: LOG_REDACT, serializers: { err: serializeError } };
+  if (format === "pretty") return pino(options, pretty({ sync: true, colorize: process.stdout.isTTY, translateTime: "SYS:HH:MM:ss", ignore: "pid,hostname", destination: destination ?? 1 }));
+  return pino(options, destination);
 }
 
 export async function buildDeps(config: Config, options: BuildDepsOptions = {}): Promise<Deps> {
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
   await prepareHashing(config.hashConcurrency);
   const database =
     options.database ??

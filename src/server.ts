@@ -1,5 +1,5 @@
 import { buildApp } from "./app.ts";
-import { ConfigError, loadConfig } from "./config.ts";
+import { ConfigError, environmentWithEnvFile, loadConfig, publicUrlWarning } from "./config.ts";
 import { DataDirLockedError } from "./db/data-dir-lock.ts";
 import { buildDeps, closeDeps } from "./deps.ts";
 import { devMailboxEnabled } from "./features/dev-mailbox/dev-mailbox-enabled.ts";
@@ -7,8 +7,12 @@ import { startWorkers } from "./workers.ts";
 import { startMetricsServer } from "./http/metrics.routes.ts";
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const { env, envFile } = environmentWithEnvFile();
+  const config = loadConfig(env);
   const deps = await buildDeps(config);
+  if (envFile) deps.logger.info({ envFile }, `configuration read from the environment and ${envFile}`);
+  const defaulted = publicUrlWarning(config);
+  if (defaulted) deps.logger.warn(defaulted);
   const workers = await startWorkers(deps);
   const app = await buildApp(deps);
   await app.listen({ port: config.port, host: config.host });

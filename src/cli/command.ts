@@ -31,7 +31,7 @@ type Values = Record<string, string | boolean | undefined>;
 
 export function parseOptions(command: string, argv: string[], options: ParseArgsOptionsConfig): Values {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Values;
+    return parseArgs({ args: withNegativeValues(argv, options), strict: true, allowPositionals: false, options }).values as Values;
   } catch (error) {
     const { code, message } = error as { code?: string; message: string };
     const quoted = /'([^']+)'/.exec(message)?.[1];
@@ -42,6 +42,27 @@ export function parseOptions(command: string, argv: string[], options: ParseArgs
       message;
     throw new CliUsageError(`${command}: ${said} (see latchkey ${command} --help)`);
   }
+}
+
+/**
+ * `--allowance -3` is a value, not an option: parseArgs would take "-3" for a flag and report the
+ * value missing, so a negative number after an option that takes a value is joined to it
+ * (`--allowance=-3`) and reaches the option's own check, which says what is wrong with it.
+ */
+function withNegativeValues(argv: string[], options: ParseArgsOptionsConfig): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] ?? "";
+    const next = argv[i + 1];
+    const name = arg.startsWith("--") ? arg.slice(2) : null;
+    if (name && options[name]?.type === "string" && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i += 1;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
 }
 
 /** Checks one option with the same zod schema the API uses for that field. */

@@ -1,5 +1,5 @@
 import pino from "pino";
-import { ConfigError, loadConfig } from "../config.ts";
+import { ConfigError, environmentWithEnvFile, loadConfig, publicUrlWarning } from "../config.ts";
 import { DataDirLockedError } from "../db/data-dir-lock.ts";
 import { buildDeps, closeDeps, createLogger, type Deps } from "../deps.ts";
 import { AppError } from "../errors.ts";
@@ -94,7 +94,10 @@ export async function runCli(argv: string[], options: RunCliOptions = {}): Promi
       return 0;
     }
     if (!deps) {
-      const config = loadConfig(options.env);
+      // The same configuration as the server: the environment, then the .env file beside it.
+      const config = loadConfig(environmentWithEnvFile(options.env).env);
+      const defaulted = publicUrlWarning(config);
+      if (defaulted) io.err(`Warning: ${defaulted}`);
       // Only warnings reach the operator's terminal, on stderr so that stdout stays the command's answer.
       deps = await buildDeps(config, { logger: createLogger("warn", pino.destination(2)) });
     }

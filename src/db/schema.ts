@@ -45,6 +45,12 @@ export const companies = pgTable(
     linkedAllowance: integer("linked_allowance").notNull().default(0),
     parentId: uuid("parent_id").references((): AnyPgColumn => companies.id),
     /**
+     * Who linked it to its parent: 'parent' when the parent's administrators created it from the
+     * dashboard (it counts against linked_allowance), 'operator' when the CLI linked it (it does
+     * not); null when not linked. Only 'parent' is ever counted.
+     */
+    linkedBy: text("linked_by"),
+    /**
      * The latest sign-in of any of its users, to the minute (login.ts moves it at most once a
      * minute), for the managed companies page (decision 0015).
      */

@@ -111,8 +111,13 @@ function inWords(seconds: number): string {
  * programs (the error handler turns it into a Retry-After header).
  */
 export function rateLimited(refused: RateHit[], now: Date): AppError {
-  const retryAfterSeconds = secondsUntil(refused.map((hit) => hit.resetAt), now);
-  return new AppError("RATE_LIMITED", `Too many attempts. Try again in ${inWords(retryAfterSeconds)}.`, { retryAfterSeconds });
+  return retryAfter(secondsUntil(refused.map((hit) => hit.resetAt), now));
+}
+
+/** The same refusal when the wait is known in seconds (the per-instance flood guard's). */
+export function retryAfter(seconds: number, what = "attempts"): AppError {
+  const retryAfterSeconds = Math.max(1, Math.ceil(seconds));
+  return new AppError("RATE_LIMITED", `Too many ${what}. Try again in ${inWords(retryAfterSeconds)}.`, { retryAfterSeconds });
 }
 
 /** One refusal counted on each limit that refused (labels are flow and limit names from the code). */

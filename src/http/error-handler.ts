@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { AppError, ERROR_MESSAGES, type ErrorCode } from "../errors.ts";
 import { errorChain, isUnstorableText } from "../db/errors.ts";
+import { describeFailure } from "./validation-words.ts";
 
 /** The one table from error code to HTTP status. */
 export const ERROR_STATUS: Record<ErrorCode, number> = {
@@ -88,12 +89,14 @@ export function installErrorHandler(app: FastifyInstance): void {
       return sendError(reply, error.code, error.message, error.details);
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
+      const context = error.validationContext ?? "body";
       const issues = error.validation.map((v) => ({
-        path: `${error.validationContext ?? "body"}${v.instancePath.replaceAll("/", ".")}`,
-        message: v.message,
+        path: [context, ...v.instancePath.split("/").filter(Boolean)].join("."),
+        message: describeFailure(context, { keyword: v.keyword, instancePath: v.instancePath, message: v.message ?? "", params: v.params as Record<string, unknown> }),
       }));
       const first = issues[0];
-      const message = first ? `${first.path}: ${first.message}` : ERROR_MESSAGES.VALIDATION_FAILED;
+      // One sentence for a person (the issues list has every failure, for programs).
+      const message = first ? `${first.message.charAt(0).toUpperCase()}${first.message.slice(1)}${/[.!?]$/.test(first.message) ? "" : "."}` : ERROR_MESSAGES.VALIDATION_FAILED;
       return sendError(reply, "VALIDATION_FAILED", message, { issues });
     }
     const fastifyError = error as FastifyError;

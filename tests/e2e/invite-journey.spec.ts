@@ -74,7 +74,7 @@ test("an administrator registers, invites a colleague, and the colleague joins w
     await inviteePage.getByLabel("Confirm new password").fill(INVITEE.password);
     await inviteePage.getByRole("button", { name: "Set password" }).click();
     await expect(inviteePage.getByRole("heading", { level: 1, name: "Your password is set" })).toBeVisible();
-    await expect(inviteePage.getByText("Sign in with your new password.")).toBeVisible();
+    await expect(inviteePage.getByText("Your account is ready. Sign in with your email address and the password you just chose.")).toBeVisible();
     await expectAccessible(inviteePage);
     await shot("password-set", inviteePage);
   });

@@ -96,7 +96,7 @@ test("a manager sends a password reset from the user's page; the user chooses a 
     await peterPage.getByLabel("Confirm new password").fill(PETER.next);
     await peterPage.getByRole("button", { name: "Change password" }).click();
     await expect(peterPage.getByRole("heading", { level: 1, name: "Your password was changed" })).toBeVisible();
-    await expect(peterPage.getByText("Your password was changed. Sign in with your new password.")).toBeVisible();
+    await expect(peterPage.getByText("Every session of your account was signed out. Sign in with your new password.")).toBeVisible();
   });
 
   await test.step("the old browser session of the user is now signed out", async () => {

@@ -151,7 +151,8 @@ describe("managed companies page", () => {
   it("pages through every linked company in name order, with search and the allowance", async () => {
     const first = await admin.get("/api/v1/managed-companies?limit=20");
     expect(first.body.total).toBe(30);
-    expect(first.body.allowance).toEqual({ limit: 40, used: 30 });
+    // All thirty were linked by the operator: none counts against what the agency may create itself.
+    expect(first.body.allowance).toEqual({ limit: 40, used: 0 });
     const second = await admin.get(`/api/v1/managed-companies?limit=20&after=${first.body.nextCursor}`);
     expect([...first.body.companies, ...second.body.companies].map((c: { name: string }) => c.name)).toEqual(names);
     expect(second.body.nextCursor).toBeNull();
@@ -218,6 +219,28 @@ describe("managed companies page", () => {
     expect(over.body.error.code).toBe("LINKED_ALLOWANCE_EXHAUSTED");
     expect(await countEmails(t.deps)).toBe(emailsBefore);
   });
+
+  it("counts against the allowance only the companies the parent created itself, as the CLI's help says: those the operator links do not", async () => {
+    const agency = await createCompany(t.deps, { name: "Allowance Agency" });
+    await markMultiCompany(t.deps.db, { companyId: agency.id, allowance: 1, now: t.clock.now() });
+    for (const name of ["Operator Linked One", "Operator Linked Two"]) {
+      const linked = await createCompany(t.deps, { name });
+      expect(await linkCompany(t.deps.db, { parentId: agency.id, childId: linked.id, now: t.clock.now() })).toEqual({ ok: true });
+    }
+    const admin = await signIn(t, await createUser(t.deps, agency, { role: "administrator" }));
+    expect((await admin.get("/api/v1/managed-companies")).body).toMatchObject({ total: 2, allowance: { limit: 1, used: 0 } });
+    const body = { name: "Self Made Client", adminName: "Sam Self", adminEmail: "sam@self-made.test" };
+    expect((await admin.post("/api/v1/managed-companies", body)).status).toBe(201);
+    expect((await admin.get("/api/v1/managed-companies")).body).toMatchObject({ total: 3, allowance: { limit: 1, used: 1 } });
+    const over = await admin.post("/api/v1/managed-companies", { ...body, name: "Self Made Two", adminEmail: "sam@self-made-two.test" });
+    expect(over.body.error?.code).toBe("LINKED_ALLOWANCE_EXHAUSTED");
+    // Un-linked by the operator, a company the parent created gives its slot back; linked again by the operator, it does not take one.
+    const [made] = await t.deps.db.select().from(companies).where(eq(companies.name, "Self Made Client"));
+    expect(made?.linkedBy).toBe("parent");
+    expect((await unlinkCompany(t.deps.db, t.deps.jobs, { childId: made?.id ?? "", now: t.clock.now() })).ok).toBe(true);
+    expect(await linkCompany(t.deps.db, { parentId: agency.id, childId: made?.id ?? "", now: t.clock.now() })).toEqual({ ok: true });
+    expect((await admin.get("/api/v1/managed-companies")).body).toMatchObject({ total: 3, allowance: { limit: 1, used: 0 } });
+  });
 });
 
 describe("team members with access (linked company profile)", () => {
@@ -248,6 +271,23 @@ describe("audit log viewer", () => {
     expect(byActor.body.events.every((e: { actor: { email: string } | null }) => e.actor?.email === w.member.email)).toBe(true);
     const csv = await w.adminBrowser.get("/api/v1/audit-events/export.csv?includeLinked=true");
     expect(String(csv.body).split("\r\n")[0]).toContain('"id","at","action","outcome","actor"');
+  });
+
+  it("names the right company for each side of a grant row: the member's own beside the member, the managed one in the details", async () => {
+    const w = await world("GrantSides");
+    const log = await w.adminBrowser.get("/api/v1/audit-events?action=grant.given");
+    const [given] = log.body.events;
+    expect(given).toMatchObject({
+      actor: { name: w.admin.name },
+      actorCompany: w.parent.name,
+      target: { name: w.member.name },
+      // The member works for the parent: the row must not file them under the company they may now manage.
+      targetCompany: w.parent.name,
+      details: expect.objectContaining({ companyName: w.linked.name }),
+    });
+    // The linked company's own log still shows the grant that concerns it.
+    const linkedLog = await w.adminBrowser.get(`/api/v1/audit-events?companyId=${w.linked.id}&action=grant.given`);
+    expect(linkedLog.body.events).toHaveLength(1);
   });
 
   it("is for administrators only, and another company's log is out of reach", async () => {

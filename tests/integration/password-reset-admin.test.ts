@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emails, linkTokens, managementGrants } from "../../src/db/schema.ts";
+import { auditEvents, emails, linkTokens, managementGrants } from "../../src/db/schema.ts";
 import { formatExpiry } from "../../src/email/templates/layout.ts";
 import { countEmails, createCompany, createCompanyWithUsers, createUser, FACTORY_PASSWORD, signIn, snapshotCompany } from "../support/factories.ts";
 import {
@@ -62,7 +62,7 @@ describe("an administrator or manager triggers a password reset for another user
     for (const body of [message.text, message.html]) {
       expect(body).toContain("Jane Smith, administrator of Acme Widgets, asked to reset your password.");
       expect(body).toContain(expiry);
-      expect(body).toContain("If you did not expect this");
+      expect(body).toContain("If you did not expect this, check with Jane Smith or another administrator of Acme Widgets");
       expect(body).toContain(link);
     }
   });
@@ -73,6 +73,27 @@ describe("an administrator or manager triggers a password reset for another user
     expect(reply.status).toBe(202);
     const { message } = await nextResetEmail(t, users.administrator.email);
     expect(message.text).toContain(`${users.manager.name}, manager of Globex, asked to reset your password.`);
+    // Named as what they are: not "another administrator", which would call the manager one.
+    expect(message.text).toContain(`check with ${users.manager.name} or an administrator of Globex`);
+    expect(message.text).not.toContain("another administrator");
+    // The audit log's row keeps the role that acted, which the dashboard words as "by a manager".
+    const logged = await t.deps.db.select().from(auditEvents).where(and(eq(auditEvents.action, "password_reset.requested"), eq(auditEvents.targetUserId, users.administrator.id)));
+    expect(logged.map((row) => row.details)).toEqual([expect.objectContaining({ via: "administrator", actorRole: "manager" })]);
+  });
+
+  it("words the email for what is true when the user never set a password: a link to choose their first one, with no sessions to end", async () => {
+    const { company, users } = await createCompanyWithUsers(t.deps, { name: "Initrode" });
+    const invited = await createUser(t.deps, company, { name: "Ivy Invited", withPassword: false });
+    const reply = await trigger(await signIn(t, users.administrator), invited.id);
+    expect(reply.status).toBe(202);
+    const { message } = await nextResetEmail(t, invited.email);
+    expect(message.subject).toBe(`${users.administrator.name} asked to send you a link to set your Latchkey password`);
+    for (const body of [message.text, message.html]) {
+      expect(body).toContain(`${users.administrator.name}, administrator of Initrode, asked to send you a link to choose your password.`);
+      expect(body).toContain("Your account has no password yet");
+      expect(body).not.toContain("reset your password");
+      expect(body).not.toContain("every session of your account is signed out");
+    }
   });
 
   it("refuses a user and a read-only user with 403, and sends nothing", async () => {

@@ -33,6 +33,21 @@ describe("the platform around the API", () => {
     expect(String(page.headers["content-type"])).toContain("text/html");
   });
 
+  it("answers HEAD of a dashboard page as it answers GET, without the body; an unknown API path is 404 either way", async () => {
+    // npm test builds the dashboard before vitest runs: its pages are served.
+    for (const path of ["/", "/login", "/company/users", "/account"]) {
+      const get = await t.client().get(path);
+      const head = await t.client().request("HEAD", path);
+      expect(get.status, path).toBe(200);
+      expect(String(get.headers["content-type"])).toContain("text/html");
+      expect(head.status, path).toBe(get.status);
+      expect(head.headers["content-type"]).toBe(get.headers["content-type"]);
+      expect(head.body).toBe("");
+    }
+    expect((await t.client().request("HEAD", "/api/v1/nothing-here")).status).toBe(404);
+    expect((await t.client().get("/api/v1/nothing-here")).status).toBe(404);
+  });
+
   it("sets the session cookie HttpOnly, SameSite=Lax, and Secure when PUBLIC_URL is https", async () => {
     const browser = t.client();
     await browser.post("/api/v1/auth/register", { companyName: "Cookie Co", name: "Cora Cookie", email: "cora@cookie.test", password: PASSWORD });

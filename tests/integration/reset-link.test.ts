@@ -179,6 +179,23 @@ describe("the reset link", () => {
     expect(message.text).toContain("Forgot password");
   });
 
+  it("sends no \"your password was changed\" alert to someone who accepts their invitation: they chose their first password", async () => {
+    const { users } = await createCompanyWithUsers(t.deps);
+    const admin = await signIn(t, users.administrator);
+    const created = await admin.post("/api/v1/users", { name: "First Timer", email: "first.timer@example.test", role: "user" });
+    expect(created.status).toBe(201);
+    const invitation = await t.smtp.waitFor({ to: "first.timer@example.test" });
+    const inviteToken = new URL(t.smtp.linksIn(invitation).find((l) => l.includes("#token=")) ?? "https://x/#token=").hash.replace("#token=", "");
+    expect((await submitNewPassword(anyone(), inviteToken)).status).toBe(200);
+    // The alert would have been written with the password, in its transaction: the outbox tells at once.
+    const kinds = (await t.deps.db.select({ kind: emails.kind }).from(emails).where(eq(emails.userId, created.body.user.id))).map((row) => row.kind);
+    expect(kinds).toEqual(["invitation"]);
+    // The same user's later reset still alerts them.
+    const { token } = await sendReset(admin, { ...users.user, id: created.body.user.id, email: "first.timer@example.test" });
+    expect((await submitNewPassword(anyone(), token)).status).toBe(200);
+    await t.smtp.waitFor({ to: "first.timer@example.test", subject: "password was changed" });
+  });
+
   it("refuses a weak or mismatched password with 422 and leaves the link usable", async () => {
     const { company, user, token } = await userWithResetLink({ name: "Blue Lagoon Holdings" });
     const cases: Array<[string, string, string]> = [

@@ -22,7 +22,7 @@ export function resetLinkIn(t: TestApp, message: CapturedMessage): { link: strin
 /** Waits for the next reset email to the address (as stored), delivered over SMTP after `since` messages. */
 export async function nextResetEmail(t: TestApp, to: string, since = 0, timeoutMs = 10_000) {
   const message = await t.smtp.waitFor(
-    (m) => t.smtp.messages.indexOf(m) >= since && m.to.includes(to.toLowerCase()) && /reset/i.test(m.subject),
+    (m) => t.smtp.messages.indexOf(m) >= since && m.to.includes(to.toLowerCase()) && /reset|set your Latchkey password/i.test(m.subject),
     timeoutMs,
   );
   return { message, ...resetLinkIn(t, message) };

@@ -1,9 +1,21 @@
 import { z } from "zod";
 import { linkCompany, markMultiCompany, unlinkCompany } from "../../features/linked-companies/link-company.ts";
+import { findLiveCompany } from "../../features/linked-companies/linked-companies.queries.ts";
+import type { Executor } from "../../db/client.ts";
 import { Uuid } from "../../http/api/v1/schemas.ts";
 import { CliUsageError, option, parseOptions, type CliCommand } from "../command.ts";
 
-const Allowance = z.coerce.number({ message: "must be a whole number" }).int("must be a whole number").min(0).max(100_000);
+const Allowance = z.coerce
+  .number({ message: "must be a whole number" })
+  .int("must be a whole number")
+  .min(0, "must be 0 or more")
+  .max(100_000, "must be at most 100,000");
+
+/** "Initech" (id …) for the operator's terminal: the name they know, and the id they typed. */
+async function named(db: Executor, companyId: string): Promise<string> {
+  const company = await findLiveCompany(db, companyId);
+  return company ? `"${company.name}" (${companyId})` : companyId;
+}
 
 const REFUSALS: Record<string, string> = {
   not_found: "no live company has that id",
@@ -34,7 +46,7 @@ operator links companies). Running it again changes the allowance.`,
     return async (deps, io) => {
       const result = await markMultiCompany(deps.db, { companyId, allowance, now: deps.clock.now() });
       if (!result.ok) refuse("mark-multi-company", result.reason);
-      io.out(`Company ${companyId} is a multi-company profile; it may create ${allowance} linked ${allowance === 1 ? "company" : "companies"} itself.`);
+      io.out(`Company ${await named(deps.db, companyId)} is a multi-company profile; it may create ${allowance} linked ${allowance === 1 ? "company" : "companies"} itself.`);
     };
   },
 };
@@ -54,7 +66,7 @@ no linked companies of its own, and one parent.`,
     return async (deps, io) => {
       const result = await linkCompany(deps.db, { parentId, childId, now: deps.clock.now() });
       if (!result.ok) refuse("link-company", result.reason);
-      io.out(`Company ${childId} is linked to ${parentId}.`);
+      io.out(`Company ${await named(deps.db, childId)} is linked to ${await named(deps.db, parentId)}.`);
     };
   },
 };
@@ -73,7 +85,7 @@ Team members switched into it are refused on their next request.`,
     return async (deps, io) => {
       const result = await unlinkCompany(deps.db, deps.jobs, { childId, now: deps.clock.now() });
       if (!result.ok) refuse("unlink-company", result.reason);
-      io.out(`Company ${childId} is un-linked; ${result.grantsRemoved} management ${result.grantsRemoved === 1 ? "grant" : "grants"} removed.`);
+      io.out(`Company ${await named(deps.db, childId)} is un-linked; ${result.grantsRemoved} management ${result.grantsRemoved === 1 ? "grant" : "grants"} removed.`);
     };
   },
 };

@@ -82,12 +82,16 @@ export async function listAuditEvents(db: Executor, actor: Actor, filters: Audit
     db,
     sql`select e.id, e.at, e.action, e.outcome, e.client_address, e.grant_id, e.details, e.actor_client_id,
           au.name as actor_name, au.email as actor_email, ac.name as actor_company_name, xc.name as acting_company_name,
-          tu.name as target_name, tu.email as target_email, tc.name as target_company_name
+          tu.name as target_name, tu.email as target_email,
+          -- Beside a person, their own company (a grant's member works for the parent, not for the
+          -- linked company the row concerns, which its details name); otherwise the company acted on.
+          coalesce(tuc.name, tc.name) as target_company_name
         from audit_events e
         left join users au on au.id = e.actor_user_id
         left join companies ac on ac.id = e.actor_company_id
         left join companies xc on xc.id = e.acting_company_id
         left join users tu on tu.id = e.target_user_id
+        left join companies tuc on tuc.id = tu.company_id
         left join companies tc on tc.id = e.target_company_id
         where ${sql.join(where, sql` and `)}
         order by e.id desc ${limit}`,

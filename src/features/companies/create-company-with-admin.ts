@@ -32,7 +32,7 @@ export async function createCompanyWithAdmin(deps: Pick<Deps, "db" | "clock" | "
     return await deps.db.transaction(async (tx) => {
       const [company] = await tx
         .insert(companies)
-        .values({ name: input.companyName, contactEmail: input.adminEmail, parentId: input.parentId ?? null, createdAt: now, updatedAt: now })
+        .values({ name: input.companyName, contactEmail: input.adminEmail, parentId: input.parentId ?? null, linkedBy: input.parentId ? "parent" : null, createdAt: now, updatedAt: now })
         .returning({ id: companies.id, name: companies.name });
       if (!company) throw new Error("company insert returned nothing");
       const [user] = await tx

@@ -3,7 +3,7 @@ import { assertThat } from "../../errors.ts";
 import { assertCan } from "../access/authorize.ts";
 import type { PersonActor } from "../access/actor.ts";
 import { createCompanyWithAdmin } from "../companies/create-company-with-admin.ts";
-import { countLinkedCompanies, findLiveCompany } from "./linked-companies.queries.ts";
+import { countCompaniesCreatedByParent, findLiveCompany } from "./linked-companies.queries.ts";
 
 export interface CreateLinkedCompanyInput {
   name: string;
@@ -21,7 +21,8 @@ export async function createLinkedCompany(deps: Pick<Deps, "db" | "clock" | "con
   assertThat(parent?.isMultiCompany, "NOT_MULTI_COMPANY");
   // Checked before the insert; two administrators racing for the last slot may both pass, which
   // overshoots the allowance by one at worst — acceptable for a commercial limit, not a security one.
-  assertThat((await countLinkedCompanies(deps.db, parent.id)) < parent.linkedAllowance, "LINKED_ALLOWANCE_EXHAUSTED");
+  // Only the companies it created itself count: those the operator linked are outside the allowance.
+  assertThat((await countCompaniesCreatedByParent(deps.db, parent.id)) < parent.linkedAllowance, "LINKED_ALLOWANCE_EXHAUSTED");
   const created = await createCompanyWithAdmin(deps, {
     companyName: input.name,
     adminName: input.adminName,

@@ -35,7 +35,7 @@ export async function linkCompany(db: Executor, input: { parentId: string; child
     if (child.parentId) return { ok: false, reason: "already_linked" };
     if (child.isMultiCompany) return { ok: false, reason: "child_is_multi_company" };
     if ((await countLinkedCompanies(tx, child.id)) > 0) return { ok: false, reason: "child_has_links" };
-    await tx.update(companies).set({ parentId: parent.id, updatedAt: input.now }).where(eq(companies.id, child.id));
+    await tx.update(companies).set({ parentId: parent.id, linkedBy: "operator", updatedAt: input.now }).where(eq(companies.id, child.id));
     await recordAuditEvent(tx, {
       action: "company.linked",
       actorCompanyId: parent.id,
@@ -57,7 +57,7 @@ export async function unlinkCompany(db: Executor, jobs: Pick<JobQueue, "send">, 
     if (!child?.parentId) return { ok: false as const, reason: "not_linked" as const };
     // Un-link first, revoke after: a reset being sent through this link right now holds the company
     // row, so the update waits for it and the revocation below then sees its link.
-    await tx.update(companies).set({ parentId: null, updatedAt: input.now }).where(eq(companies.id, child.id));
+    await tx.update(companies).set({ parentId: null, linkedBy: null, updatedAt: input.now }).where(eq(companies.id, child.id));
     const removed = await tx.delete(managementGrants).where(eq(managementGrants.companyId, child.id)).returning({ id: managementGrants.id });
     await revokeLinksOfLostAuthority(tx, { parentCompanyId: child.parentId, linkedCompanyId: child.id, reason: "company_unlinked", now: input.now });
     await revokeOidcGrants(tx, jobs, { withoutAuthority: { actingCompanyId: child.id } }, "company_unlinked", input.now);

@@ -3971,6 +3971,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description How many linked companies this company may create itself (limit), and how many it has (used); companies the operator linked do not count */
                             allowance: {
                                 limit: number;
                                 used: number;

@@ -79,7 +79,11 @@ function PasswordChanged({ invite }: { invite: boolean }) {
       <h1 tabIndex={-1}>{invite ? "Your password is set" : "Your password was changed"}</h1>
       <div className="notice notice-success" role="status">
         <div className="notice-body">
-          <p>{invite ? "Your password is set. Sign in with your new password." : "Your password was changed. Sign in with your new password."}</p>
+          <p>
+            {invite
+              ? "Your account is ready. Sign in with your email address and the password you just chose."
+              : "Every session of your account was signed out. Sign in with your new password."}
+          </p>
         </div>
       </div>
       <Link to="/login" className="button button-primary button-block">

@@ -12,6 +12,8 @@ export interface ResetRecipient {
   /** The address stored on the account: the only place a reset email ever goes. */
   email: string;
   companyId: string;
+  /** False for an account with no password yet: the email words the link as choosing the first one. */
+  hasPassword?: boolean;
 }
 
 export interface SendResetLinkInput {
@@ -45,6 +47,7 @@ export async function sendResetLink(tx: Executor, deps: Pick<Deps, "config" | "j
   const content = passwordResetEmail({
     recipientName: recipient.name,
     askedBy: input.askedBy,
+    firstPassword: recipient.hasPassword === false,
     link: linkUrl(deps.config.publicUrl, "/reset-password", link.token),
     expiresAt: link.expiresAt,
   });
@@ -59,7 +62,8 @@ export async function sendResetLink(tx: Executor, deps: Pick<Deps, "config" | "j
     ...input.audit,
     targetUserId: recipient.id,
     targetCompanyId: recipient.companyId,
-    details: { linkId: link.id, emailId, via: input.askedBy.kind, expiresAt: link.expiresAt.toISOString() },
+    // The acting person's role too, so the log says "by a manager" when a manager sent it.
+    details: { linkId: link.id, emailId, via: input.askedBy.kind, ...("role" in input.askedBy ? { actorRole: input.askedBy.role } : {}), expiresAt: link.expiresAt.toISOString() },
     at: now,
   });
   // The raw token stays here: callers get the link's id and expiry, never the link.

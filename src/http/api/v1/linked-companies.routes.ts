@@ -4,7 +4,7 @@ import type { Deps } from "../../../deps.ts";
 import type { PersonActor } from "../../../features/access/actor.ts";
 import { listTeamMembersWithAccess } from "../../../features/grants/list-team-members-with-access.ts";
 import { requireMultiCompanyProfile } from "../../../features/access/linked-company-access.ts";
-import { countLinkedCompanies } from "../../../features/linked-companies/linked-companies.queries.ts";
+import { countCompaniesCreatedByParent } from "../../../features/linked-companies/linked-companies.queries.ts";
 import { listManagedCompanies, managedCompaniesCsv } from "../../../features/linked-companies/list-managed-companies.ts";
 import { createLinkedCompany } from "../../../features/linked-companies/create-linked-company.ts";
 import { switchBackToOwnCompany, switchIntoCompany } from "../../../features/linked-companies/switch-company.ts";
@@ -53,7 +53,9 @@ export function linkedCompanyRoutes(deps: Deps): FastifyPluginAsyncZod {
               companies: z.array(ManagedCompany),
               nextCursor: z.string().nullable(),
               total: z.number(),
-              allowance: z.object({ limit: z.number(), used: z.number() }),
+              allowance: z
+                .object({ limit: z.number(), used: z.number() })
+                .describe("How many linked companies this company may create itself (limit), and how many it has (used); companies the operator linked do not count"),
             }),
             ...errors(400, 401, 403),
           },
@@ -66,7 +68,7 @@ export function linkedCompanyRoutes(deps: Deps): FastifyPluginAsyncZod {
         return {
           ...page,
           companies: page.companies.map((c) => ({ ...c, createdAt: c.createdAt.toISOString(), lastLoginAt: c.lastLoginAt?.toISOString() ?? null })),
-          allowance: { limit: company.linkedAllowance, used: await countLinkedCompanies(deps.db, company.id) },
+          allowance: { limit: company.linkedAllowance, used: await countCompaniesCreatedByParent(deps.db, company.id) },
         };
       },
     );

@@ -109,7 +109,6 @@ export const OUTCOMES: Record<string, { label: string; tone: string }> = {
 
 const VIA: Record<string, string> = {
   self: "asked by the user",
-  administrator: "by an administrator",
   team_member: "by a team member",
   forgot_password: "from the sign-in page",
   cli: "by the operator",
@@ -132,7 +131,9 @@ export function describeDetails(event: AuditEvent): string | null {
   if (event.action.startsWith("api_client.") && text(d.clientName)) parts.push(`“${text(d.clientName)}”`);
   if (event.action === "api_client.created" && Array.isArray(d.scopes)) parts.push(d.scopes.filter((s) => typeof s === "string").join(", "));
   const via = text(d.via);
-  if (via && VIA[via]) parts.push(VIA[via]);
+  // A reset sent from the company's own user page: by whichever role acted (rows from before the role was recorded say both).
+  if (via === "administrator") parts.push(d.actorRole === "manager" ? "by a manager" : d.actorRole === "administrator" ? "by an administrator" : "by an administrator or manager");
+  else if (via && VIA[via]) parts.push(VIA[via]);
   if (event.grantId) parts.push("through a management grant");
   return parts.length > 0 ? parts.join(", ") : null;
 }

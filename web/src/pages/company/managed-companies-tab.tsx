@@ -13,10 +13,11 @@ import { ManagedCompaniesTable } from "./managed-companies-table.tsx";
 
 const PAGE_SIZE = 25;
 
-function allowanceText({ limit, used }: { limit: number; used: number }): string {
-  // Without an allowance only the operator links companies: a bare count says everything.
-  if (limit === 0) return plural(used, "linked company", "linked companies");
-  return `${used.toLocaleString()} of ${plural(limit, "linked company", "linked companies")}`;
+/** How much of the allowance is used: the linked companies this company created itself (those the operator linked do not count). */
+function allowanceText({ limit, used }: { limit: number; used: number }): string | null {
+  // Without an allowance only the operator links companies: the table's count says everything.
+  if (limit === 0) return null;
+  return `${used.toLocaleString()} of ${plural(limit, "linked company", "linked companies")} created`;
 }
 
 /** The parent's linked companies: search, pages, the switch into each one the member manages, CSV, and new ones. */
@@ -71,7 +72,7 @@ export function ManagedCompaniesTab() {
           </div>
         </div>
         <div className="toolbar-actions">
-          {data ? <span className="allowance">{allowanceText(data.allowance)}</span> : null}
+          {data && data.allowance.limit > 0 ? <span className="allowance">{allowanceText(data.allowance)}</span> : null}
           <a className="button" href={downloads.managedCompaniesCsv} download>
             Download CSV
           </a>

@@ -28,10 +28,17 @@ export function ResetPasswordAction({ user, onDone }: ActionProps) {
           onDone(`A password reset link was sent to ${user.email}. It is valid for ${describeValidity(reset.expiresAt)}.`);
         }}
       >
-        <p>
-          We will email <strong>{user.email}</strong> a link to choose a new password. Their current password keeps working until they use it, and any earlier link stops
-          working.
-        </p>
+        {user.hasPassword ? (
+          <p>
+            We will email <strong>{user.email}</strong> a link to choose a new password. Their current password keeps working until they use it, and any earlier link stops
+            working.
+          </p>
+        ) : (
+          <p>
+            {user.name} has no password yet. We will email <strong>{user.email}</strong> a link to choose one, and any earlier link, their invitation&rsquo;s included, stops
+            working. To send them the invitation again instead, use <strong>Resend invitation</strong>.
+          </p>
+        )}
         <p className="muted">You will not see the link or the new password.</p>
       </ConfirmDialog>
     </>
