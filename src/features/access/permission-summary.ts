@@ -1,5 +1,5 @@
 import { AppError } from "../../errors.ts";
-import { assertMayChangeRoleOf, assertMayManageUser, assertMayTriggerReset, can, type Asker, type Party } from "./authorize.ts";
+import { assertMayChangeRoleOf, assertMayManageUser, assertMayResetSecondFactor, assertMayTriggerReset, can, type Asker, type Party } from "./authorize.ts";
 import { ASSIGNABLE_ROLES } from "./permissions.ts";
 import { mayHoldGrant } from "./linked-company-access.ts";
 import { ROLES } from "./roles.ts";
@@ -23,6 +23,7 @@ export function companyPermissions(asker: Asker) {
     rename: can(asker, "company.rename"),
     updateContact: can(asker, "company.updateContact"),
     delete: can(asker, "company.delete"),
+    setSecondFactorPolicy: can(asker, "company.setSecondFactorPolicy"),
   };
 }
 
@@ -59,6 +60,8 @@ export function userPermissions(actor: Asker, target: TargetUser) {
     deactivate: active && passes(() => assertMayManageUser(actor, target, "users.deactivate")),
     restore: !active && passes(() => assertMayManageUser(actor, target, "users.restore")),
     resetPassword: active && passes(() => assertMayTriggerReset(actor, target)),
+    /** Whether the actor may; whether there is anything to reset is the user's factor summary. */
+    resetSecondFactor: active && passes(() => assertMayResetSecondFactor(actor, target)),
   };
 }
 

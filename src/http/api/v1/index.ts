@@ -10,6 +10,7 @@ import { grantRoutes } from "./grants.routes.ts";
 import { linkedCompanyRoutes } from "./linked-companies.routes.ts";
 import { linkRoutes } from "./links.routes.ts";
 import { passwordResetRoutes } from "./password-reset.routes.ts";
+import { secondFactorResetRoutes } from "./second-factor-reset.routes.ts";
 import { userRoutes } from "./users.routes.ts";
 import { webhookRoutes } from "./webhooks.routes.ts";
 
@@ -20,6 +21,7 @@ export function registerApiRoutes(deps: Deps): FastifyPluginAsyncZod {
     await app.register(accountRoutes(deps));
     await app.register(linkRoutes(deps));
     await app.register(passwordResetRoutes(deps));
+    await app.register(secondFactorResetRoutes(deps));
     await app.register(companyRoutes(deps));
     await app.register(userRoutes(deps));
     await app.register(devMailboxRoutes(deps));
