@@ -41,6 +41,8 @@ export function actorCapabilities(asker: Asker) {
     /** Roles a team member must have to hold a management grant. */
     grantHolderRoles: ROLES.filter(mayHoldGrant),
     createUsers: can(asker, "users.create"),
+    /** Users' second factors: the user page's summary, the list's "no second factor" filter (decision 0039). */
+    viewSecondFactors: can(asker, "users.resetSecondFactor"),
     /** Roles a user created by this actor may get, the first the default. */
     creatableRoles: can(asker, "users.create") ? [...ASSIGNABLE_ROLES[asker.role]] : [],
   };

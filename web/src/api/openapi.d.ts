@@ -1231,6 +1231,7 @@ export interface paths {
                                 manageGrants: boolean;
                                 manageWebhooks: boolean;
                                 viewAuditLog: boolean;
+                                viewSecondFactors: boolean;
                             };
                             user: {
                                 companyId: string;
