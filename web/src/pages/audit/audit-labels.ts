@@ -23,6 +23,10 @@ export const ACTION_GROUPS: Array<{ label: string; actions: Array<[string, strin
     ],
   },
   {
+    label: "Two-factor sign-in",
+    actions: [["second_factor.reset", "Two-factor reset"]],
+  },
+  {
     label: "Users",
     actions: [
       ["user.created", "User created"],
@@ -39,6 +43,7 @@ export const ACTION_GROUPS: Array<{ label: string; actions: Array<[string, strin
     actions: [
       ["company.registered", "Company registered"],
       ["company.updated", "Company updated"],
+      ["company.second_factor_policy_changed", "Two-factor policy changed"],
       ["company.deleted", "Company deleted"],
       ["company.restored", "Company restored"],
     ],

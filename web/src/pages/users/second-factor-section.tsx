@@ -98,7 +98,7 @@ export function SecondFactorSection({ user, summary, version }: Props) {
         keepOnError
       >
         {({ resets }) => (
-          <DataTable caption={<>Two-factor resets of {user.name}, newest first</>} columns={["Reset by", "Reset at", "Removed", "Email delivery"]}>
+          <DataTable caption={<>Two-factor resets of {user.name}, newest first</>} regionLabel={`Two-factor resets of ${user.name}`} columns={["Reset by", "Reset at", "Removed", "Email delivery"]}>
             {resets.map((reset) => (
               <tr key={reset.id}>
                 <td>
