@@ -18,11 +18,13 @@ import { createApiClientCommand, deleteApiClientCommand, listApiClientsCommand, 
 import { createClientCommand, deleteClientCommand, listClientsCommand, rotateClientSecretCommand } from "./commands/oidc-clients.ts";
 import { rotateSigningKeyCommand } from "./commands/signing-keys.ts";
 import { WEBHOOK_COMMANDS } from "./commands/webhooks.ts";
+import { resetSecondFactorCommand } from "./commands/reset-second-factor.ts";
 
 export const COMMANDS: CliCommand[] = [
   migrateCommand,
   createCompanyCommand,
   setRoleCommand,
+  resetSecondFactorCommand,
   listCompaniesCommand,
   restoreCompanyCommand,
   markMultiCompanyCommand,

@@ -35,12 +35,14 @@ describe("the company profile", () => {
         createdAt: expect.any(String),
         isMultiCompany: false,
         parent: null,
+        secondFactorPolicy: { required: false, requiredSince: null, graceDays: 7, passkeySignInAllowed: false, applyToLinked: false },
+        parentSecondFactorPolicy: null,
       },
-      permissions: { rename: true, updateContact: true, delete: true },
+      permissions: { rename: true, updateContact: true, delete: true, setSecondFactorPolicy: true },
     });
-    expect((await manager.get("/api/v1/company")).body.permissions).toEqual({ rename: false, updateContact: true, delete: false });
+    expect((await manager.get("/api/v1/company")).body.permissions).toEqual({ rename: false, updateContact: true, delete: false, setSecondFactorPolicy: false });
     const reader = await signIn(t, acme.users.read_only);
-    expect((await reader.get("/api/v1/company")).body.permissions).toEqual({ rename: false, updateContact: false, delete: false });
+    expect((await reader.get("/api/v1/company")).body.permissions).toEqual({ rename: false, updateContact: false, delete: false, setSecondFactorPolicy: false });
   });
 
   it("asks for a session", async () => {

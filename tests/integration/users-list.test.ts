@@ -6,6 +6,7 @@ import {
   signIn,
   type SeedCompany,
 } from "../support/factories.ts";
+import { giveSecondFactors } from "../support/second-factors.ts";
 import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 let t: TestApp;
@@ -112,6 +113,56 @@ describe("the user list", () => {
 
   it("asks for a session", async () => {
     expect((await t.client().get("/api/v1/users")).status).toBe(401);
+  });
+});
+
+describe("the filter \"no second factor\"", () => {
+  let manager: TestClient;
+  let reader: TestClient;
+  beforeAll(async () => {
+    const company = await createCompany(t.deps, { name: "Factor Co" });
+    const boss = await createUser(t.deps, company, { role: "manager", name: "Mona Manager" });
+    const withApp = await createUser(t.deps, company, { name: "Anna App" });
+    const withKey = await createUser(t.deps, company, { name: "Ken Key" });
+    const pending = await createUser(t.deps, company, { name: "Pat Pending" });
+    const codesOnly = await createUser(t.deps, company, { name: "Cora Codes" });
+    await createUser(t.deps, company, { name: "Nora None" });
+    await createUser(t.deps, company, { name: "Nick None", status: "deactivated" });
+    await giveSecondFactors(t.deps, withApp.id, { totp: true, recoveryCodes: 10 });
+    await giveSecondFactors(t.deps, withKey.id, { passkeys: 2 });
+    // An authenticator app not yet confirmed, and recovery codes alone, are no second factor (decision 0035).
+    await giveSecondFactors(t.deps, pending.id, { totp: "pending" });
+    await giveSecondFactors(t.deps, codesOnly.id, { recoveryCodes: 3 });
+    // Another company's users without a factor never show.
+    await createUser(t.deps, await createCompany(t.deps, { name: "Other Co" }), { name: "Olga Other" });
+    manager = await signIn(t, boss);
+    reader = await signIn(t, await createUser(t.deps, company, { role: "read_only", name: "Rita Reader" }));
+    await giveSecondFactors(t.deps, boss.id, { passkeys: 1 });
+  });
+
+  it("lists only the users with neither an authenticator app nor a passkey, with the total", async () => {
+    const reply = await manager.get("/api/v1/users?secondFactor=none");
+    expect(reply.status).toBe(200);
+    expect(names(reply)).toEqual(["Cora Codes", "Nick None", "Nora None", "Pat Pending", "Rita Reader"]);
+    expect(reply.body.total).toBe(5);
+  });
+
+  it("combines with the status filter, the search and the pages", async () => {
+    expect(names(await manager.get("/api/v1/users?secondFactor=none&status=active"))).toEqual(["Cora Codes", "Nora None", "Pat Pending", "Rita Reader"]);
+    const search = await manager.get("/api/v1/users?secondFactor=none&q=n");
+    expect(names(search)).toEqual(["Nick None", "Nora None"]);
+    expect(search.body.total).toBe(2);
+    const first = await manager.get("/api/v1/users?secondFactor=none&limit=2");
+    expect(names(first)).toEqual(["Cora Codes", "Nick None"]);
+    const second = await manager.get(`/api/v1/users?secondFactor=none&limit=2&after=${first.body.nextCursor}`);
+    expect(names(second)).toEqual(["Nora None", "Pat Pending"]);
+  });
+
+  it("is refused to those who may not see second factors (403), and refuses an unknown value (400)", async () => {
+    const refused = await reader.get("/api/v1/users?secondFactor=none");
+    expect([refused.status, refused.body.error.code]).toEqual([403, "FORBIDDEN"]);
+    expect((await manager.get("/api/v1/users?secondFactor=some")).status).toBe(400);
+    expect((await manager.get("/api/v1/users?secondFactor=")).status).toBe(400);
   });
 });
 

@@ -117,6 +117,7 @@ describe("one user's page", () => {
       deactivate: true,
       restore: false,
       resetPassword: true,
+      resetSecondFactor: true,
     });
     const manager = await signIn(t, acme.users.manager);
     expect((await manager.get(`/api/v1/users/${acme.users.administrator.id}`)).body.permissions).toEqual({
@@ -126,6 +127,7 @@ describe("one user's page", () => {
       deactivate: false,
       restore: false,
       resetPassword: true,
+      resetSecondFactor: true,
     });
     expect((await manager.get(`/api/v1/users/${acme.users.read_only.id}`)).body.permissions).toMatchObject({ edit: true, assignableRoles: ["user", "read_only"] });
     const self = await admin.get(`/api/v1/users/${acme.users.administrator.id}`);

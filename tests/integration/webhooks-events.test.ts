@@ -6,6 +6,7 @@ import { linkCompany, markMultiCompany, unlinkCompany } from "../../src/features
 import { FACTORY_PASSWORD, createCompany, createCompanyWithUsers, createUser, signIn, type SeedCompany, type UsersByRole } from "../support/factories.ts";
 import { authorizationRequest, exchange, registerClient, signInThroughBrowser } from "../support/oidc.ts";
 import { startTestApp, type TestApp } from "../support/test-app.ts";
+import { giveSecondFactors } from "../support/second-factors.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.ts";
 import { awaitEvent, registerEndpoint, sleep } from "../support/webhooks.ts";
 import type { TestClient } from "../support/client.ts";
@@ -91,6 +92,16 @@ describe("every event type arrives, signed (Standard Webhooks, verified by the r
     const forgot = receiver.received.find((r) => r.type === "password_reset.requested" && r.payload.subject.id === target.id && r.payload.data.via === "forgot_password");
     expect(forgot?.payload.actor).toBeNull();
     expect(forgot?.verifiedWith.length).toBeGreaterThan(0);
+  });
+
+  it("second factor reset (what was removed, never a secret) and sessions revoked", async () => {
+    const target = await createUser(t.deps, acme.company, { email: "factor.target@acme.test" });
+    await giveSecondFactors(t.deps, target.id, { totp: true, passkeys: 2, recoveryCodes: 10 });
+    expect((await admin.post(`/api/v1/users/${target.id}/second-factor-reset`)).status).toBe(200);
+    const reset = await awaitEvent(receiver, "user.second_factor_reset", target.id);
+    expect(reset.payload).toMatchObject({ actor: { type: "user", id: acme.users.administrator.id }, data: { removed: { authenticatorApp: true, passkeys: 2, recoveryCodes: 10 } } });
+    expect(JSON.stringify(reset.payload)).not.toMatch(/secret|emailId/);
+    expect((await awaitEvent(receiver, "user.sessions_revoked", target.id)).payload.data.reason).toBe("second_factor_reset");
   });
 
   it("grant given and revoked, company linked and un-linked (to both companies), company deleted", async () => {

@@ -10,6 +10,12 @@ export const API_SCOPES = {
   "users:read": ["company.view", "users.view"],
   "users:write": ["company.view", "users.view", "users.create", "users.updateDetails", "users.changeRole", "users.deactivate", "users.restore"],
   "users:reset": ["company.view", "users.view", "users.triggerReset"],
+  /**
+   * Its own scope, not part of users:reset (decision 0039): a reset link reaches only the user's
+   * mailbox, while a second-factor reset weakens the account at once; clients given users:reset
+   * before it existed keep exactly the power they were given.
+   */
+  "users:second-factor": ["company.view", "users.view", "users.resetSecondFactor"],
   "audit:read": ["audit.view"],
   "grants:manage": ["company.view", "users.view", "grants.manage"],
 } as const satisfies Record<string, readonly Permission[]>;
@@ -22,6 +28,7 @@ export const API_SCOPE_DESCRIPTIONS: Record<ApiScope, string> = {
   "users:read": "Read the company and its users",
   "users:write": "Create users, edit their details and roles, deactivate and restore them",
   "users:reset": "Send password resets and invitations, and cancel them",
+  "users:second-factor": "Reset users' second factors (they set one up again at their next sign-in)",
   "audit:read": "Read the audit log",
   "grants:manage": "Give and revoke management grants in linked companies",
 };

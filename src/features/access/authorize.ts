@@ -56,3 +56,14 @@ export function assertMayTriggerReset(asker: Asker, target: Party): void {
   assertThat(!isSelf(asker, target), "CANNOT_ACT_ON_SELF");
   assertThat(RESETTABLE_TARGET_ROLES[asker.role].includes(target.role), "FORBIDDEN");
 }
+
+/**
+ * Resetting another user's second factor (decision 0039): the same people, on the same targets, as
+ * a password reset — an administrator's own factor is reset by another administrator or a manager,
+ * like their password, since the user enrols again themselves and is emailed who did it.
+ */
+export function assertMayResetSecondFactor(asker: Asker, target: Party): void {
+  assertCan(asker, "users.resetSecondFactor");
+  assertThat(!isSelf(asker, target), "CANNOT_ACT_ON_SELF");
+  assertThat(RESETTABLE_TARGET_ROLES[asker.role].includes(target.role), "FORBIDDEN");
+}

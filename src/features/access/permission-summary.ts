@@ -1,5 +1,5 @@
 import { AppError } from "../../errors.ts";
-import { assertMayChangeRoleOf, assertMayManageUser, assertMayTriggerReset, can, type Asker, type Party } from "./authorize.ts";
+import { assertMayChangeRoleOf, assertMayManageUser, assertMayResetSecondFactor, assertMayTriggerReset, can, type Asker, type Party } from "./authorize.ts";
 import { ASSIGNABLE_ROLES } from "./permissions.ts";
 import { mayHoldGrant } from "./linked-company-access.ts";
 import { ROLES } from "./roles.ts";
@@ -23,6 +23,7 @@ export function companyPermissions(asker: Asker) {
     rename: can(asker, "company.rename"),
     updateContact: can(asker, "company.updateContact"),
     delete: can(asker, "company.delete"),
+    setSecondFactorPolicy: can(asker, "company.setSecondFactorPolicy"),
   };
 }
 
@@ -40,6 +41,8 @@ export function actorCapabilities(asker: Asker) {
     /** Roles a team member must have to hold a management grant. */
     grantHolderRoles: ROLES.filter(mayHoldGrant),
     createUsers: can(asker, "users.create"),
+    /** Users' second factors: the user page's summary, the list's "no second factor" filter (decision 0039). */
+    viewSecondFactors: can(asker, "users.resetSecondFactor"),
     /** Roles a user created by this actor may get, the first the default. */
     creatableRoles: can(asker, "users.create") ? [...ASSIGNABLE_ROLES[asker.role]] : [],
   };
@@ -59,6 +62,8 @@ export function userPermissions(actor: Asker, target: TargetUser) {
     deactivate: active && passes(() => assertMayManageUser(actor, target, "users.deactivate")),
     restore: !active && passes(() => assertMayManageUser(actor, target, "users.restore")),
     resetPassword: active && passes(() => assertMayTriggerReset(actor, target)),
+    /** Whether the actor may; whether there is anything to reset is the user's factor summary. */
+    resetSecondFactor: active && passes(() => assertMayResetSecondFactor(actor, target)),
   };
 }
 

@@ -10,12 +10,16 @@ export const PERMISSIONS = {
   "company.rename": ["administrator"],
   "company.delete": ["administrator"],
   "company.updateContact": ["administrator", "manager"],
+  /** The second-factor policy (issue 18, decision 0039): no API scope holds it, like the company's name. */
+  "company.setSecondFactorPolicy": ["administrator"],
   "users.create": ["administrator", "manager"],
   "users.updateDetails": ["administrator", "manager"],
   "users.changeRole": ["administrator", "manager"],
   "users.deactivate": ["administrator", "manager"],
   "users.restore": ["administrator", "manager"],
   "users.triggerReset": ["administrator", "manager"],
+  /** Removing another user's second factors so they enrol again (issue 18, decision 0039): beside the password reset. */
+  "users.resetSecondFactor": ["administrator", "manager"],
   "audit.view": ["administrator"],
   "linkedCompanies.create": ["administrator"],
   "grants.manage": ["administrator", "manager"],

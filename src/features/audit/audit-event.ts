@@ -31,6 +31,8 @@ export const AUDIT_ACTIONS = [
   "password_reset.requested",
   "password_reset.completed",
   "password_reset.revoked",
+  "second_factor.reset",
+  "company.second_factor_policy_changed",
   "link.rejected",
   "rate_limit.hit",
   "grant.given",

@@ -4,7 +4,7 @@
  */
 export const WEBHOOK_EVENT_GROUPS = {
   users: ["user.created", "user.updated", "user.role_changed", "user.deactivated", "user.restored", "user.invitation_sent"],
-  passwords: ["password_reset.requested", "password.changed", "user.sessions_revoked"],
+  passwords: ["password_reset.requested", "password.changed", "user.sessions_revoked", "user.second_factor_reset"],
   access: ["grant.given", "grant.revoked", "user.signed_in_to_application"],
   companies: ["company.linked", "company.unlinked", "company.deleted"],
 } as const;
@@ -22,7 +22,8 @@ export const WEBHOOK_EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
   "user.invitation_sent": "An invitation email was sent to a user: with their creation, or again.",
   "password_reset.requested": "A password reset link was sent; names who asked (the user, an administrator, an API client). Never the link.",
   "password.changed": "A user's password changed: from their account settings, or with a reset link.",
-  "user.sessions_revoked": "Every session of a user ended (password changed or reset, deactivation).",
+  "user.sessions_revoked": "Every session of a user ended (password changed or reset, second factor reset, deactivation).",
+  "user.second_factor_reset": "A user's second factors were removed by an administrator, a team member, an API client or the operator; they set one up again at their next sign-in. Never the factors.",
   "grant.given": "A team member of the parent company was given management of a linked company.",
   "grant.revoked": "A team member's management of a linked company was withdrawn.",
   "user.signed_in_to_application": "A user authorized an application through Latchkey's OpenID provider.",

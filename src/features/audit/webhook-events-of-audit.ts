@@ -22,6 +22,7 @@ export const EVENTS_OF_AUDIT_ACTION: Partial<Record<AuditAction, readonly Webhoo
   "password_reset.requested": ["password_reset.requested"],
   "password.changed": ["password.changed", "user.sessions_revoked"],
   "password_reset.completed": ["password.changed", "user.sessions_revoked"],
+  "second_factor.reset": ["user.second_factor_reset", "user.sessions_revoked"],
   "grant.given": ["grant.given"],
   "grant.revoked": ["grant.revoked"],
   "oidc.authorized": ["user.signed_in_to_application"],
@@ -29,6 +30,12 @@ export const EVENTS_OF_AUDIT_ACTION: Partial<Record<AuditAction, readonly Webhoo
 
 /** Details of the audit row that stay out of the event: internal ids a receiver cannot use. */
 export const DETAILS_LEFT_OUT = new Set(["linkId", "emailId", "linkTokenId", "grantId"]);
+
+const SESSIONS_REVOKED_REASON: Partial<Record<AuditAction, string>> = {
+  "user.deactivated": "deactivated",
+  "password_reset.completed": "password_reset",
+  "second_factor.reset": "second_factor_reset",
+};
 
 /** What each event says about the audited action beyond the snapshot of its subject. */
 export function eventDataOf(type: WebhookEventType, action: AuditAction, details: Record<string, unknown>): Record<string, unknown> {
@@ -41,7 +48,10 @@ export function eventDataOf(type: WebhookEventType, action: AuditAction, details
     case "password.changed":
       return { how: action === "password_reset.completed" ? "reset" : "change" };
     case "user.sessions_revoked":
-      return { reason: action === "user.deactivated" ? "deactivated" : action === "password_reset.completed" ? "password_reset" : "password_changed" };
+      return { reason: SESSIONS_REVOKED_REASON[action] ?? "password_changed" };
+    case "user.second_factor_reset":
+      // What was removed, by kind and count: never a secret, a credential id or a passkey's name.
+      return { removed: kept.removed ?? null };
     case "password_reset.requested":
       // Who asked is the event's actor; "via" says how (forgot_password, administrator, …). Never the link.
       return { via: kept.via ?? null, expiresAt: kept.expiresAt ?? null };

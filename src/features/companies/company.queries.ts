@@ -20,6 +20,15 @@ export async function requireCompanyInScope(db: Executor, actor: ScopeActor, opt
       isMultiCompany: companies.isMultiCompany,
       parentId: parent.id,
       parentName: parent.name,
+      secondFactorRequiredAt: companies.secondFactorRequiredAt,
+      secondFactorGraceDays: companies.secondFactorGraceDays,
+      secondFactorPolicyForLinked: companies.secondFactorPolicyForLinked,
+      passkeySignInAllowed: companies.passkeySignInAllowed,
+      // The parent's policy, which a linked company follows while the parent applies it (decision 0039).
+      parentPolicyForLinked: parent.secondFactorPolicyForLinked,
+      parentSecondFactorRequiredAt: parent.secondFactorRequiredAt,
+      parentSecondFactorGraceDays: parent.secondFactorGraceDays,
+      parentPasskeySignInAllowed: parent.passkeySignInAllowed,
     })
     .from(companies)
     .leftJoin(parent, eq(parent.id, companies.parentId))

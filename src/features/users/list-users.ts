@@ -9,6 +9,8 @@ import { countUsers, SEARCH_COUNT_CAP, selectUserPage, type UserFilter, type Use
 export interface ListUsersInput {
   q?: string | undefined;
   status: UserStatusFilter;
+  /** "none": only users without a second factor; for those who may see second factors (decision 0039). */
+  secondFactor?: "none" | undefined;
   after?: string | undefined;
   before?: string | undefined;
   limit: number;
@@ -27,7 +29,8 @@ export interface UserPage {
 export async function listUsers(deps: Pick<Deps, "db">, actor: Actor, input: ListUsersInput): Promise<UserPage> {
   assertCan(actor, "users.view");
   assertThat(!input.after || !input.before, "VALIDATION_FAILED", "Give either after or before, not both.");
-  const filter: UserFilter = { prefix: searchPrefix(input.q), status: input.status };
+  if (input.secondFactor) assertCan(actor, "users.resetSecondFactor");
+  const filter: UserFilter = { prefix: searchPrefix(input.q), status: input.status, noSecondFactor: input.secondFactor === "none" };
   const cursor = input.after ?? input.before;
   const key = cursor ? decodeNameCursor(cursor) : null;
   const direction = input.before ? "backward" : "forward";

@@ -22,8 +22,12 @@ export interface LatchkeyServer {
    * and survive the restart.
    */
   operator(args: string[]): Promise<string>;
-  /** Runs a script of the tests (`node <file> …`) on this installation's database, as `operator` runs the CLI. */
-  script(file: string, args: string[]): Promise<string>;
+  /**
+   * Runs a test-support script (`node <script> …`, a path from the repository's root) on this
+   * installation's database, the way `operator` runs the CLI: for a scene no command sets (a user's
+   * second factor, given by writing its rows: tests/e2e/support/give-second-factor.ts).
+   */
+  script(path: string, args: string[]): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -152,20 +156,20 @@ export async function startLatchkey(database: DatabaseKind, options: StartOption
     await postgres?.drop();
   };
 
-  const node = (file: string, args: string[]) =>
+  const run = (file: string, args: string[]) =>
     new Promise<string>((resolve, reject) => {
       execFile(process.execPath, [file, ...args], { cwd: root, env }, (error, stdout, stderr) => {
         if (error) reject(new Error(`${file} ${args.join(" ")} failed: ${stderr || error.message}`));
         else resolve(stdout);
       });
     });
-  const cli = (args: string[]) => node("src/cli/main.ts", args);
+  const cli = (args: string[]) => run("src/cli/main.ts", args);
 
-  const script = async (file: string, args: string[]) => {
-    if (!dataDir) return node(file, args);
+  const withDatabase = async (work: () => Promise<string>) => {
+    if (!dataDir) return work();
     await halt();
     try {
-      return await node(file, args);
+      return await work();
     } finally {
       child = launch();
       await waitUntilReady(readyUrl, child, output, 90_000);
@@ -180,6 +184,8 @@ export async function startLatchkey(database: DatabaseKind, options: StartOption
     await stop();
     throw error;
   }
-  const operator = (args: string[]) => script("src/cli/main.ts", args);
+  const operator = (args: string[]) => withDatabase(() => cli(args));
+  const script = (path: string, args: string[]) => withDatabase(() => run(path, args));
+
   return { url, smtp, output, operator, script, stop };
 }

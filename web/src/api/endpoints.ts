@@ -75,6 +75,7 @@ export const api = {
   company: () => call("get", "/company"),
   updateCompany: (body: RequestBody<"/company", "patch">) => call("patch", "/company", { body }),
   deleteCompany: (confirmName: string) => call("post", "/company/delete", { body: { confirmName } }),
+  setSecondFactorPolicy: (body: RequestBody<"/company/second-factor-policy", "put">) => call("put", "/company/second-factor-policy", { body }),
 
   teamMembersWithAccess: () => call("get", "/company/team-members"),
   managedCompanies: (params: Query<"/managed-companies", "get">) => call("get", "/managed-companies", { query: params }),
@@ -102,6 +103,8 @@ export const api = {
 
   triggerReset: (userId: string) => call("post", "/users/{id}/password-reset", { path: { id: userId } }),
   resets: (userId: string) => call("get", "/users/{id}/password-resets", { path: { id: userId } }),
+  resetSecondFactor: (userId: string) => call("post", "/users/{id}/second-factor-reset", { path: { id: userId } }),
+  secondFactorResets: (userId: string) => call("get", "/users/{id}/second-factor-resets", { path: { id: userId } }),
   revokeReset: (userId: string, resetId: string) =>
     call("post", "/users/{id}/password-resets/{resetId}/revoke", { path: { id: userId, resetId } }),
 

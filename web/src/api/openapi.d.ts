@@ -1314,12 +1314,12 @@ export interface paths {
                                 /** @description Last API request, to the minute */
                                 lastUsedAt: string | null;
                                 name: string;
-                                scopes: ("users:read" | "users:write" | "users:reset" | "audit:read" | "grants:manage")[];
+                                scopes: ("users:read" | "users:write" | "users:reset" | "users:second-factor" | "audit:read" | "grants:manage")[];
                             }[];
                             scopes: {
                                 description: string;
                                 /** @enum {string} */
-                                name: "users:read" | "users:write" | "users:reset" | "audit:read" | "grants:manage";
+                                name: "users:read" | "users:write" | "users:reset" | "users:second-factor" | "audit:read" | "grants:manage";
                             }[];
                         };
                     };
@@ -1422,7 +1422,7 @@ export interface paths {
                                 /** @description Last API request, to the minute */
                                 lastUsedAt: string | null;
                                 name: string;
-                                scopes: ("users:read" | "users:write" | "users:reset" | "audit:read" | "grants:manage")[];
+                                scopes: ("users:read" | "users:write" | "users:reset" | "users:second-factor" | "audit:read" | "grants:manage")[];
                             };
                             /** @description Shown once: only its digest is kept */
                             clientSecret: string;
@@ -2245,6 +2245,7 @@ export interface paths {
                                 manageGrants: boolean;
                                 manageWebhooks: boolean;
                                 viewAuditLog: boolean;
+                                viewSecondFactors: boolean;
                             };
                             user: {
                                 companyId: string;
@@ -3127,11 +3128,28 @@ export interface paths {
                                     id: string;
                                     name: string;
                                 } | null;
+                                parentSecondFactorPolicy: {
+                                    applyToLinked: boolean;
+                                    companyId: string;
+                                    companyName: string;
+                                    graceDays: number;
+                                    passkeySignInAllowed: boolean;
+                                    required: boolean;
+                                    requiredSince: string | null;
+                                } | null;
                                 phone: string | null;
+                                secondFactorPolicy: {
+                                    applyToLinked: boolean;
+                                    graceDays: number;
+                                    passkeySignInAllowed: boolean;
+                                    required: boolean;
+                                    requiredSince: string | null;
+                                };
                             };
                             permissions: {
                                 delete: boolean;
                                 rename: boolean;
+                                setSecondFactorPolicy: boolean;
                                 updateContact: boolean;
                             };
                         };
@@ -3215,11 +3233,28 @@ export interface paths {
                                     id: string;
                                     name: string;
                                 } | null;
+                                parentSecondFactorPolicy: {
+                                    applyToLinked: boolean;
+                                    companyId: string;
+                                    companyName: string;
+                                    graceDays: number;
+                                    passkeySignInAllowed: boolean;
+                                    required: boolean;
+                                    requiredSince: string | null;
+                                } | null;
                                 phone: string | null;
+                                secondFactorPolicy: {
+                                    applyToLinked: boolean;
+                                    graceDays: number;
+                                    passkeySignInAllowed: boolean;
+                                    required: boolean;
+                                    requiredSince: string | null;
+                                };
                             };
                             permissions: {
                                 delete: boolean;
                                 rename: boolean;
+                                setSecondFactorPolicy: boolean;
                                 updateContact: boolean;
                             };
                         };
@@ -3421,6 +3456,179 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/company/second-factor-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set the company's second-factor policy (administrator): required or not, the grace period, sign-in with a passkey alone, and for a multi-company profile whether its linked companies follow it */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description A multi-company profile's policy governs its linked companies too.
+                         * @default false
+                         */
+                        applyToLinked?: boolean;
+                        /** @description Days a user without a second factor may still sign in once it is required (0–90). */
+                        graceDays: number;
+                        /** @description Users may sign in with a passkey alone, without their password. */
+                        passkeySignInAllowed: boolean;
+                        /** @description Users without a second factor must set one up at their next sign-in, after the grace period. */
+                        required: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            company: {
+                                address: string | null;
+                                contactEmail: string | null;
+                                createdAt: string;
+                                id: string;
+                                isMultiCompany: boolean;
+                                name: string;
+                                parent: {
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                parentSecondFactorPolicy: {
+                                    applyToLinked: boolean;
+                                    companyId: string;
+                                    companyName: string;
+                                    graceDays: number;
+                                    passkeySignInAllowed: boolean;
+                                    required: boolean;
+                                    requiredSince: string | null;
+                                } | null;
+                                phone: string | null;
+                                secondFactorPolicy: {
+                                    applyToLinked: boolean;
+                                    graceDays: number;
+                                    passkeySignInAllowed: boolean;
+                                    required: boolean;
+                                    requiredSince: string | null;
+                                };
+                            };
+                            permissions: {
+                                delete: boolean;
+                                rename: boolean;
+                                setSecondFactorPolicy: boolean;
+                                updateContact: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4410,6 +4618,8 @@ export interface paths {
                     before?: string;
                     limit?: number;
                     q?: string;
+                    /** @description none: only users with neither an authenticator app nor a passkey (administrators and managers). */
+                    secondFactor?: "none";
                     status?: "active" | "deactivated" | "all";
                 };
                 header?: never;
@@ -4674,8 +4884,19 @@ export interface paths {
                                 deactivate: boolean;
                                 edit: boolean;
                                 resetPassword: boolean;
+                                resetSecondFactor: boolean;
                                 restore: boolean;
                             };
+                            secondFactors: {
+                                authenticatorApp: boolean;
+                                /** @description An authenticator app set up but not yet confirmed: no factor yet. */
+                                authenticatorAppPending: boolean;
+                                /** @description Since when the user must set up a second factor at their next sign-in, after a reset. */
+                                enrolmentDueSince: string | null;
+                                hasSecondFactor: boolean;
+                                passkeys: number;
+                                recoveryCodesRemaining: number;
+                            } | null;
                             user: {
                                 company: {
                                     id: string;
@@ -6168,6 +6389,280 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/{id}/second-factor-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Remove another user's authenticator app, passkeys and recovery codes: their sessions end and they set up a second factor at their next sign-in */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            reset: {
+                                at: string;
+                                removed: {
+                                    authenticatorApp: boolean;
+                                    passkeys: number;
+                                    recoveryCodes: number;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/second-factor-resets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every reset of a user's second factor: who did it, when, what was removed, and the email's delivery */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            resets: {
+                                at: string;
+                                emailStatus: ("queued" | "sent" | "retrying" | "failed" | "dropped") | null;
+                                id: string;
+                                removed: {
+                                    authenticatorApp: boolean;
+                                    passkeys: number;
+                                    recoveryCodes: number;
+                                };
+                                resetBy: {
+                                    companyName: string;
+                                    /** @enum {string} */
+                                    kind: "administrator" | "team_member" | "integration";
+                                    name: string;
+                                    /** @enum {string} */
+                                    role: "administrator" | "manager" | "user" | "read_only";
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhook-endpoints": {
         parameters: {
             query?: never;
@@ -6264,7 +6759,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         description?: string;
-                        events: ("user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.restored" | "user.invitation_sent" | "password_reset.requested" | "password.changed" | "user.sessions_revoked" | "grant.given" | "grant.revoked" | "user.signed_in_to_application" | "company.linked" | "company.unlinked" | "company.deleted")[];
+                        events: ("user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.restored" | "user.invitation_sent" | "password_reset.requested" | "password.changed" | "user.sessions_revoked" | "user.second_factor_reset" | "grant.given" | "grant.revoked" | "user.signed_in_to_application" | "company.linked" | "company.unlinked" | "company.deleted")[];
                         url: string;
                     };
                 };
@@ -6608,7 +7103,7 @@ export interface paths {
                     "application/json": {
                         description?: string;
                         enabled?: boolean;
-                        events?: ("user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.restored" | "user.invitation_sent" | "password_reset.requested" | "password.changed" | "user.sessions_revoked" | "grant.given" | "grant.revoked" | "user.signed_in_to_application" | "company.linked" | "company.unlinked" | "company.deleted")[];
+                        events?: ("user.created" | "user.updated" | "user.role_changed" | "user.deactivated" | "user.restored" | "user.invitation_sent" | "password_reset.requested" | "password.changed" | "user.sessions_revoked" | "user.second_factor_reset" | "grant.given" | "grant.revoked" | "user.signed_in_to_application" | "company.linked" | "company.unlinked" | "company.deleted")[];
                         url?: string;
                     };
                 };
@@ -7937,6 +8432,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "user.second_factor_reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.second_factor_reset
+         * @description A user's second factors were removed by an administrator, a team member, an API client or the operator; they set one up again at their next sign-in. Never the factors. Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
+         */
+        post: operations["webhook_user_second_factor_reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "user.sessions_revoked": {
         parameters: {
             query?: never;
@@ -7948,7 +8463,7 @@ export interface webhooks {
         put?: never;
         /**
          * user.sessions_revoked
-         * @description Every session of a user ended (password changed or reset, deactivation). Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
+         * @description Every session of a user ended (password changed or reset, second factor reset, deactivation). Signed with the Standard Webhooks scheme; verify with the endpoint's whsec_ secret before trusting it.
          */
         post: operations["webhook_user_sessions_revoked"];
         delete?: never;
@@ -9030,6 +9545,98 @@ export interface operations {
             };
         };
     };
+    webhook_user_second_factor_reset: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id. */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (two during a secret rotation's overlap). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch, when this attempt was signed. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    actor: ({
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "user";
+                    } | {
+                        /** @description A UUID. */
+                        companyId: string;
+                        /** @description A UUID. */
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        type: "api_client";
+                    } | {
+                        /** @constant */
+                        type: "operator";
+                    }) | null;
+                    companyId: string | null;
+                    data: {
+                        company: {
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            parentId: string | null;
+                        };
+                        /** @description What was removed, by kind: whether an authenticator app, how many passkeys and unused recovery codes. Never a secret. */
+                        removed: {
+                            authenticatorApp: boolean;
+                            passkeys: number;
+                            recoveryCodes: number;
+                        } | null;
+                        user: {
+                            /** @description A UUID. */
+                            companyId: string;
+                            email: string;
+                            /** @description A UUID. */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "administrator" | "manager" | "user" | "read_only";
+                            /** @enum {string} */
+                            status: "active" | "deactivated";
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    /** @description The event's id: also the webhook-id header, the same on every retry and redelivery. Deduplicate by it. */
+                    id: string;
+                    /** @description Events of one subject to one endpoint arrive in order. */
+                    subject: {
+                        /** @description A UUID. */
+                        id: string;
+                        /** @constant */
+                        type: "user";
+                    };
+                    /** @description When the action happened (ISO 8601). */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.second_factor_reset";
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Any other answer (or none within the timeout) is retried with back-off. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     webhook_user_sessions_revoked: {
         parameters: {
             query?: never;
@@ -9076,7 +9683,7 @@ export interface operations {
                             parentId: string | null;
                         };
                         /** @enum {string} */
-                        reason: "deactivated" | "password_changed" | "password_reset";
+                        reason: "deactivated" | "password_changed" | "password_reset" | "second_factor_reset";
                         user: {
                             /** @description A UUID. */
                             companyId: string;

@@ -37,6 +37,10 @@ export type UserSummary = Item<UserList["users"]>;
 export type UserView = Answer<"/users/{id}", "get">;
 export type UserDetail = UserView["user"];
 export type UserPermissions = UserView["permissions"];
+/** Kinds and counts of a user's second factors; null for those who may not reset them. */
+export type SecondFactorSummary = UserView["secondFactors"];
+export type SecondFactorReset = Item<Answer<"/users/{id}/second-factor-resets", "get">["resets"]>;
+export type SecondFactorPolicy = Company["secondFactorPolicy"];
 export type Role = UserDetail["role"];
 export type UserStatus = UserDetail["status"];
 

@@ -26,6 +26,7 @@ const Me = z.object({
     manageWebhooks: z.boolean(),
     grantHolderRoles: z.array(Role),
     createUsers: z.boolean(),
+    viewSecondFactors: z.boolean(),
     creatableRoles: z.array(Role),
   }),
 });

@@ -4,6 +4,8 @@ import type { Deps } from "../../../deps.ts";
 import type { CompanyProfile } from "../../../features/companies/company.queries.ts";
 import { deleteCompany } from "../../../features/companies/delete-company.ts";
 import { getCompany } from "../../../features/companies/get-company.ts";
+import { policiesOf, type SecondFactorPolicy as PolicyRow } from "../../../features/companies/second-factor-policy.ts";
+import { setSecondFactorPolicy } from "../../../features/companies/set-second-factor-policy.ts";
 import { updateCompany } from "../../../features/companies/update-company.ts";
 import { actorOf, clearSessionCookie, requireActor } from "../../middleware/session.ts";
 import { CompanyName, Email, Ok, errors } from "./schemas.ts";
@@ -27,8 +29,21 @@ const Address = z
 export const UpdateCompanyBody = z
   .strictObject({ name: CompanyName.optional(), contactEmail: clearable(Email).optional(), phone: clearable(Phone).optional(), address: clearable(Address).optional() })
   .refine((body) => Object.values(body).some((value) => value !== undefined), "Give at least one field to change.");
+export const SecondFactorPolicyBody = z.strictObject({
+  required: z.boolean().describe("Users without a second factor must set one up at their next sign-in, after the grace period."),
+  graceDays: z.number().int().min(0).max(90).describe("Days a user without a second factor may still sign in once it is required (0–90)."),
+  passkeySignInAllowed: z.boolean().describe("Users may sign in with a passkey alone, without their password."),
+  applyToLinked: z.boolean().default(false).describe("A multi-company profile's policy governs its linked companies too."),
+});
 export const DeleteCompanyBody = z.strictObject({ confirmName: z.string().max(300) });
 
+const SecondFactorPolicy = z.object({
+  required: z.boolean(),
+  requiredSince: z.string().nullable(),
+  graceDays: z.number().int(),
+  passkeySignInAllowed: z.boolean(),
+  applyToLinked: z.boolean(),
+});
 const Company = z.object({
   id: z.string(),
   name: z.string(),
@@ -38,13 +53,27 @@ const Company = z.object({
   createdAt: z.string(),
   isMultiCompany: z.boolean(),
   parent: z.object({ id: z.string(), name: z.string() }).nullable(),
+  secondFactorPolicy: SecondFactorPolicy,
+  /** The parent's policy, when the parent applies it to its linked companies: it governs this company. */
+  parentSecondFactorPolicy: SecondFactorPolicy.extend({ companyId: z.string(), companyName: z.string() }).nullable(),
 });
 const CompanyWithPermissions = z.object({
   company: Company,
-  permissions: z.object({ rename: z.boolean(), updateContact: z.boolean(), delete: z.boolean() }),
+  permissions: z.object({ rename: z.boolean(), updateContact: z.boolean(), delete: z.boolean(), setSecondFactorPolicy: z.boolean() }),
 });
 
+function policyJson(policy: PolicyRow): z.infer<typeof SecondFactorPolicy> {
+  return {
+    required: policy.requiredSince !== null,
+    requiredSince: policy.requiredSince?.toISOString() ?? null,
+    graceDays: policy.graceDays,
+    passkeySignInAllowed: policy.passkeySignInAllowed,
+    applyToLinked: policy.applyToLinked,
+  };
+}
+
 function companyJson(company: CompanyProfile): z.infer<typeof Company> {
+  const { own, fromParent } = policiesOf(company);
   return {
     id: company.id,
     name: company.name,
@@ -54,6 +83,8 @@ function companyJson(company: CompanyProfile): z.infer<typeof Company> {
     createdAt: company.createdAt.toISOString(),
     isMultiCompany: company.isMultiCompany,
     parent: company.parentId && company.parentName ? { id: company.parentId, name: company.parentName } : null,
+    secondFactorPolicy: policyJson(own),
+    parentSecondFactorPolicy: fromParent && { ...policyJson(fromParent), companyId: fromParent.companyId, companyName: fromParent.companyName },
   };
 }
 
@@ -84,6 +115,22 @@ export function companyRoutes(deps: Deps): FastifyPluginAsyncZod {
       },
       async (request) => {
         const result = await updateCompany(deps, actorOf(request), request.body);
+        return { company: companyJson(result.company), permissions: result.permissions };
+      },
+    );
+
+    app.put(
+      "/company/second-factor-policy",
+      {
+        schema: {
+          tags,
+          summary: "Set the company's second-factor policy (administrator): required or not, the grace period, sign-in with a passkey alone, and for a multi-company profile whether its linked companies follow it",
+          body: SecondFactorPolicyBody,
+          response: { 200: CompanyWithPermissions, ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request) => {
+        const result = await setSecondFactorPolicy(deps, actorOf(request), request.body);
         return { company: companyJson(result.company), permissions: result.permissions };
       },
     );

@@ -12,6 +12,7 @@ import { linkRoutes } from "./links.routes.ts";
 import { passkeyRoutes } from "./passkeys.routes.ts";
 import { passwordResetRoutes } from "./password-reset.routes.ts";
 import { secondFactorAccountRoutes, secondStepRoutes } from "./second-factor.routes.ts";
+import { secondFactorResetRoutes } from "./second-factor-reset.routes.ts";
 import { userRoutes } from "./users.routes.ts";
 import { webhookRoutes } from "./webhooks.routes.ts";
 
@@ -25,6 +26,7 @@ export function registerApiRoutes(deps: Deps): FastifyPluginAsyncZod {
     await app.register(secondFactorAccountRoutes(deps));
     await app.register(linkRoutes(deps));
     await app.register(passwordResetRoutes(deps));
+    await app.register(secondFactorResetRoutes(deps));
     await app.register(companyRoutes(deps));
     await app.register(userRoutes(deps));
     await app.register(devMailboxRoutes(deps));

@@ -54,10 +54,14 @@ const ROUTE_ACCESS: Record<string, Access> = {
   "POST /api/v1/users/:id/password-reset": "users.triggerReset",
   "GET /api/v1/users/:id/password-resets": "users.triggerReset",
   "POST /api/v1/users/:id/password-resets/:resetId/revoke": "users.triggerReset",
+  "POST /api/v1/users/:id/second-factor-reset": "users.resetSecondFactor",
+  "GET /api/v1/users/:id/second-factor-resets": "users.resetSecondFactor",
   "GET /api/v1/users/:id/managed-companies": "users.view",
   "PUT /api/v1/users/:id/managed-companies/:companyId": "grants.manage",
   "DELETE /api/v1/users/:id/managed-companies/:companyId": "grants.manage",
   "GET /api/v1/company": "company.view",
+  // No API scope holds it: documented as a session's only (decision 0039).
+  "PUT /api/v1/company/second-factor-policy": "company.setSecondFactorPolicy",
   "GET /api/v1/audit-events": "audit.view",
   "GET /api/v1/audit-events/export.csv": "audit.view",
 };

@@ -18,6 +18,7 @@ const Cursor = z.string().min(1).max(1000);
 export const ListUsersQuery = z.strictObject({
   q: SearchText.optional(),
   status: z.enum(["active", "deactivated", "all"]).default("all"),
+  secondFactor: z.enum(["none"]).optional().describe("none: only users with neither an authenticator app nor a passkey (administrators and managers)."),
   after: Cursor.optional(),
   before: Cursor.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
@@ -50,7 +51,19 @@ const UserPermissions = z.object({
   deactivate: z.boolean(),
   restore: z.boolean(),
   resetPassword: z.boolean(),
+  resetSecondFactor: z.boolean(),
 });
+/** Kinds and counts, never a secret; null for those who may not reset second factors (decision 0039). */
+export const SecondFactorSummary = z
+  .object({
+    authenticatorApp: z.boolean(),
+    authenticatorAppPending: z.boolean().describe("An authenticator app set up but not yet confirmed: no factor yet."),
+    passkeys: z.number().int(),
+    recoveryCodesRemaining: z.number().int(),
+    hasSecondFactor: z.boolean(),
+    enrolmentDueSince: z.string().nullable().describe("Since when the user must set up a second factor at their next sign-in, after a reset."),
+  })
+  .nullable();
 const OneUser = z.object({ user: UserDetail });
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
@@ -120,12 +133,16 @@ export function userRoutes(deps: Deps): FastifyPluginAsyncZod {
           tags,
           summary: "A user, and what you may do to them",
           params: IdParams,
-          response: { 200: z.object({ user: UserDetail, permissions: UserPermissions }), ...errors(400, 401, 404) },
+          response: { 200: z.object({ user: UserDetail, permissions: UserPermissions, secondFactors: SecondFactorSummary }), ...errors(400, 401, 404) },
         },
       },
       async (request) => {
-        const { user, permissions } = await getUser(deps, actorOf(request), request.params.id);
-        return { ...detailJson(user), permissions };
+        const { user, permissions, secondFactors } = await getUser(deps, actorOf(request), request.params.id);
+        return {
+          ...detailJson(user),
+          permissions,
+          secondFactors: secondFactors && { ...secondFactors, enrolmentDueSince: iso(secondFactors.enrolmentDueSince) },
+        };
       },
     );
 

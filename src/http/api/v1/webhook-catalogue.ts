@@ -23,7 +23,13 @@ const EXTRA: Record<WebhookEventType, z.ZodRawShape> = {
   "user.invitation_sent": { first: z.boolean().describe("true for the invitation sent with the user's creation, false when sent again.") },
   "password_reset.requested": { via: z.string().nullable().describe("forgot_password, self, administrator or team_member; who asked is the actor."), expiresAt: z.string().nullable() },
   "password.changed": { how: z.enum(["change", "reset"]) },
-  "user.sessions_revoked": { reason: z.enum(["deactivated", "password_changed", "password_reset"]) },
+  "user.sessions_revoked": { reason: z.enum(["deactivated", "password_changed", "password_reset", "second_factor_reset"]) },
+  "user.second_factor_reset": {
+    removed: z
+      .object({ authenticatorApp: z.boolean(), passkeys: z.number(), recoveryCodes: z.number() })
+      .nullable()
+      .describe("What was removed, by kind: whether an authenticator app, how many passkeys and unused recovery codes. Never a secret."),
+  },
   "grant.given": { memberName: z.string(), companyName: z.string() },
   "grant.revoked": { memberName: z.string(), companyName: z.string(), reason: z.string().optional() },
   "user.signed_in_to_application": { clientId: z.string(), clientName: z.string(), access: z.enum(["member", "grant", "parent_administrator"]), scope: z.string() },

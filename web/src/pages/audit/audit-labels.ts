@@ -33,6 +33,7 @@ export const ACTION_GROUPS: Array<{ label: string; actions: Array<[string, strin
       ["passkey.registered", "Passkey added"],
       ["passkey.renamed", "Passkey renamed"],
       ["passkey.removed", "Passkey removed"],
+      ["second_factor.reset", "Two-factor reset"],
     ],
   },
   {
@@ -52,6 +53,7 @@ export const ACTION_GROUPS: Array<{ label: string; actions: Array<[string, strin
     actions: [
       ["company.registered", "Company registered"],
       ["company.updated", "Company updated"],
+      ["company.second_factor_policy_changed", "Two-factor policy changed"],
       ["company.deleted", "Company deleted"],
       ["company.restored", "Company restored"],
     ],

@@ -9,6 +9,7 @@ import { useResource } from "../../lib/use-resource.ts";
 import { useMe, useSession } from "../../session/session.tsx";
 import { CompanyDetails } from "./company-details.tsx";
 import { DangerZone } from "./danger-zone.tsx";
+import { SecondFactorPolicyCard } from "./second-factor-policy.tsx";
 
 export interface CompanyOutletContext {
   company: CompanyResponse["company"];
@@ -80,6 +81,7 @@ export function CompanyPage() {
           void refresh();
         }}
       />
+      <SecondFactorPolicyCard company={company} permissions={permissions} onSaved={resource.setData} />
       <section className="extra" aria-labelledby="extra-heading">
         <h2 id="extra-heading" className="section-title">
           Extra

@@ -85,6 +85,7 @@ export function PasswordResetsSection({ user, version, canRevoke, onMessage }: P
         {({ resets }) => (
           <DataTable
             caption={<>Password resets and invitations of {user.name}, newest first</>}
+            regionLabel={`Links sent to ${user.name}`}
             columns={["Link", "Requested by", "Requested at", "Expires at", "State", "Email delivery", canRevoke && { label: "Actions", visuallyHidden: true }]}
           >
             {resets.map((reset) => (

@@ -71,3 +71,38 @@ export function ResendInvitationAction({ user, onDone }: ActionProps) {
     </>
   );
 }
+
+/**
+ * Removes the user's second factors: they set one up again at their next sign-in. Danger-styled:
+ * unlike a reset link, it weakens the account at once; the password stays as it is.
+ */
+export function ResetSecondFactorAction({ user, onDone }: ActionProps) {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <button type="button" className="button" onClick={() => setOpen(true)}>
+        Reset two-factor
+      </button>
+      <ConfirmDialog
+        open={open}
+        title={`Reset the two-factor sign-in of ${user.name}?`}
+        confirmLabel="Reset two-factor"
+        busyLabel="Resetting…"
+        danger
+        onClose={() => setOpen(false)}
+        onConfirm={async () => {
+          await api.resetSecondFactor(user.id);
+          onDone(`The two-factor sign-in of ${user.name} was reset. They were signed out, and will set up a second factor at their next sign-in. We emailed ${user.email}.`);
+        }}
+      >
+        <p>
+          Their authenticator app, passkeys and recovery codes stop working now, and every session of theirs ends. At their next sign-in, after their password, they
+          set up a second factor again.
+        </p>
+        <p className="muted">
+          Their password does not change. We will email <strong>{user.email}</strong> that you did this. Only do it once you are sure it is them asking.
+        </p>
+      </ConfirmDialog>
+    </>
+  );
+}

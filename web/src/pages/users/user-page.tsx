@@ -13,7 +13,8 @@ import { useMe } from "../../session/session.tsx";
 import { NotFoundContent } from "../not-found-page.tsx";
 import { ManagedCompaniesSection } from "./managed-companies-section.tsx";
 import { PasswordResetsSection } from "./password-resets-section.tsx";
-import { ResetPasswordAction, ResendInvitationAction } from "./user-actions.tsx";
+import { hasAnythingToReset, SecondFactorSection } from "./second-factor-section.tsx";
+import { ResetPasswordAction, ResetSecondFactorAction, ResendInvitationAction } from "./user-actions.tsx";
 import { UserDetailsSection } from "./user-details-section.tsx";
 import { UserRoleSection, UserStatusSection } from "./user-access-sections.tsx";
 
@@ -69,11 +70,11 @@ export function UserPage() {
   }
 
   const view = resource.data;
-  const { user, permissions } = view;
+  const { user, permissions, secondFactors } = view;
   const isSelf = user.id === me.user.id;
   // The answer to a change holds the user; their permissions (restore, not deactivate…) come from a fresh read.
   const updated = (next: UserDetail) => {
-    resource.setData({ user: next, permissions });
+    resource.setData({ user: next, permissions, secondFactors });
     resource.reload();
   };
   const report = (next: FormMessage) => setMessage(next);
@@ -82,6 +83,12 @@ export function UserPage() {
     report({ tone: "success", text });
     afterLinkChange();
   };
+  const secondFactorReset = (text: string) => {
+    report({ tone: "success", text });
+    setHistoryVersion((n) => n + 1);
+    resource.reload();
+  };
+  const canResetSecondFactor = permissions.resetSecondFactor && secondFactors !== null && hasAnythingToReset(secondFactors);
   const canInvite = user.status === "active" && !user.hasPassword && permissions.resetPassword;
   // Grants belong to the parent's own team members, seen from the parent itself (PRODUCT.md section 3).
   const showGrants = !me.actingCompany.switched && me.capabilities.manageGrants && me.capabilities.grantHolderRoles.includes(user.role);
@@ -104,6 +111,7 @@ export function UserPage() {
           <>
             {canInvite ? <ResendInvitationAction user={user} onDone={linkSent} /> : null}
             {permissions.resetPassword ? <ResetPasswordAction user={user} onDone={linkSent} /> : null}
+            {canResetSecondFactor ? <ResetSecondFactorAction user={user} onDone={secondFactorReset} /> : null}
           </>
         }
       />
@@ -115,6 +123,7 @@ export function UserPage() {
       ) : null}
       <div className="sections">
         <UserDetailsSection view={view} onUpdated={updated} />
+        {secondFactors ? <SecondFactorSection user={user} summary={secondFactors} version={historyVersion} /> : null}
         <div className="section-pair">
           <UserRoleSection view={view} onUpdated={updated} />
           <UserStatusSection view={view} onUpdated={(next) => {

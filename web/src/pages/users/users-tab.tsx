@@ -22,6 +22,8 @@ const STATUS_OPTIONS: Array<{ value: StatusFilter; label: string }> = [
   { value: "all", label: "All" },
 ];
 
+type SecondFactorFilter = "any" | "none";
+
 function statusFrom(value: string | null): StatusFilter {
   return value === "deactivated" || value === "all" ? value : "active";
 }
@@ -33,20 +35,23 @@ export function UsersTab() {
   const [params, setParams] = useSearchParams();
   const [search, setSearch] = useState(params.get("q") ?? "");
   const status = statusFrom(params.get("status"));
+  const canFilterFactors = me.capabilities.viewSecondFactors;
+  const secondFactor: SecondFactorFilter = canFilterFactors && params.get("secondFactor") === "none" ? "none" : "any";
   const q = useDebounced(search.trim(), 300);
   const [cursor, setCursor] = useState<Cursor>(null);
   // Which page the cursors have reached, only to say "26–29 of 29": the API pages by cursor, not by number.
   const [pageIndex, setPageIndex] = useState(0);
-  const [filterKey, setFilterKey] = useState(`${q}|${status}`);
+  const filters = `${q}|${status}|${secondFactor}`;
+  const [filterKey, setFilterKey] = useState(filters);
   // A new search or filter starts again from the first page.
-  if (filterKey !== `${q}|${status}`) {
-    setFilterKey(`${q}|${status}`);
+  if (filterKey !== filters) {
+    setFilterKey(filters);
     setCursor(null);
     setPageIndex(0);
   }
 
-  const key = JSON.stringify([company.id, q, status, cursor]);
-  const list = useResource(() => api.users({ q, status, limit: PAGE_SIZE, ...(cursor ?? {}) }), key);
+  const key = JSON.stringify([company.id, q, status, secondFactor, cursor]);
+  const list = useResource(() => api.users({ q, status, limit: PAGE_SIZE, ...(secondFactor === "none" ? { secondFactor } : {}), ...(cursor ?? {}) }), key);
   const canManage = me.capabilities.createUsers;
   const [message, setMessage] = useState<FormMessage | null>(null);
 
@@ -58,7 +63,7 @@ export function UsersTab() {
   }
 
   const data = list.data;
-  const filtered = q !== "" || status !== "active";
+  const filtered = q !== "" || status !== "active" || secondFactor !== "any";
   const updating = Boolean(data) && (list.loading || search.trim() !== q);
   const first = pageIndex * PAGE_SIZE + 1;
   const range = data && data.users.length > 0 && data.total > data.users.length ? `${first}–${first + data.users.length - 1} of ` : "";
@@ -94,6 +99,15 @@ export function UsersTab() {
               ))}
             </select>
           </div>
+          {canFilterFactors ? (
+            <div className="field field-inline">
+              <label htmlFor="users-second-factor">Second factor</label>
+              <select id="users-second-factor" className="input select" value={secondFactor} onChange={(event) => updateParam("secondFactor", event.target.value, "any")}>
+                <option value="any">Any</option>
+                <option value="none">No second factor</option>
+              </select>
+            </div>
+          ) : null}
         </div>
         {canManage ? (
           <Link to="/company/users/new" className="button button-primary">
@@ -113,12 +127,12 @@ export function UsersTab() {
         loadingLabel="Loading users…"
         errorTitle="The users could not be loaded"
         emptyTitle={filtered ? "No users match" : "No users yet"}
-        emptyText={filtered ? "Try another name or email, or change the status filter." : "Create the first user to invite a colleague."}
+        emptyText={filtered ? "Try another name or email, or change the filters." : "Create the first user to invite a colleague."}
       >
         {({ users }) => (
           <UsersTable
             users={users}
-            caption={`${company.name} users${q ? `, matching “${q}”` : ""}`}
+            caption={`${company.name} users${q ? `, matching “${q}”` : ""}${secondFactor === "none" ? ", without a second factor" : ""}`}
             busy={list.loading}
             meId={me.user.id}
             canRestore={canManage}
