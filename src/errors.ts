@@ -43,7 +43,7 @@ export const ERROR_MESSAGES = {
   CANNOT_CHANGE_OWN_ROLE: "Nobody changes their own role.",
   CANNOT_ACT_ON_SELF: "Use your account settings for your own account.",
   USER_DEACTIVATED: "This user is deactivated.",
-  NO_SECOND_FACTOR: "This user has no second factor to reset.",
+  NOTHING_TO_RESET: "This user has no second factor to reset.",
   POLICY_FOR_LINKED_NOT_MULTI_COMPANY: "Only a multi-company profile has linked companies to apply its policy to.",
   USER_ALREADY_ACTIVE: "This user is already active.",
   USER_ALREADY_DEACTIVATED: "This user is already deactivated.",

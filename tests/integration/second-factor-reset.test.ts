@@ -112,7 +112,7 @@ describe("an administrator or manager resets another user's second factor", () =
     const deactivated = await reset(admin, gone.id);
     expect([deactivated.status, deactivated.body.error.code]).toEqual([409, "USER_DEACTIVATED"]);
     const none = await reset(admin, u.user.id);
-    expect([none.status, none.body.error.code]).toEqual([409, "NO_SECOND_FACTOR"]);
+    expect([none.status, none.body.error.code]).toEqual([409, "NOTHING_TO_RESET"]);
     expect((await reset(admin, "not-a-uuid")).status).toBe(400);
     expect(await queuedResetEmails(u.user.id)).toEqual([]);
     expect((await secondFactorRowsOf(t.deps, u.user.id)).enrolmentDue).toBeNull();

@@ -23,7 +23,7 @@ export async function resetSecondFactorAsOperator(deps: Pick<Deps, "db" | "clock
       .limit(1);
     assertThat(user, "NOT_FOUND", `No user has the email address ${input.email}.`);
     assertThat(user.status === "active", "USER_DEACTIVATED");
-    assertThat(hasAnythingToReset(await factorSummaryOf(tx, user.id)), "NO_SECOND_FACTOR");
+    assertThat(hasAnythingToReset(await factorSummaryOf(tx, user.id)), "NOTHING_TO_RESET");
     const result = await removeSecondFactors(tx, deps, { user, resetBy: { kind: "operator" }, audit: {}, now });
     return { user, ...result };
   });

@@ -48,7 +48,7 @@ export async function resetSecondFactor(deps: Pick<Deps, "db" | "clock" | "confi
     assertThat(user.status === "active", "USER_DEACTIVATED");
     // Read in the transaction, after the lock: a factor added meanwhile is removed too.
     const summary = await factorSummaryOf(tx, user.id);
-    assertThat(hasAnythingToReset(summary), "NO_SECOND_FACTOR");
+    assertThat(hasAnythingToReset(summary), "NOTHING_TO_RESET");
     return removeSecondFactors(tx, deps, { user, resetBy, audit: { actor }, now });
   });
 }
