@@ -8,7 +8,7 @@ import { enforceRateLimits } from "../../rate-limit.ts";
 import { RESET_LIMITS, resetRateKeys } from "./reset-limits.ts";
 import { sendResetLink } from "./send-reset-link.ts";
 import { countedReset, resetOriginOf } from "./reset-metrics.ts";
-import type { ResetAskedBy } from "../../../email/templates/password-reset.ts";
+import { askedByOf } from "./asked-by.ts";
 
 /**
  * An administrator or manager sends another user of the acting company a reset link (PRODUCT.md
@@ -36,12 +36,7 @@ async function sendTriggeredReset(deps: Pick<Deps, "db" | "clock" | "config" | "
     now,
   );
 
-  const crossCompany = actor.actingCompanyId !== actor.companyId;
-  const askedBy: ResetAskedBy = actor.client
-    ? { kind: "integration", clientName: actor.client.name, companyName: actor.companyName, onBehalfOf: crossCompany ? target.companyName : null }
-    : crossCompany
-    ? { kind: "team_member" as const, name: actor.name, role: actor.role, companyName: actor.companyName, onBehalfOf: target.companyName }
-    : { kind: "administrator" as const, name: actor.name, role: actor.role, companyName: actor.companyName };
+  const askedBy = askedByOf(actor, target.companyName);
   return deps.db.transaction(async (tx) => {
     // The grant (or link) checked when the request began may be revoked by now; a link sent through
     // a revoked grant must not outlive it (decision 0008).

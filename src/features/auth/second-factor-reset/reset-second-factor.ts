@@ -5,7 +5,7 @@ import { assertMayResetSecondFactor } from "../../access/authorize.ts";
 import { holdAuthorityInActingCompany } from "../../access/linked-company-access.ts";
 import { findUserInScope, requireUserInScope } from "../../access/users-in-scope.ts";
 import { enforceRateLimits } from "../../rate-limit.ts";
-import type { SecondFactorResetBy } from "../../../email/templates/second-factor-reset.ts";
+import { askedByOf } from "../password-reset/asked-by.ts";
 import { factorSummaryOf, hasAnythingToReset } from "./factor-summary.ts";
 import { removeSecondFactors } from "./remove-second-factors.ts";
 import { SECOND_FACTOR_RESET_LIMITS, secondFactorResetKeys } from "./second-factor-reset-limits.ts";
@@ -34,12 +34,7 @@ export async function resetSecondFactor(deps: Pick<Deps, "db" | "clock" | "confi
     now,
   );
 
-  const crossCompany = actor.actingCompanyId !== actor.companyId;
-  const resetBy: SecondFactorResetBy = actor.client
-    ? { kind: "integration", clientName: actor.client.name, companyName: actor.companyName, onBehalfOf: crossCompany ? target.companyName : null }
-    : crossCompany
-    ? { kind: "team_member", name: actor.name, role: actor.role, companyName: actor.companyName, onBehalfOf: target.companyName }
-    : { kind: "administrator", name: actor.name, role: actor.role, companyName: actor.companyName };
+  const resetBy = askedByOf(actor, target.companyName);
   return deps.db.transaction(async (tx) => {
     // The grant checked when the request began may be revoked by now (decision 0008).
     await holdAuthorityInActingCompany(tx, actor);

@@ -3,11 +3,12 @@ import { api } from "../../api/endpoints.ts";
 import type { PasswordReset, UserDetail } from "../../api/types.ts";
 import { EmailStatusBadge, ResetStateBadge } from "../../components/badges.tsx";
 import { ConfirmDialog } from "../../components/confirm-dialog.tsx";
+import { ActedBy } from "../../components/acted-by.tsx";
 import { DataTable } from "../../components/data-table.tsx";
 import type { FormMessage } from "../../components/notice.tsx";
 import { DateTimeCell } from "../../components/date-time-cell.tsx";
 import { ListStates } from "../../components/states.tsx";
-import { ROLE_LABELS, formatDateTime } from "../../lib/format.ts";
+import { formatDateTime } from "../../lib/format.ts";
 import { useResource } from "../../lib/use-resource.ts";
 
 const POLL_INTERVAL_MS = 4_000;
@@ -25,23 +26,7 @@ function RequestedBy({ reset }: { reset: PasswordReset }) {
   const by = reset.requestedBy;
   if (!by) return <span className="muted">{reset.purpose === "invite" ? "Invitation" : "—"}</span>;
   if (by.kind === "self") return <span>Self</span>;
-  if (by.kind === "integration") {
-    return (
-      <span>
-        {by.name}
-        <span className="cell-note">API client of {by.companyName}</span>
-      </span>
-    );
-  }
-  return (
-    <span>
-      {by.name}
-      <span className="cell-note">
-        {ROLE_LABELS[by.role]}, {by.companyName}
-        {by.kind === "team_member" ? " (team member)" : ""}
-      </span>
-    </span>
-  );
+  return <ActedBy by={{ ...by, kind: by.kind }} />;
 }
 
 /** Every invitation and reset link of this user: who asked, when, what became of it and of its email. */

@@ -2,10 +2,11 @@ import { useEffect, useRef } from "react";
 import type { SecondFactorReset, SecondFactorSummary, UserDetail } from "../../api/types.ts";
 import { api } from "../../api/endpoints.ts";
 import { EmailStatusBadge } from "../../components/badges.tsx";
+import { ActedBy } from "../../components/acted-by.tsx";
 import { DataTable } from "../../components/data-table.tsx";
 import { DateTimeCell } from "../../components/date-time-cell.tsx";
 import { ListStates } from "../../components/states.tsx";
-import { ROLE_LABELS, formatDateTime, plural } from "../../lib/format.ts";
+import { formatDateTime, plural } from "../../lib/format.ts";
 import { useResource } from "../../lib/use-resource.ts";
 
 const POLL_INTERVAL_MS = 4_000;
@@ -24,25 +25,7 @@ export function hasAnythingToReset(summary: NonNullable<SecondFactorSummary>): b
 }
 
 function ResetBy({ reset }: { reset: SecondFactorReset }) {
-  const by = reset.resetBy;
-  if (!by) return <span>Operator</span>;
-  if (by.kind === "integration") {
-    return (
-      <span>
-        {by.name}
-        <span className="cell-note">API client of {by.companyName}</span>
-      </span>
-    );
-  }
-  return (
-    <span>
-      {by.name}
-      <span className="cell-note">
-        {ROLE_LABELS[by.role]}, {by.companyName}
-        {by.kind === "team_member" ? " (team member)" : ""}
-      </span>
-    </span>
-  );
+  return reset.resetBy ? <ActedBy by={reset.resetBy} /> : <span>Operator</span>;
 }
 
 function removedWords(removed: SecondFactorReset["removed"]): string {
