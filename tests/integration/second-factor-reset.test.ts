@@ -42,9 +42,10 @@ describe("an administrator or manager resets another user's second factor", () =
 
   it("ends every session of the user: their old cookie answers 401", async () => {
     const { users: u } = await createCompanyWithUsers(t.deps);
-    await giveSecondFactors(t.deps, u.user.id, { passkeys: 1 });
+    // Signed in twice before the passkey was added (with it, a sign-in stops at the second step).
     const victim = await signIn(t, u.user);
     const second = await signIn(t, u.user);
+    await giveSecondFactors(t.deps, u.user.id, { passkeys: 1 });
     expect((await victim.get("/api/v1/auth/me")).status).toBe(200);
     expect((await reset(await signIn(t, u.manager), u.user.id)).status).toBe(200);
     expect((await victim.get("/api/v1/auth/me")).status).toBe(401);
@@ -103,8 +104,8 @@ describe("an administrator or manager resets another user's second factor", () =
 
   it("refuses the actor's own account, a deactivated user, a user with nothing to reset, and a malformed id", async () => {
     const { company, users: u } = await createCompanyWithUsers(t.deps);
-    await giveSecondFactors(t.deps, u.administrator.id, { totp: true });
     const admin = await signIn(t, u.administrator);
+    await giveSecondFactors(t.deps, u.administrator.id, { totp: true });
     const self = await reset(admin, u.administrator.id);
     expect([self.status, self.body.error.code]).toEqual([403, "CANNOT_ACT_ON_SELF"]);
     const gone = await createUser(t.deps, company, { status: "deactivated" });
@@ -188,6 +189,7 @@ describe("an administrator or manager resets another user's second factor", () =
 
   it("shows the factor summary on the user's page to those who may reset it, never the secret, and null to others", async () => {
     const { users: u } = await createCompanyWithUsers(t.deps);
+    const others = { user: await signIn(t, u.user), read_only: await signIn(t, u.read_only) };
     await giveSecondFactors(t.deps, u.user.id, { totp: true, passkeys: 3, recoveryCodes: 4, usedRecoveryCodes: 6 });
     const [secret] = (await secondFactorRowsOf(t.deps, u.user.id)).totp;
     const admin = await signIn(t, u.administrator);
@@ -204,7 +206,7 @@ describe("an administrator or manager resets another user's second factor", () =
     expect(page.body.permissions).toMatchObject({ resetPassword: true, resetSecondFactor: true });
     expect(JSON.stringify(page.body)).not.toContain(secret?.secret ?? "-");
     for (const role of ["user", "read_only"] as const) {
-      const other = await (await signIn(t, u[role])).get(`/api/v1/users/${u.user.id}`);
+      const other = await others[role].get(`/api/v1/users/${u.user.id}`);
       expect(other.status).toBe(200);
       expect(other.body.secondFactors).toBeNull();
       expect(other.body.permissions.resetSecondFactor).toBe(false);
@@ -228,7 +230,7 @@ describe("an administrator or manager resets another user's second factor", () =
       removed: { authenticatorApp: true, passkeys: 0, recoveryCodes: 0 },
     });
     expect(["queued", "sent"]).toContain(history.body.resets[0].emailStatus);
-    const refused = await (await signIn(t, u.user)).get(`/api/v1/users/${u.read_only.id}/second-factor-resets`);
+    const refused = await (await signIn(t, u.read_only)).get(`/api/v1/users/${u.user.id}/second-factor-resets`);
     expect(refused.status).toBe(403);
   });
 });
