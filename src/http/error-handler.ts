@@ -98,7 +98,9 @@ export function installErrorHandler(app: FastifyInstance): void {
       }));
       const first = issues[0];
       // One sentence for a person (the issues list has every failure, for programs).
-      const message = first ? `${first.message.charAt(0).toUpperCase()}${first.message.slice(1)}${/[.!?]$/.test(first.message) ? "" : "."}` : ERROR_MESSAGES.VALIDATION_FAILED;
+      // A sentence: capitalised where it starts with our words, not where it starts with a field's own name (companyName).
+      const opening = /^(the|unknown|query|path|header)\b/.test(first?.message ?? "") ? `${first?.message.charAt(0).toUpperCase()}${first?.message.slice(1)}` : first?.message;
+      const message = first ? `${opening}${/[.!?]$/.test(first.message) ? "" : "."}` : ERROR_MESSAGES.VALIDATION_FAILED;
       return sendError(reply, "VALIDATION_FAILED", message, { issues });
     }
     const fastifyError = error as FastifyError;

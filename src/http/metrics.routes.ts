@@ -24,7 +24,11 @@ export function metricsAuthorized(token: string | undefined, authorization: stri
 export function metricsRoutes(deps: Deps): FastifyPluginAsyncZod {
   return async (app) => {
     const token = deps.config.metrics.token;
-    if (!token) return;
+    if (!token) {
+      // Not served here, and not a dashboard page either (the dashboard's fallback would answer 200 with its page).
+      app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => reply.code(404).send(errorBody("NOT_FOUND", "Not found.")));
+      return;
+    }
     app.get(
       "/metrics",
       { schema: { hide: true, headers: z.object({ authorization: z.string().max(500).optional() }) } },

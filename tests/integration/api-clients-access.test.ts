@@ -169,7 +169,7 @@ describe("managing API clients", () => {
     const listed = await admin.get("/api/v1/api-clients");
     expect(JSON.stringify(listed.body)).not.toContain(created.body.clientSecret);
     expect(listed.body.clients.map((c: { id: string }) => c.id)).toContain(created.body.client.id);
-    expect(listed.body.scopes.map((s: { name: string }) => s.name)).toEqual(["users:read", "users:write", "users:reset", "audit:read", "grants:manage"]);
+    expect(listed.body.scopes.map((s: { name: string }) => s.name)).toEqual(["users:read", "users:write", "users:reset", "users:second-factor", "audit:read", "grants:manage"]);
     const rotated = await admin.post(`/api/v1/api-clients/${created.body.client.id}/secret`);
     expect(rotated.body.clientSecret).not.toBe(created.body.clientSecret);
     expect((await admin.delete(`/api/v1/api-clients/${created.body.client.id}`)).status).toBe(200);

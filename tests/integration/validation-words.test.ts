@@ -18,10 +18,10 @@ describe("validation errors in words (issue 19)", () => {
   });
 
   const cases: Array<[string, string, string, unknown, RegExp]> = [
-    ["a missing field", "POST", "/api/v1/users", { name: "Ann", role: "user" }, /^Email is required\.$/],
-    ["a field of the wrong kind", "POST", "/api/v1/users", { name: ["Ann"], email: "ann@example.test", role: "user" }, /^Name must be text\.$/],
+    ["a missing field", "POST", "/api/v1/users", { name: "Ann", role: "user" }, /^email is required\.$/],
+    ["a field of the wrong kind", "POST", "/api/v1/users", { name: ["Ann"], email: "ann@example.test", role: "user" }, /^name must be text\.$/],
     ["an unknown field at the top", "POST", "/api/v1/users", { name: "Ann", email: "ann@example.test", role: "user", extra: 1 }, /^Unknown field "extra": remove it\.$/],
-    ["a value outside a list", "POST", "/api/v1/users", { name: "Ann", email: "ann@example.test", role: "owner" }, /^Role must be one of "administrator", "manager", "user", "read_only"\.$/],
+    ["a value outside a list", "POST", "/api/v1/users", { name: "Ann", email: "ann@example.test", role: "owner" }, /^role must be one of "administrator", "manager", "user", "read_only"\.$/],
     ["a body that is not an object", "POST", "/api/v1/users", [1, 2], /^The request body must be an object\.$/],
     ["a query parameter out of range", "GET", "/api/v1/users?limit=0", undefined, /^Query parameter limit must be at least 1\.$/],
     ["a path parameter that is not an id", "GET", "/api/v1/users/not-an-id", undefined, /^Path parameter id: Not a valid id\.$/],

@@ -47,9 +47,15 @@ describe("the operator's platform-wide webhooks (CLI)", () => {
     await receiver.waitFor((all) => new Set(all.filter((r) => r.type === "user.created").map((r) => r.payload.companyId)).size === 2);
     expect(receiver.received.every((r) => r.verifiedWith.length === 1)).toBe(true);
 
-    const log = await cli("webhook-deliveries", "--id", id);
+    // A receiver has the event a moment before the worker records the answer: read the log until both are recorded.
+    const succeeded = (lines: string[]) => lines.filter((line) => line.includes("user.created") && line.includes("succeeded"));
+    let log = await cli("webhook-deliveries", "--id", id);
+    for (let tries = 0; succeeded(log.out).length < 2 && tries < 50; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      log = await cli("webhook-deliveries", "--id", id);
+    }
     expect(log.code).toBe(0);
-    expect(log.out.filter((line) => line.includes("user.created") && line.includes("succeeded"))).toHaveLength(2);
+    expect(succeeded(log.out)).toHaveLength(2);
     const deliveryId = /^([0-9a-f-]{36})\s/.exec(log.out.find((line) => line.includes("user.created")) ?? "")?.[1] ?? "";
     const first = receiver.received.length;
     expect((await cli("redeliver-webhook", "--id", id, "--delivery", deliveryId)).code).toBe(0);
