@@ -36,15 +36,14 @@ test("an administrator resets a locked-out user's second factor from the user's 
   // From the operator: the worker's server allows ten registrations an hour from one address (tests/e2e/README).
   await companyFromOperator(page, latchkey.operator, mailbox, ADMIN);
   const dwightId = await createUserWithPassword(page, mailbox, DWIGHT);
-  // Dwight set up an authenticator app and two passkeys, and lost his phone.
-  await latchkey.script(GIVE, [DWIGHT.email, "2", "10"]);
-
-  // Dwight is still signed in somewhere: the reset must end that session.
+  // Dwight signed in on a computer that is still signed in — the reset must end that session — then
+  // set up an authenticator app and two passkeys, and lost his phone.
   const dwightBefore = await browser.newContext({ baseURL });
   const oldSession = await dwightBefore.newPage();
   await oldSession.goto("/login");
   await signIn(oldSession, DWIGHT.email, DWIGHT.password);
   await expect(oldSession).toHaveURL(`${baseURL}/company`);
+  await latchkey.script(GIVE, [DWIGHT.email, "2", "10"]);
 
   await test.step("the administrator filters the users list to those without a second factor", async () => {
     await page.goto("/company");
@@ -113,9 +112,11 @@ test("an administrator resets a locked-out user's second factor from the user's 
     expect(email.text).toContain("Your password has not changed.");
   });
 
-  await test.step("the user's old browser session is signed out", async () => {
+  await test.step("the user's old browser session is signed out, and at the next sign-in they set up a second factor again", async () => {
     await oldSession.reload();
     await expect(oldSession).toHaveURL(`${baseURL}/login?next=%2Fcompany`);
+    await signIn(oldSession, DWIGHT.email, DWIGHT.password);
+    await expect(oldSession.getByRole("heading", { level: 1, name: "Set up two-factor authentication" })).toBeVisible();
   });
   await dwightBefore.close();
 });
