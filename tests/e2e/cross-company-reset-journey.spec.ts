@@ -123,7 +123,7 @@ test("a team member with a grant switches into the linked company and resets a n
     await page.goto("/company");
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit log" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Audit log" })).toBeVisible();
-    await page.getByLabel("Company").selectOption({ label: `${PARENT.company} and its linked companies` });
+    await page.getByLabel("Company", { exact: true }).selectOption({ label: `${PARENT.company} and its linked companies` });
     await page.getByLabel("Action").selectOption({ label: "Password reset requested" });
     const table = page.getByRole("table", { name: "Audit events, newest first" });
     const reset = table.getByRole("row").filter({ hasText: NORA.email });

@@ -153,8 +153,8 @@ test("the parent's administrator links, creates and grants; a revoked grant send
     await expectAccessible();
     await shot("audit-log-empty");
     await page.getByRole("button", { name: "Clear filters" }).click();
-    await expect(page.getByLabel("Company")).toBeFocused();
-    await page.getByLabel("Company").selectOption({ label: OSCORP.company });
+    await expect(page.getByLabel("Company", { exact: true })).toBeFocused();
+    await page.getByLabel("Company", { exact: true }).selectOption({ label: OSCORP.company });
     await expect(table.getByRole("row").filter({ hasText: "Company linked" })).toHaveCount(1);
     await expectAccessible();
     await shot("audit-log-linked-company");

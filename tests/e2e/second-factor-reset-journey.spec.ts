@@ -216,7 +216,9 @@ test("a team member with a grant switches into the linked company and resets a n
   await test.step("the parent's administrator sees it in the audit log with both companies", async () => {
     await page.goto("/company");
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit log" }).click();
-    await page.getByLabel("Company").selectOption({ label: `${PARENT.company} and its linked companies` });
+    // The company page also has a field whose label contains "Company": wait for the audit log before choosing.
+    await expect(page.getByRole("heading", { level: 1, name: "Audit log" })).toBeVisible();
+    await page.getByLabel("Company", { exact: true }).selectOption({ label: `${PARENT.company} and its linked companies` });
     await page.getByLabel("Action").selectOption({ label: "Two-factor reset" });
     const row = page.getByRole("table", { name: "Audit events, newest first" }).getByRole("row").filter({ hasText: PAM.email });
     await expect(row).toHaveCount(1);
