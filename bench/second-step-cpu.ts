@@ -1,17 +1,19 @@
 /**
  * Issue 18's speed goal, measured by CPU rather than by rate (which a busy machine makes noisy):
  * what one `POST /api/v1/auth/second-factor` with an authenticator app's code costs the server
- * process and the PostgreSQL backends serving it, in CPU milliseconds per request.
+ * process and the PostgreSQL backends serving it, in CPU milliseconds per request — and beside it
+ * the password step of a sign-in without a second factor and of one with an app.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/latchkey_bench node bench/second-step-cpu.ts [--steps 600] [--warm 60] [--connections 4]
  *
  * On a database the generators have filled (npm run bench once). It starts `node src/main.ts` as the
- * suite does, gives `steps + warm` Bench Co users (offset 40,000) an app, signs each in with the
- * password (the first step, not measured), sends `warm` second steps (the pool's connections
- * prepare their statements), then reads the CPU of the server process and of this database's
- * backends (pg_stat_activity, this script's own connection left out) from /proc before and after
- * the `steps` measured second steps. Linux only, PostgreSQL on this machine.
- */
+ * suite does, gives `steps + warm` Bench Co users (offset 40,000) an app, and reads the CPU of the
+ * server process (all its threads: argon2's too) and of this database's client backends
+ * (pg_stat_activity, this script's own connection left out) from /proc before and after each of:
+ * `steps` password sign-ins of users without a factor (offset 50,000), `steps` password steps of
+ * users with an app, `steps` second steps with the current code — each after `warm` unmeasured ones
+ * (the pool's connections prepare their statements). Linux only, PostgreSQL on this machine.
+ */ */
 import { readFileSync } from "node:fs";
 import pg from "pg";
 import { fetchCsrf, writeHeaders } from "./api-client.ts";
