@@ -13,7 +13,7 @@
  * `steps` password sign-ins of users without a factor (offset 50,000), `steps` password steps of
  * users with an app, `steps` second steps with the current code — each after `warm` unmeasured ones
  * (the pool's connections prepare their statements). Linux only, PostgreSQL on this machine.
- */ */
+ */
 import { readFileSync } from "node:fs";
 import pg from "pg";
 import { fetchCsrf, writeHeaders } from "./api-client.ts";
