@@ -61,7 +61,7 @@ const passTotpStep = preparedStatement<{ live: boolean; passed: boolean }, Succe
 
 /**
  * A wrong code, in one statement: counted against the challenge (it dies after a few) if it is still
- * live, and audited. False when the challenge was no longer live (the caller answers SIGN_IN_EXPIRED,
+ * live, and audited. No row when the challenge was no longer live (the caller answers SIGN_IN_EXPIRED,
  * as when it was consumed before the code was checked).
  */
 const countWrongCode = preparedStatement<{ id: string }, ReturnType<typeof auditPlaceholders> & { challengeId: string; now: Date; maxFailures: number }>("second_step_wrong_code", sql`
