@@ -146,6 +146,20 @@ export async function enforceRateLimits(
   now: Date,
 ): Promise<void> {
   const hits = await hitRateLimits(db, checks, now);
+  await refuseOverLimits(db, checks, hits, audit, now);
+}
+
+/**
+ * enforceRateLimits' answer to hits already counted (by a statement that counts its limit itself):
+ * nothing when all are within their limits, else the refusal, audited when it crosses one.
+ */
+export async function refuseOverLimits(
+  db: Executor,
+  checks: LimitCheck[],
+  hits: RateHit[],
+  audit: Pick<AuditEventInput, "actor" | "actorUserId" | "actorCompanyId" | "targetUserId" | "targetCompanyId" | "clientAddress"> & { flow: string },
+  now: Date,
+): Promise<void> {
   const refused = checks.flatMap((check, i) => {
     const hit = hits[i];
     return hit && !hit.allowed ? [{ check, hit }] : [];

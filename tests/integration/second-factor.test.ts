@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents, companies, emails, recoveryCodes, secondFactorEnrolmentsDue, sessions, signInChallenges, totpFactors } from "../../src/db/schema.ts";
+import { auditEvents, companies, emails, rateLimits, recoveryCodes, secondFactorEnrolmentsDue, sessions, signInChallenges, totpFactors } from "../../src/db/schema.ts";
 import { CHALLENGE_MAX_FAILURES, CHALLENGE_TTL_MS } from "../../src/features/second-factor/challenges.ts";
 import { SECOND_STEP_LIMIT } from "../../src/features/second-factor/pending-sign-in.ts";
 import { startTotpEnrolment } from "../../src/features/second-factor/totp-enrolment.ts";
@@ -139,6 +139,51 @@ describe("second factor: authenticator app, recovery codes and the second step",
       expect(replay.status).toBe(401);
       expect(replay.body.error.code).toBe("SECOND_FACTOR_INCORRECT");
       expect((await again.client.get("/api/v1/auth/me")).status).toBe(401);
+    });
+
+    it("writes a success's rows only when the code's step was unused: a replayed code leaves the challenge live, opens nothing and settles no limit", async () => {
+      const { user, secret } = await enrolledUser();
+      const from = freshAddress();
+      const stepKey = `second-factor:account-client:${user.id}:${from}`;
+      const accountKey = `login:account-client:${user.email.toLowerCase()}:${from}`;
+      const limitRow = async (key: string) => (await t.deps.db.select().from(rateLimits).where(eq(rateLimits.key, key)))[0];
+      // Read before the step: a success clears the cookie.
+      const challengeOf = (client: { cookies: Map<string, string> }) => {
+        const digest = sha256(decodeURIComponent(client.cookies.get("__Host-latchkey_sign_in") ?? ""));
+        return async () => (await t.deps.db.select().from(signInChallenges).where(eq(signInChallenges.tokenHash, digest)))[0];
+      };
+      const sessionsOf = async () => (await t.deps.db.select().from(sessions).where(eq(sessions.userId, user.id))).length;
+
+      const first = await passwordStep(t, user.email, from);
+      const firstChallenge = challengeOf(first.client);
+      const code = currentCode(t, secret);
+      expect((await first.client.post("/api/v1/auth/second-factor", { method: "totp", code })).status).toBe(200);
+      expect((await firstChallenge())?.usedAt).not.toBeNull();
+      expect(await limitRow(stepKey)).toMatchObject({ count: 0 });
+      expect(await limitRow(accountKey)).toMatchObject({ count: 0 });
+
+      const before = { sessions: await sessionsOf(), logins: (await auditOf(user.id, "login.succeeded")).length, failed: (await auditOf(user.id, "second_factor.failed")).length };
+      const second = await passwordStep(t, user.email, from);
+      const secondChallenge = challengeOf(second.client);
+      const replay = await second.client.post("/api/v1/auth/second-factor", { method: "totp", code });
+      expect(replay.status).toBe(401);
+      expect(replay.body.error.code).toBe("SECOND_FACTOR_INCORRECT");
+      expect(await secondChallenge()).toMatchObject({ usedAt: null, failures: 1 });
+      expect(await sessionsOf()).toBe(before.sessions);
+      expect(await auditOf(user.id, "login.succeeded")).toHaveLength(before.logins);
+      expect(await auditOf(user.id, "second_factor.failed")).toHaveLength(before.failed + 1);
+      // The password step counted the account's attempt and the code step its own: neither given back.
+      expect(await limitRow(stepKey)).toMatchObject({ count: 1 });
+      expect(await limitRow(accountKey)).toMatchObject({ count: 1 });
+
+      // The same challenge is still good for the next step's code, which settles both.
+      t.clock.advance(30_000);
+      expect((await second.client.post("/api/v1/auth/second-factor", { method: "totp", code: currentCode(t, secret) })).status).toBe(200);
+      expect(await sessionsOf()).toBe(before.sessions + 1);
+      expect(await limitRow(stepKey)).toMatchObject({ count: 0 });
+      expect(await limitRow(accountKey)).toMatchObject({ count: 0 });
+      expect(await secondChallenge()).toMatchObject({ failures: 1 });
+      expect((await secondChallenge())?.usedAt).not.toBeNull();
     });
 
     it("accepts one step of drift either way, and nothing further", async () => {

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Deps } from "../../deps.ts";
 import { preparedStatement, type Executor } from "../../db/client.ts";
 import { AppError } from "../../errors.ts";
@@ -84,9 +84,15 @@ const countAttempt = preparedStatement<Attempt, { accountKey: string; clientKey:
  * each locking one row ran in PostgreSQL's own order and deadlocked with countAttempt under
  * concurrent logins. PostgreSQL runs every data-modifying WITH part exactly once.
  */
-const recordSuccess = preparedStatement<never, { accountKey: string; clientKey: string; now: Date; companyLoginFloor: Date; userId: string; companyId: string; clientAddress: string; tokenHash: string; expiresAt: Date; userAgent: string | null; details: string }>("login_succeeded", sql`
-    with locked as materialized (
-           select key from rate_limits where key in (${param("accountKey")}, ${param("clientKey")})
+/**
+ * The parts of recordSuccess, as WITH parts every one of which does its work only when `gate` (a
+ * boolean SQL expression) holds: the second step of a sign-in (second-factor/take-second-step.ts)
+ * opens the session in its own statement, gated on the step having passed. Its values are the
+ * placeholders successValues fills. The session's insert is `opened`.
+ */
+export const loginSuccessParts = (gate: SQL) => sql`
+    locked as materialized (
+           select key from rate_limits where key in (${param("accountKey")}, ${param("clientKey")}) and ${gate}
            order by key = ${param("clientKey")} desc
            for update
          ),
@@ -97,19 +103,40 @@ const recordSuccess = preparedStatement<never, { accountKey: string; clientKey: 
            where key in (select key from locked)
          ),
          touched as (
-           insert into user_logins (user_id, last_login_at) values (${param("userId")}, ${param("now")})
+           insert into user_logins (user_id, last_login_at) select ${param("userId")}::uuid, ${param("now")}::timestamptz where ${gate}
            on conflict (user_id) do update set last_login_at = excluded.last_login_at
          ),
          company_touched as (
            update companies set last_login_at = ${param("now")}
-           where id = ${param("companyId")} and (last_login_at is null or last_login_at <= ${param("companyLoginFloor")}::timestamptz)
+           where id = ${param("companyId")} and (last_login_at is null or last_login_at <= ${param("companyLoginFloor")}::timestamptz) and ${gate}
          ),
          audited as (
            insert into audit_events (at, action, outcome, actor_user_id, actor_company_id, target_user_id, target_company_id, client_address, details)
-           values (${param("now")}, 'login.succeeded', 'success', ${param("userId")}, ${param("companyId")}, ${param("userId")}, ${param("companyId")}, ${param("clientAddress")}, ${param("details")}::jsonb)
-         )
-    insert into sessions (token_hash, user_id, acting_company_id, created_at, last_seen_at, expires_at, client_address, user_agent)
-    values (${param("tokenHash")}, ${param("userId")}, ${param("companyId")}, ${param("now")}, ${param("now")}, ${param("expiresAt")}, ${param("clientAddress")}, ${param("userAgent")})`);
+           select ${param("now")}::timestamptz, 'login.succeeded', 'success', ${param("userId")}::uuid, ${param("companyId")}::uuid, ${param("userId")}::uuid, ${param("companyId")}::uuid, ${param("clientAddress")}, ${param("details")}::jsonb
+           where ${gate}
+         ),
+         opened as (
+           insert into sessions (token_hash, user_id, acting_company_id, created_at, last_seen_at, expires_at, client_address, user_agent)
+           select ${param("tokenHash")}, ${param("userId")}::uuid, ${param("companyId")}::uuid, ${param("now")}::timestamptz, ${param("now")}::timestamptz, ${param("expiresAt")}::timestamptz, ${param("clientAddress")}, ${param("userAgent")}
+           where ${gate}
+         )`;
+
+/** The values of recordSuccess's (and loginSuccessParts') placeholders. */
+export type SuccessValues = { accountKey: string; clientKey: string; now: Date; companyLoginFloor: Date; userId: string; companyId: string; clientAddress: string; tokenHash: string; expiresAt: Date; userAgent: string | null; details: string };
+
+/**
+ * Success, in one statement (atomic without a transaction): forget the account's failures (its
+ * window is moved back to 1970, so the next failure starts a new one — as if the row were gone),
+ * give back the client's count, note the login (in user_logins, never a new version of the user's
+ * row; on the company at most once a minute, so a sign-in storm in one company does not queue on
+ * its row — decision 0015), open the session (only its digest is stored) and audit it. The
+ * rate-limit rows are locked first, in countAttempt's order (client, then account): two WITH parts
+ * each locking one row ran in PostgreSQL's own order and deadlocked with countAttempt under
+ * concurrent logins. PostgreSQL runs every data-modifying WITH part exactly once.
+ */
+const recordSuccess = preparedStatement<never, SuccessValues>("login_succeeded", sql`
+    with ${loginSuccessParts(sql`true`)}
+    select 1`);
 
 /** Who the password was right for, and the keys its limits were counted on (completeLogin settles them). */
 export interface PasswordChecked {
@@ -202,13 +229,19 @@ export interface CompleteLoginInput {
  * login.test.ts checks the rows they write.
  */
 export async function completeLogin(deps: Pick<Deps, "config">, db: Executor, input: CompleteLoginInput): Promise<{ sessionToken: string }> {
+  const { sessionToken, values } = successValues(deps, input);
+  await recordSuccess(db, values);
+  countSignIn("success");
+  return { sessionToken };
+}
+
+/** A new session's token, and the values recordSuccess (or loginSuccessParts in another statement) writes for it. */
+export function successValues(deps: Pick<Deps, "config">, input: CompleteLoginInput): { sessionToken: string; values: SuccessValues } {
   const keys = loginKeys(input.email, input.clientAddress);
-  const accountKey = input.accountKey ?? keys.accountKey;
-  const clientKey = keys.clientKey;
   const sessionToken = newSecretToken();
-  await recordSuccess(db, {
-    accountKey,
-    clientKey,
+  const values: SuccessValues = {
+    accountKey: input.accountKey ?? keys.accountKey,
+    clientKey: keys.clientKey,
     now: input.now,
     companyLoginFloor: new Date(input.now.getTime() - COMPANY_LOGIN_PRECISION_MS),
     userId: input.userId,
@@ -218,7 +251,6 @@ export async function completeLogin(deps: Pick<Deps, "config">, db: Executor, in
     expiresAt: new Date(input.now.getTime() + deps.config.sessionTtlMs),
     userAgent: input.userAgent?.slice(0, 300) ?? null,
     details: JSON.stringify(input.method ? { method: input.method } : {}),
-  });
-  countSignIn("success");
-  return { sessionToken };
+  };
+  return { sessionToken, values };
 }
