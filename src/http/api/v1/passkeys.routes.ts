@@ -4,6 +4,7 @@ import type { Deps } from "../../../deps.ts";
 import { beginPasskeyRegistration } from "../../../features/passkeys/begin-passkey-registration.ts";
 import { beginPasskeySignIn } from "../../../features/passkeys/begin-passkey-sign-in.ts";
 import { finishPasskeyRegistration } from "../../../features/passkeys/finish-passkey-registration.ts";
+import { beginPasskeyEnrolment, finishPasskeyEnrolment } from "../../../features/passkeys/enrol-passkey-at-sign-in.ts";
 import { finishPasskeySignIn } from "../../../features/passkeys/finish-passkey-sign-in.ts";
 import { beginPasskeySecondStep, finishPasskeySecondStep } from "../../../features/passkeys/passkey-second-step.ts";
 import { listPasskeysOf } from "../../../features/passkeys/passkeys.queries.ts";
@@ -33,6 +34,7 @@ export const RegisterPasskeyBody = z.strictObject({ response: RegistrationAnswer
 export const RenamePasskeyBody = z.strictObject({ name: PasskeyName });
 export const RemovePasskeyBody = z.strictObject({ password: Password.optional().describe("Needed when this passkey is the account's last second factor") });
 export const PasskeySignInBody = z.strictObject({ response: AssertionAnswer });
+export const EnrolPasskeyBody = z.strictObject({ response: RegistrationAnswer });
 
 export function passkeyRoutes(deps: Deps): FastifyPluginAsyncZod {
   return async (app) => {
@@ -115,6 +117,36 @@ export function passkeyRoutes(deps: Deps): FastifyPluginAsyncZod {
       { schema: { tags: ["auth"], summary: "Finish signing in with a passkey as the second factor", body: PasskeySignInBody, response: { 200: Ok, ...errors(400, 401, 429) } } },
       async (request, reply) => {
         const result = await finishPasskeySecondStep(deps, { answer: request.body.response, challengeToken: signInChallengeOf(deps, request), clientAddress: request.ip, userAgent: request.headers["user-agent"] });
+        clearSignInChallengeCookie(deps, reply);
+        setSessionCookie(deps, reply, result.sessionToken);
+        return { ok: true as const };
+      },
+    );
+
+    app.post(
+      "/auth/second-factor/enrol/passkey/options",
+      {
+        schema: {
+          tags: ["auth"],
+          summary: "At a sign-in that owes a second factor: start registering a passkey, the options for navigator.credentials.create()",
+          response: { 200: CreationOptions, ...errors(401) },
+        },
+      },
+      async (request) => beginPasskeyEnrolment(deps, signInChallengeOf(deps, request)),
+    );
+
+    app.post(
+      "/auth/second-factor/enrol/passkey",
+      {
+        schema: {
+          tags: ["auth"],
+          summary: "At a sign-in that owes a second factor: keep the passkey with the authenticator's answer, and finish signing in",
+          body: EnrolPasskeyBody,
+          response: { 200: Ok, ...errors(400, 401, 409, 429) },
+        },
+      },
+      async (request, reply) => {
+        const result = await finishPasskeyEnrolment(deps, { answer: request.body.response, challengeToken: signInChallengeOf(deps, request), clientAddress: request.ip, userAgent: request.headers["user-agent"] });
         clearSignInChallengeCookie(deps, reply);
         setSessionCookie(deps, reply, result.sessionToken);
         return { ok: true as const };
