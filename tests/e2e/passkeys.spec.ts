@@ -143,3 +143,52 @@ test("a person adds a passkey in account settings, renames it, signs in with it 
     await old.close();
   });
 });
+
+test("a person whose company requires a second factor makes a passkey at sign-in, and their next sign-in asks for it", async ({ page, passkeyServer, mailbox, shot, expectAccessible }) => {
+  test.setTimeout(240_000);
+  const owner = { company: "Halvorsen Freight", name: "Ingrid Halvorsen", email: "ingrid@halvorsen.test", password: "the ferry leaves at seven sharp" };
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await companyFromOperator(page, passkeyServer.operator, mailbox, owner);
+  const menu = page.getByRole("button", { name: `Account menu for ${owner.name} Administrator` });
+
+  await test.step("the administrator requires a second factor, with no grace period", async () => {
+    await page.goto("/company");
+    const card = page.getByRole("region", { name: "Two-factor sign-in" });
+    await card.getByLabel("Require a second factor").check();
+    await card.getByLabel("Grace period (days)").fill("0");
+    await card.getByRole("button", { name: "Save two-factor policy" }).click();
+    await expect(card.getByRole("status").filter({ hasText: "Two-factor policy saved." })).toBeVisible();
+  });
+
+  await test.step("the next sign-in stops at the enrolment step, which offers a passkey first and says why", async () => {
+    await menu.click();
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Sign in to Latchkey" })).toBeVisible();
+    await signIn(page, owner.email, owner.password);
+    await expect(page.getByRole("heading", { level: 1, name: "Set up two-factor authentication" })).toBeVisible();
+    await expect(page.getByText("Your company requires a second step at sign-in.")).toBeVisible();
+    await expect(page.getByRole("button", { name: "Use an authenticator app instead" })).toBeVisible();
+    await bothWidths(page, "enrol-choice", shot, expectAccessible);
+  });
+
+  await test.step("the browser's prompt makes the passkey (the virtual authenticator answers), and the sign-in is done", async () => {
+    const { cdp, authenticatorId } = await virtualAuthenticator(page);
+    await page.getByRole("button", { name: "Make a passkey" }).click();
+    await expect(page).toHaveURL(/\/company$/);
+    await expect(menu).toBeVisible();
+    const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
+    expect(credentials).toHaveLength(1);
+    await mailbox.waitFor((m) => m.to.includes(owner.email) && /passkey was added/.test(m.subject), 30_000);
+    await page.goto("/account");
+    await expect(page.getByRole("region", { name: "Passkeys" }).getByRole("list", { name: "Your passkeys" }).getByRole("listitem")).toHaveCount(1);
+  });
+
+  await test.step("signing in again: the password, then the passkey as the second step", async () => {
+    await menu.click();
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await signIn(page, owner.email, owner.password);
+    await expect(page.getByRole("heading", { level: 1, name: "Two-factor authentication" })).toBeVisible();
+    await page.getByRole("button", { name: "Use your passkey" }).click();
+    await expect(page).toHaveURL(/\/company$/);
+  });
+});

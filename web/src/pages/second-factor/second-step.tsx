@@ -226,7 +226,7 @@ function EnrolStep({ methods, reason, onDone, onRestart }: { methods: SecondStep
         >
           {passkey.busy ? "Waiting for your passkey…" : choice === "passkey" ? "Try making a passkey again" : "Make a passkey"}
         </button>
-        <p className="field-hint">Your device asks for its screen lock, fingerprint or face, or for your security key. Nothing to type at your next sign-in.</p>
+        <p className="field-hint">Your device asks for its screen lock, fingerprint or face, or for your security key.</p>
         <FormResult message={passkey.message} />
       </div>
       <div className="button-row">
