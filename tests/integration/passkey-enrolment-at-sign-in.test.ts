@@ -35,10 +35,10 @@ describe("a passkey set up at the enrolment step of a sign-in (decision 0045)", 
   }
 
   /** The password, right: a browser half-signed-in, owing an enrolment. */
-  async function password(user: SeedUser, browser: TestClient = fresh()): Promise<TestClient> {
+  async function password(user: SeedUser, browser: TestClient = fresh(), reason: "reset" | "policy" = "reset"): Promise<TestClient> {
     const reply = await browser.post("/api/v1/auth/login", { email: user.email, password: FACTORY_PASSWORD });
     expect(reply.status).toBe(200);
-    expect(reply.body.secondStep).toMatchObject({ purpose: "enrol", methods: ["totp", "passkey"] });
+    expect(reply.body.secondStep).toMatchObject({ purpose: "enrol", methods: ["totp", "passkey"], reason });
     return browser;
   }
 
@@ -77,7 +77,11 @@ describe("a passkey set up at the enrolment step of a sign-in (decision 0045)", 
     const company = await createCompany(t.deps);
     const user = await createUser(t.deps, company);
     await t.deps.db.update(companies).set({ secondFactorRequiredAt: new Date(t.clock.now().getTime() - 1000), secondFactorGraceDays: 0 }).where(eq(companies.id, company.id));
-    const browser = await password(user);
+    const browser = await password(user, fresh(), "policy");
+    expect((await browser.get("/api/v1/auth/second-factor")).body).toMatchObject({ purpose: "enrol", reason: "policy" });
+    // A reset outranks the policy in what the page is told.
+    await t.deps.db.insert(secondFactorEnrolmentsDue).values({ userId: user.id, reason: "reset", since: t.clock.now() });
+    expect((await browser.get("/api/v1/auth/second-factor")).body).toMatchObject({ purpose: "enrol", reason: "reset" });
     expect((await enrol(browser, new SoftwareAuthenticator())).status).toBe(200);
     expect((await browser.get("/api/v1/auth/me")).status).toBe(200);
   });
