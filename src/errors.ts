@@ -32,6 +32,7 @@ export const ERROR_MESSAGES = {
   // second factor (issue 18)
   SIGN_IN_EXPIRED: "This sign-in has expired. Sign in again with your password.",
   SECOND_FACTOR_INCORRECT: "That code is not right. Enter the current code from your app, or a recovery code.",
+  PASSKEY_NOT_ACCEPTED: "That passkey was not accepted. Try again with a passkey saved for this account on this device or security key.",
   TOTP_CODE_INCORRECT: "That code is not right. Enter the current code from your app (check that your phone's clock is right).",
   TOTP_ALREADY_ENABLED: "An authenticator app is already set up. Turn it off first to set up another.",
   TOTP_NOT_ENABLED: "No authenticator app is set up.",

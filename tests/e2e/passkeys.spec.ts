@@ -1,22 +1,37 @@
 import type { CDPSession, Page } from "@playwright/test";
-import { companyFromOperator, signIn } from "./support/actions.ts";
+import { appFact, companyFromOperator, signIn } from "./support/actions.ts";
 import { expect, test as base } from "./support/fixtures.ts";
-import { startLatchkey, type LatchkeyServer } from "./support/latchkey-server.ts";
+import { freePort, startLatchkey, type LatchkeyServer } from "./support/latchkey-server.ts";
+import { registerPlatformApp, startPlatformApp, type PlatformApp, type PlatformAppClient } from "./support/platform-app.ts";
 
 /**
  * Passkeys in Chromium (issue 18): WebAuthn refuses an IP address as relying party, so this journey
  * runs its own server whose PUBLIC_URL is http://localhost:<port>; the authenticator is Chromium's
  * virtual one (DevTools protocol), a platform passkey with user verification.
  */
-const test = base.extend<object, { passkeyServer: LatchkeyServer }>({
+const test = base.extend<{ passkeyApp: PlatformApp }, { passkeyServer: LatchkeyServer & { appClient: PlatformAppClient } }>({
   passkeyServer: [
     async ({ database }, use) => {
-      const server = await startLatchkey(database, { publicHost: "localhost" });
-      await use(server);
+      // The example application too, on 127.0.0.1 (another host than Latchkey's localhost: no shared cookies).
+      const appPort = await freePort();
+      let appClient: PlatformAppClient | undefined;
+      const server = await startLatchkey(database, {
+        publicHost: "localhost",
+        beforeStart: async (cli) => {
+          appClient = await registerPlatformApp(cli, appPort, "127.0.0.1");
+        },
+      });
+      if (!appClient) throw new Error("the platform app was not registered");
+      await use({ ...server, appClient });
       await server.stop();
     },
     { scope: "worker", timeout: 120_000 },
   ],
+  passkeyApp: async ({ passkeyServer }, use) => {
+    const app = await startPlatformApp(passkeyServer.url, passkeyServer.appClient);
+    await use(app);
+    await app.stop();
+  },
   baseURL: async ({ passkeyServer }, use) => use(passkeyServer.url),
   mailbox: async ({ passkeyServer }, use) => use(passkeyServer.smtp),
 });
@@ -142,4 +157,89 @@ test("a person adds a passkey in account settings, renames it, signs in with it 
     await shot("unsupported-390", old);
     await old.close();
   });
+});
+
+test("a person whose company requires a second factor makes a passkey at sign-in, and their next sign-in asks for it", async ({ page, passkeyServer, mailbox, shot, expectAccessible }) => {
+  test.setTimeout(240_000);
+  const owner = { company: "Halvorsen Freight", name: "Ingrid Halvorsen", email: "ingrid@halvorsen.test", password: "the ferry leaves at seven sharp" };
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await companyFromOperator(page, passkeyServer.operator, mailbox, owner);
+  const menu = page.getByRole("button", { name: `Account menu for ${owner.name} Administrator` });
+
+  await test.step("the administrator requires a second factor, with no grace period", async () => {
+    await page.goto("/company");
+    const card = page.getByRole("region", { name: "Two-factor sign-in" });
+    await card.getByLabel("Require a second factor").check();
+    await card.getByLabel("Grace period (days)").fill("0");
+    await card.getByRole("button", { name: "Save two-factor policy" }).click();
+    await expect(card.getByRole("status").filter({ hasText: "Two-factor policy saved." })).toBeVisible();
+  });
+
+  await test.step("the next sign-in stops at the enrolment step, which offers a passkey first and says why", async () => {
+    await menu.click();
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Sign in to Latchkey" })).toBeVisible();
+    await signIn(page, owner.email, owner.password);
+    await expect(page.getByRole("heading", { level: 1, name: "Set up two-factor authentication" })).toBeVisible();
+    await expect(page.getByText("Your company requires a second step at sign-in.")).toBeVisible();
+    await expect(page.getByRole("button", { name: "Use an authenticator app instead" })).toBeVisible();
+    await bothWidths(page, "enrol-choice", shot, expectAccessible);
+  });
+
+  await test.step("the browser's prompt makes the passkey (the virtual authenticator answers), and the sign-in is done", async () => {
+    const { cdp, authenticatorId } = await virtualAuthenticator(page);
+    await page.getByRole("button", { name: "Make a passkey" }).click();
+    await expect(page).toHaveURL(/\/company$/);
+    await expect(menu).toBeVisible();
+    const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
+    expect(credentials).toHaveLength(1);
+    await mailbox.waitFor((m) => m.to.includes(owner.email) && /passkey was added/.test(m.subject), 30_000);
+    await page.goto("/account");
+    await expect(page.getByRole("region", { name: "Passkeys" }).getByRole("list", { name: "Your passkeys" }).getByRole("listitem")).toHaveCount(1);
+  });
+
+  await test.step("signing in again: the password, then the passkey as the second step", async () => {
+    await menu.click();
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await signIn(page, owner.email, owner.password);
+    await expect(page.getByRole("heading", { level: 1, name: "Two-factor authentication" })).toBeVisible();
+    await page.getByRole("button", { name: "Use your passkey" }).click();
+    await expect(page).toHaveURL(/\/company$/);
+  });
+});
+
+test("on an application's sign-in page, a person signs in with a passkey alone where the company allows it", async ({ page, browser, passkeyServer, passkeyApp, mailbox, shot, expectAccessible }) => {
+  test.setTimeout(240_000);
+  const owner = { company: "Fjord Analytics", name: "Sigrid Fjell", email: "sigrid@fjord.test", password: "a fjord is a long narrow inlet" };
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const companyId = await companyFromOperator(page, passkeyServer.operator, mailbox, owner);
+  const { cdp, authenticatorId } = await virtualAuthenticator(page);
+  await page.goto("/account");
+  const section = page.getByRole("region", { name: "Passkeys" });
+  await section.getByRole("button", { name: "Add a passkey" }).click();
+  await expect(section.getByRole("list", { name: "Your passkeys" }).getByRole("listitem")).toHaveCount(1);
+  const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
+  await passkeyServer.script("tests/e2e/support/set-passkey-sign-in.ts", [companyId, "on"]);
+
+  // Another browser (signed in nowhere) holding the same passkey.
+  const context = await browser.newContext({ baseURL: passkeyServer.url });
+  const app = await context.newPage();
+  await app.setViewportSize({ width: 1280, height: 900 });
+  const other = await virtualAuthenticator(app);
+  for (const credential of credentials) await other.cdp.send("WebAuthn.addCredential", { authenticatorId: other.authenticatorId, credential });
+
+  await test.step("the application sends the person to Latchkey's sign-in page, which offers a passkey", async () => {
+    await app.goto(`${passkeyApp.url}/`);
+    await app.getByRole("button", { name: "Sign in with Latchkey" }).click();
+    await expect(app.getByRole("heading", { level: 1, name: "Sign in to continue to Platform app" })).toBeVisible();
+    await expect(app.getByRole("button", { name: "Sign in with a passkey" })).toBeVisible();
+    await bothWidths(app, "interaction-passkey", (name) => shot(name, app), () => expectAccessible(app));
+  });
+
+  await test.step("the passkey alone signs in, and the person is back in the application", async () => {
+    await app.getByRole("button", { name: "Sign in with a passkey" }).click();
+    await expect(app.getByRole("heading", { level: 1, name: `Signed in as ${owner.name}` })).toBeVisible();
+    await expect(appFact(app, "Role")).toHaveText("Administrator");
+  });
+  await context.close();
 });

@@ -59,7 +59,10 @@ describe("a passkey as the second step of a sign-in", () => {
     const browser = await password(user);
     const reply = await step(browser, (options) => stranger.authenticator.assert(options));
     expect(reply.status).toBe(401);
-    expect(reply.body.error.code).toBe("SECOND_FACTOR_INCORRECT");
+    expect(reply.body.error.code).toBe("PASSKEY_NOT_ACCEPTED");
+    // Told as a passkey's refusal, never as a wrong code (the person typed none).
+    expect(reply.body.error.message).toMatch(/passkey/);
+    expect(reply.body.error.message).not.toMatch(/code/i);
     expect(await sessionsOf(user.id)).toBe(before);
     expect(await sessionsOf(stranger.user.id)).toBe(1);
   });
@@ -70,13 +73,13 @@ describe("a passkey as the second step of a sign-in", () => {
     for (const bend of [{ origin: "https://evil.example" }, { rpId: "evil.example" }, { unverified: true }, { counter: 0 }]) {
       const reply = await step(browser, (options) => authenticator.assert(options, bend));
       expect(reply.status, JSON.stringify(bend)).toBe(401);
-      expect(reply.body.error.code).toBe("SECOND_FACTOR_INCORRECT");
+      expect(reply.body.error.code).toBe("PASSKEY_NOT_ACCEPTED");
     }
     // Options asked twice: only the latest challenge is answerable.
     const first = await browser.post("/api/v1/auth/second-factor/passkey/options");
     await browser.post("/api/v1/auth/second-factor/passkey/options");
     const stale = await browser.post("/api/v1/auth/second-factor/passkey", { response: authenticator.assert(first.body) });
-    expect(stale.body.error.code).toBe("SECOND_FACTOR_INCORRECT");
+    expect(stale.body.error.code).toBe("PASSKEY_NOT_ACCEPTED");
   });
 
   it("uses the half-finished sign-in once: a replayed answer finds it gone", async () => {
@@ -97,7 +100,7 @@ describe("a passkey as the second step of a sign-in", () => {
     // B's browser is half-signed-in; A's passkey answers B's challenge.
     const browserB = await password(b.user);
     const wrong = await step(browserB, (options) => a.authenticator.assert(options));
-    expect(wrong.body.error.code).toBe("SECOND_FACTOR_INCORRECT");
+    expect(wrong.body.error.code).toBe("PASSKEY_NOT_ACCEPTED");
     const nobody = fresh();
     expect((await nobody.post("/api/v1/auth/second-factor/passkey/options")).status).toBe(401);
     expect((await nobody.post("/api/v1/auth/second-factor/passkey", { response: a.authenticator.assert({ challenge: "AAAA" }) })).body.error.code).toBe("SIGN_IN_EXPIRED");

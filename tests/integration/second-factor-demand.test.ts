@@ -37,9 +37,9 @@ describe("what is demanded at sign-in: a company's policy, an administrator's re
 
     t.clock.advance(7 * DAY_MS);
     const { client, reply } = await passwordStep(t, user.email, freshAddress());
-    expect(reply.body).toMatchObject({ ok: true, secondStep: { purpose: "enrol", methods: ["totp"] } });
+    expect(reply.body).toMatchObject({ ok: true, secondStep: { purpose: "enrol", methods: ["totp", "passkey"] } });
     expect((await client.get("/api/v1/auth/me")).status).toBe(401);
-    expect((await client.get("/api/v1/auth/second-factor")).body).toMatchObject({ purpose: "enrol", methods: ["totp"] });
+    expect((await client.get("/api/v1/auth/second-factor")).body).toMatchObject({ purpose: "enrol", methods: ["totp", "passkey"] });
     // The code step is not the enrolment step: a challenge for one is refused by the other.
     expect((await client.post("/api/v1/auth/second-factor", { method: "totp", code: "123456" })).body.error.code).toBe("SIGN_IN_EXPIRED");
 
@@ -62,7 +62,7 @@ describe("what is demanded at sign-in: a company's policy, an administrator's re
     await requireFactor(parent.id, new Date(t.clock.now().getTime() - DAY_MS), 0, false);
     expect(await secondFactorDemand(t.deps.db, user.id, t.clock.now())).toEqual({ kind: "none" });
     await requireFactor(parent.id, new Date(t.clock.now().getTime() - DAY_MS), 0, true);
-    expect(await secondFactorDemand(t.deps.db, user.id, t.clock.now())).toEqual({ kind: "enrol", reason: "policy", methods: ["totp"] });
+    expect(await secondFactorDemand(t.deps.db, user.id, t.clock.now())).toEqual({ kind: "enrol", reason: "policy", methods: ["totp", "passkey"] });
     // The earlier deadline of the two holds.
     await requireFactor(parent.id, t.clock.now(), 10, true);
     await requireFactor(linked.id, t.clock.now(), 3);

@@ -32,8 +32,9 @@ export async function beginPasskeySecondStep(deps: Pick<Deps, "db" | "clock" | "
 /**
  * Finishes the sign-in with a passkey's assertion: counted like a code (pendingSignIn's limit), then
  * in finishSignIn's transaction — the half-finished sign-in consumed first — the assertion must
- * come from one of that user's own passkeys (another user's is a wrong answer, like a wrong code),
- * answer the challenge this row holds, on PUBLIC_URL's origin, with its counter moving forward.
+ * come from one of that user's own passkeys (another user's is a wrong answer, counted like a wrong
+ * code and told as PASSKEY_NOT_ACCEPTED), answer the challenge this row holds, on PUBLIC_URL's
+ * origin, with its counter moving forward.
  */
 export async function finishPasskeySecondStep(
   deps: Pick<Deps, "db" | "clock" | "config">,
@@ -43,9 +44,24 @@ export async function finishPasskeySecondStep(
   const expected = await stepChallengeOf(deps.db, pending.challenge.id);
   const credential = (await credentialsOf(deps.db, pending.user.id)).find((stored) => stored.credentialId === input.answer.id) ?? null;
   const handle = userIdOfHandle(input.answer.response.userHandle);
-  return finishSignIn(deps, pending, async (tx) => {
-    if (expected === null || credential === null || (handle !== null && handle !== pending.user.id)) throw new WrongCode();
-    if (!(await checkAssertion({ db: tx, config: deps.config }, credential, input.answer, expected, pending.now))) throw new WrongCode();
-    return {};
-  });
+  return passkeyNotAccepted(
+    finishSignIn(deps, pending, async (tx) => {
+      if (expected === null || credential === null || (handle !== null && handle !== pending.user.id)) throw new WrongCode();
+      if (!(await checkAssertion({ db: tx, config: deps.config }, credential, input.answer, expected, pending.now))) throw new WrongCode();
+      return {};
+    }),
+  );
+}
+
+/**
+ * A passkey's wrong answer is told as a passkey's, not a code's: finishSignIn refuses every wrong
+ * answer as SECOND_FACTOR_INCORRECT (after counting it and auditing it), whose words speak of codes.
+ */
+export async function passkeyNotAccepted<T>(finishing: Promise<T>): Promise<T> {
+  try {
+    return await finishing;
+  } catch (error) {
+    if (error instanceof AppError && error.code === "SECOND_FACTOR_INCORRECT") throw new AppError("PASSKEY_NOT_ACCEPTED");
+    throw error;
+  }
 }

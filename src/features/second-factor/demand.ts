@@ -33,8 +33,8 @@ export type SecondFactorDemand =
   | { kind: "grace"; deadline: Date }
   | { kind: "none" };
 
-/** The methods the enrolment step offers; passkeys add theirs here. */
-export const ENROL_METHODS: EnrolMethod[] = ["totp"];
+/** The factors the enrolment step offers (decision 0045: a passkey too). */
+export const ENROL_METHODS: EnrolMethod[] = ["totp", "passkey"];
 
 /**
  * The policy's deadline: the day it was required plus its grace days (decision 0037). With the

@@ -13,8 +13,11 @@ export async function describePendingSignIn(deps: Pick<Deps, "db" | "clock">, ch
   const now = deps.clock.now();
   const challenge = await findLiveChallenge(deps.db, challengeToken, "any", now);
   if (!challenge) throw new AppError("SIGN_IN_EXPIRED");
-  if (challenge.purpose === "enrol") return { purpose: "enrol", methods: ENROL_METHODS, expiresAt: challenge.expiresAt, recoveryCodesLeft: null };
   const demand = await secondFactorDemand(deps.db, challenge.userId, now);
+  if (challenge.purpose === "enrol") {
+    // The reason as it stands now (a reset outranks a policy, as at the password); a policy turned off since: still the policy's step.
+    return { purpose: "enrol", methods: ENROL_METHODS, expiresAt: challenge.expiresAt, reason: demand.kind === "enrol" ? demand.reason : "policy", recoveryCodesLeft: null };
+  }
   const methods = demand.kind === "second_factor" ? demand.methods : [];
   const left = demand.kind === "second_factor" ? demand.recoveryCodesLeft : 0;
   return { purpose: "second_factor", methods, expiresAt: challenge.expiresAt, recoveryCodesLeft: left <= FEW_RECOVERY_CODES ? left : null };

@@ -9,6 +9,8 @@ export interface SecondStepOwed {
   /** second_factor: the ways this user can take the step; enrol: the factors they can set up. */
   methods: Array<SecondStepMethod | EnrolMethod>;
   expiresAt: Date;
+  /** enrol: why — an administrator reset the user's factors, or the company's policy requires one. */
+  reason?: "reset" | "policy";
 }
 
 export type SignInResult =
@@ -27,7 +29,7 @@ export async function signIn(deps: Pick<Deps, "db" | "clock" | "config">, input:
   if (demand.kind === "second_factor" || demand.kind === "enrol") {
     const purpose = demand.kind;
     const { token, expiresAt } = await createChallenge(deps.db, { userId: passed.userId, purpose, now: passed.now, clientAddress: input.clientAddress, userAgent: input.userAgent });
-    return { kind: "second_step", challengeToken: token, step: { purpose, methods: demand.methods, expiresAt } };
+    return { kind: "second_step", challengeToken: token, step: { purpose, methods: demand.methods, expiresAt, ...(demand.kind === "enrol" ? { reason: demand.reason } : {}) } };
   }
   const { sessionToken } = await completeLogin(deps, deps.db, { ...passed, clientAddress: input.clientAddress, userAgent: input.userAgent });
   return { kind: "signed_in", sessionToken, enrolBy: demand.kind === "grace" ? demand.deadline : null };

@@ -12,6 +12,8 @@ import { OIDC_TTL } from "../../oidc/provider.ts";
 import { sessionCookieName } from "../middleware/cookies.ts";
 import { LoginBody } from "../api/v1/auth.routes.ts";
 import { SignInAnswer, answerSignIn } from "../api/v1/second-factor.routes.ts";
+import { finishPasswordlessPasskey, PasskeySignInBody, startPasswordlessPasskey } from "../api/v1/passkeys.routes.ts";
+import { RequestOptions } from "../api/v1/webauthn-schemas.ts";
 import { Uuid, errors } from "../api/v1/schemas.ts";
 import { pinProviderHeaders } from "./mount.ts";
 
@@ -123,6 +125,39 @@ export function interactionRoutes(deps: Deps): FastifyPluginAsyncZod {
         await interactionOf(request, reply, request.params.uid);
         // The dashboard's sign-in, unchanged: the same limits, the same answers for unknown and wrong, the same second step.
         return answerSignIn(deps, reply, await signIn(deps, { ...request.body, clientAddress: request.ip, userAgent: request.headers["user-agent"] }));
+      },
+    );
+
+    app.post(
+      "/:uid/passkey/options",
+      {
+        schema: {
+          tags: ["sign-in for applications"],
+          summary: "Start signing in to Latchkey with a passkey, for an application (where the company allows it): the options for navigator.credentials.get()",
+          params: UidParams,
+          response: { 200: RequestOptions, ...errors(400, 404, 429) },
+        },
+      },
+      async (request, reply) => {
+        await interactionOf(request, reply, request.params.uid);
+        return startPasswordlessPasskey(deps, request, reply);
+      },
+    );
+
+    app.post(
+      "/:uid/passkey",
+      {
+        schema: {
+          tags: ["sign-in for applications"],
+          summary: "Sign in to Latchkey with a passkey, for an application: the dashboard's passwordless sign-in (a passkey with user verification is two factors: no second step)",
+          params: UidParams,
+          body: PasskeySignInBody,
+          response: { 200: SignInAnswer, ...errors(400, 401, 404, 429) },
+        },
+      },
+      async (request, reply) => {
+        await interactionOf(request, reply, request.params.uid);
+        return finishPasswordlessPasskey(deps, request, reply, request.body.response);
       },
     );
 

@@ -21,10 +21,11 @@ const root = fileURLToPath(new URL("../../..", import.meta.url));
 
 /**
  * Registers the example app the way its README says, with the operator CLI; `cli` runs
- * `node src/cli/main.ts` on the installation's database.
+ * `node src/cli/main.ts` on the installation's database. `host`: another than Latchkey's, so the two
+ * never share cookies (127.0.0.1 where Latchkey is on localhost, for passkeys).
  */
-export async function registerPlatformApp(cli: (args: string[]) => Promise<string>, port: number): Promise<PlatformAppClient> {
-  const url = `http://localhost:${port}`;
+export async function registerPlatformApp(cli: (args: string[]) => Promise<string>, port: number, host = "localhost"): Promise<PlatformAppClient> {
+  const url = `http://${host}:${port}`;
   const printed = await cli([
     "create-client",
     "--name",

@@ -57,6 +57,8 @@ export const api = {
   passkeySignIn: (body: RequestBody<"/auth/passkey/verify", "post">) => call("post", "/auth/passkey/verify", { body }),
   passkeySecondStepOptions: () => call("post", "/auth/second-factor/passkey/options"),
   passkeySecondStep: (body: RequestBody<"/auth/second-factor/passkey", "post">) => call("post", "/auth/second-factor/passkey", { body }),
+  passkeyEnrolmentOptions: () => call("post", "/auth/second-factor/enrol/passkey/options"),
+  enrolPasskeyAtSignIn: (body: RequestBody<"/auth/second-factor/enrol/passkey", "post">) => call("post", "/auth/second-factor/enrol/passkey", { body }),
   // The second step of a sign-in (behind the half-finished sign-in's cookie) and the enrolment it may owe.
   pendingSignIn: () => call("get", "/auth/second-factor"),
   takeSecondStep: (body: RequestBody<"/auth/second-factor", "post">) => call("post", "/auth/second-factor", { body }),

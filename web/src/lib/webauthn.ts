@@ -1,7 +1,9 @@
 import { browserSupportsWebAuthn, startAuthentication, startRegistration, type PublicKeyCredentialCreationOptionsJSON, type PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/browser";
-import { ApiError } from "../api/client.ts";
+import { ApiError, interactionRequest } from "../api/client.ts";
 import { api } from "../api/endpoints.ts";
-import type { RequestBody } from "../api/types.ts";
+import type { Answer, RequestBody } from "../api/types.ts";
+
+type RequestOptionsJSON = Answer<"/auth/passkey/options", "post">;
 
 /** Whether this browser can use passkeys at all (an old browser, or a page not in a secure context, cannot). */
 export const passkeysSupported = (): boolean => browserSupportsWebAuthn();
@@ -30,6 +32,18 @@ export async function registerPasskey(name?: string) {
   return api.registerPasskey({ response: answer as unknown as RequestBody<"/account/passkeys", "post">["response"], ...(name ? { name } : {}) });
 }
 
+/** The enrolment step of a sign-in (a factor owed, none held): a new passkey, which finishes the sign-in. */
+export async function enrolPasskeyAtSignIn() {
+  const options = await api.passkeyEnrolmentOptions();
+  let answer;
+  try {
+    answer = await startRegistration({ optionsJSON: options as unknown as PublicKeyCredentialCreationOptionsJSON });
+  } catch (error) {
+    throw promptFailed(error);
+  }
+  return api.enrolPasskeyAtSignIn({ response: answer as unknown as RequestBody<"/auth/second-factor/enrol/passkey", "post">["response"] });
+}
+
 /** The second step of a sign-in (after the password): one of this user's own passkeys. */
 export async function passkeySecondStep() {
   const options = await api.passkeySecondStepOptions();
@@ -42,14 +56,19 @@ export async function passkeySecondStep() {
   return api.passkeySecondStep({ response: answer as unknown as RequestBody<"/auth/second-factor/passkey", "post">["response"] });
 }
 
-/** The sign-in page: a passwordless sign-in with whichever passkey the person picks. */
-export async function signInWithPasskey() {
-  const options = await api.passkeySignInOptions();
+/**
+ * A passwordless sign-in with whichever passkey the person picks: the dashboard's sign-in page, or
+ * an application's (`interaction`: the OpenID interaction's base path, whose routes check the
+ * interaction is live and then do the same).
+ */
+export async function signInWithPasskey(interaction?: `/interaction/${string}`) {
+  const options = interaction ? await interactionRequest<RequestOptionsJSON>("POST", `${interaction}/passkey/options`) : await api.passkeySignInOptions();
   let answer;
   try {
     answer = await startAuthentication({ optionsJSON: options as unknown as PublicKeyCredentialRequestOptionsJSON });
   } catch (error) {
     throw promptFailed(error);
   }
-  return api.passkeySignIn({ response: answer as unknown as RequestBody<"/auth/passkey/verify", "post">["response"] });
+  const response = answer as unknown as RequestBody<"/auth/passkey/verify", "post">["response"];
+  return interaction ? interactionRequest<{ ok: true }>("POST", `${interaction}/passkey`, { response }) : api.passkeySignIn({ response });
 }

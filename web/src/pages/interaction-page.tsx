@@ -4,6 +4,7 @@ import { ApiError, interactionRequest, messageOf } from "../api/client.ts";
 import { api } from "../api/endpoints.ts";
 import type { InteractionDetails, SecondStep as Step } from "../api/types.ts";
 import { SecondStep } from "./second-factor/second-step.tsx";
+import { PasskeySignIn } from "./passkey-sign-in.tsx";
 import { Field } from "../components/field.tsx";
 import { FormResult, Notice } from "../components/notice.tsx";
 import { LoadingState } from "../components/states.tsx";
@@ -226,6 +227,7 @@ function InteractionLogin({ details, base, onSignedIn, onCancel, busy: cancellin
           <Link to="/forgot-password">Forgot password?</Link>
         </p>
       </form>
+      <PasskeySignIn interaction={base} onSignedIn={onSignedIn} />
       <div className="button-row">
         <button type="button" className="button" onClick={onCancel} disabled={cancelling}>
           Cancel and return to {details.client.name}

@@ -9,7 +9,7 @@ import { useFormSubmit } from "../lib/use-form-submit.ts";
 import { usePageTitle } from "../lib/use-page-title.ts";
 import { safeNext } from "../session/require-auth.tsx";
 import { useSession } from "../session/session.tsx";
-import { passkeysSupported, signInWithPasskey } from "../lib/webauthn.ts";
+import { PasskeySignIn } from "./passkey-sign-in.tsx";
 import type { SecondStep as Step } from "../api/types.ts";
 import { SecondStep } from "./second-factor/second-step.tsx";
 
@@ -124,36 +124,5 @@ export function LoginPage() {
         </p>
       ) : null}
     </>
-  );
-}
-
-/**
- * "Sign in with a passkey": the browser offers the passkeys it holds for this site; no email is
- * typed first. Where the person's company does not allow it, the server refuses as it refuses an
- * unknown passkey. Not shown where the browser has no WebAuthn.
- */
-function PasskeySignIn({ onSignedIn }: { onSignedIn: () => Promise<void> }) {
-  const { busy, message, run } = useFormSubmit({ leavesOnSuccess: true });
-  if (!passkeysSupported()) return null;
-  return (
-    <div className="passkey-sign-in">
-      <p className="sign-in-or" aria-hidden="true">
-        or
-      </p>
-      <button
-        type="button"
-        className="button button-block"
-        aria-disabled={busy || undefined}
-        onClick={() =>
-          void run(async () => {
-            await signInWithPasskey();
-            await onSignedIn();
-          })
-        }
-      >
-        {busy ? "Waiting for your passkey…" : "Sign in with a passkey"}
-      </button>
-      <FormResult message={message} />
-    </div>
   );
 }

@@ -36,6 +36,8 @@ const ROUTE_ACCESS: Record<string, Access> = {
   "POST /api/v1/auth/second-factor": "public",
   "POST /api/v1/auth/second-factor/enrol/totp": "public",
   "POST /api/v1/auth/second-factor/enrol/totp/confirm": "public",
+  "POST /api/v1/auth/second-factor/enrol/passkey/options": "public",
+  "POST /api/v1/auth/second-factor/enrol/passkey": "public",
   "POST /api/v1/auth/second-factor/passkey/options": "public",
   "POST /api/v1/auth/second-factor/passkey": "public",
   "POST /api/v1/auth/forgot-password": "public",

@@ -1,9 +1,11 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Deps } from "../../../deps.ts";
 import { beginPasskeyRegistration } from "../../../features/passkeys/begin-passkey-registration.ts";
 import { beginPasskeySignIn } from "../../../features/passkeys/begin-passkey-sign-in.ts";
 import { finishPasskeyRegistration } from "../../../features/passkeys/finish-passkey-registration.ts";
+import { beginPasskeyEnrolment, finishPasskeyEnrolment } from "../../../features/passkeys/enrol-passkey-at-sign-in.ts";
 import { finishPasskeySignIn } from "../../../features/passkeys/finish-passkey-sign-in.ts";
 import { beginPasskeySecondStep, finishPasskeySecondStep } from "../../../features/passkeys/passkey-second-step.ts";
 import { listPasskeysOf } from "../../../features/passkeys/passkeys.queries.ts";
@@ -33,6 +35,26 @@ export const RegisterPasskeyBody = z.strictObject({ response: RegistrationAnswer
 export const RenamePasskeyBody = z.strictObject({ name: PasskeyName });
 export const RemovePasskeyBody = z.strictObject({ password: Password.optional().describe("Needed when this passkey is the account's last second factor") });
 export const PasskeySignInBody = z.strictObject({ response: AssertionAnswer });
+export const EnrolPasskeyBody = z.strictObject({ response: RegistrationAnswer });
+
+/**
+ * A passwordless sign-in's two calls, for the dashboard's sign-in page and an application's (the
+ * OpenID interaction's, decision 0045): the ceremony's cookie, then the session's.
+ */
+export async function startPasswordlessPasskey(deps: Deps, request: FastifyRequest, reply: FastifyReply) {
+  const { options, ceremonyToken } = await beginPasskeySignIn(deps, { clientAddress: request.ip, userAgent: request.headers["user-agent"] });
+  reply.setCookie(passkeyCeremonyCookieName(deps.config.publicUrl), ceremonyToken, { ...cookieAttributes(deps.config, "strict"), maxAge: PASSKEY_CEREMONY_TTL_MS / 1000 });
+  return options;
+}
+
+export async function finishPasswordlessPasskey(deps: Deps, request: FastifyRequest, reply: FastifyReply, answer: z.infer<typeof AssertionAnswer>) {
+  const cookie = passkeyCeremonyCookieName(deps.config.publicUrl);
+  // The ceremony is used up whatever the outcome: its cookie goes too.
+  reply.clearCookie(cookie, cookieAttributes(deps.config, "strict"));
+  const result = await finishPasskeySignIn(deps, { answer, ceremonyToken: request.cookies[cookie], clientAddress: request.ip, userAgent: request.headers["user-agent"] });
+  setSessionCookie(deps, reply, result.sessionToken);
+  return { ok: true as const };
+}
 
 export function passkeyRoutes(deps: Deps): FastifyPluginAsyncZod {
   return async (app) => {
@@ -84,24 +106,13 @@ export function passkeyRoutes(deps: Deps): FastifyPluginAsyncZod {
     app.post(
       "/auth/passkey/options",
       { schema: { tags: ["auth"], summary: "Start a passwordless sign-in with a passkey: the options for navigator.credentials.get()", response: { 200: RequestOptions, ...errors(429) } } },
-      async (request, reply) => {
-        const { options, ceremonyToken } = await beginPasskeySignIn(deps, { clientAddress: request.ip, userAgent: request.headers["user-agent"] });
-        reply.setCookie(passkeyCeremonyCookieName(deps.config.publicUrl), ceremonyToken, { ...cookieAttributes(deps.config, "strict"), maxAge: PASSKEY_CEREMONY_TTL_MS / 1000 });
-        return options;
-      },
+      async (request, reply) => startPasswordlessPasskey(deps, request, reply),
     );
 
     app.post(
       "/auth/passkey/verify",
       { schema: { tags: ["auth"], summary: "Sign in with a passkey (where your company allows it)", body: PasskeySignInBody, response: { 200: Ok, ...errors(400, 401, 429) } } },
-      async (request, reply) => {
-        const cookie = passkeyCeremonyCookieName(deps.config.publicUrl);
-        // The ceremony is used up whatever the outcome: its cookie goes too.
-        reply.clearCookie(cookie, cookieAttributes(deps.config, "strict"));
-        const result = await finishPasskeySignIn(deps, { answer: request.body.response, ceremonyToken: request.cookies[cookie], clientAddress: request.ip, userAgent: request.headers["user-agent"] });
-        setSessionCookie(deps, reply, result.sessionToken);
-        return { ok: true as const };
-      },
+      async (request, reply) => finishPasswordlessPasskey(deps, request, reply, request.body.response),
     );
 
     app.post(
@@ -115,6 +126,36 @@ export function passkeyRoutes(deps: Deps): FastifyPluginAsyncZod {
       { schema: { tags: ["auth"], summary: "Finish signing in with a passkey as the second factor", body: PasskeySignInBody, response: { 200: Ok, ...errors(400, 401, 429) } } },
       async (request, reply) => {
         const result = await finishPasskeySecondStep(deps, { answer: request.body.response, challengeToken: signInChallengeOf(deps, request), clientAddress: request.ip, userAgent: request.headers["user-agent"] });
+        clearSignInChallengeCookie(deps, reply);
+        setSessionCookie(deps, reply, result.sessionToken);
+        return { ok: true as const };
+      },
+    );
+
+    app.post(
+      "/auth/second-factor/enrol/passkey/options",
+      {
+        schema: {
+          tags: ["auth"],
+          summary: "At a sign-in that owes a second factor: start registering a passkey, the options for navigator.credentials.create()",
+          response: { 200: CreationOptions, ...errors(401) },
+        },
+      },
+      async (request) => beginPasskeyEnrolment(deps, signInChallengeOf(deps, request)),
+    );
+
+    app.post(
+      "/auth/second-factor/enrol/passkey",
+      {
+        schema: {
+          tags: ["auth"],
+          summary: "At a sign-in that owes a second factor: keep the passkey with the authenticator's answer, and finish signing in",
+          body: EnrolPasskeyBody,
+          response: { 200: Ok, ...errors(400, 401, 409, 429) },
+        },
+      },
+      async (request, reply) => {
+        const result = await finishPasskeyEnrolment(deps, { answer: request.body.response, challengeToken: signInChallengeOf(deps, request), clientAddress: request.ip, userAgent: request.headers["user-agent"] });
         clearSignInChallengeCookie(deps, reply);
         setSessionCookie(deps, reply, result.sessionToken);
         return { ok: true as const };

@@ -18,6 +18,7 @@ export const SecondStep = z.object({
   purpose: z.enum(["second_factor", "enrol"]),
   methods: z.array(Method),
   expiresAt: z.iso.datetime(),
+  reason: z.enum(["reset", "policy"]).optional().describe("enrol: an administrator reset your second factor, or your company's policy requires one"),
 });
 /** The sign-in's answer: signed in (perhaps with a policy's deadline ahead), or a second step owed. */
 export const SignInAnswer = z.object({ ok: z.literal(true), secondStep: SecondStep.optional(), enrolBy: z.iso.datetime().optional() });

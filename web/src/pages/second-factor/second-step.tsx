@@ -7,6 +7,7 @@ import { FormResult, Notice } from "../../components/notice.tsx";
 import { SubmitButton } from "../../components/submit-button.tsx";
 import { plural } from "../../lib/format.ts";
 import { useFormSubmit } from "../../lib/use-form-submit.ts";
+import { enrolPasskeyAtSignIn, passkeysSupported } from "../../lib/webauthn.ts";
 import { RecoveryCodesShown } from "./recovery-codes-shown.tsx";
 import { PasskeyStep } from "./passkey-step.tsx";
 import { TotpSetup } from "./totp-setup.tsx";
@@ -21,7 +22,7 @@ const isCodeMethod = (method: SecondStepMethod): method is CodeMethod => method 
  * once the session exists; `onRestart` goes back to the password (the half-finished sign-in expired).
  */
 export function SecondStep({ step, onDone, onRestart }: { step: Step; onDone: () => Promise<void> | void; onRestart: () => void }) {
-  if (step.purpose === "enrol") return <EnrolStep onDone={onDone} onRestart={onRestart} />;
+  if (step.purpose === "enrol") return <EnrolStep methods={step.methods} reason={step.reason ?? "policy"} onDone={onDone} onRestart={onRestart} />;
   return <FactorStep methods={step.methods} onDone={onDone} onRestart={onRestart} />;
 }
 
@@ -145,10 +146,33 @@ function CodeStep({ methods, onDone, onRestart, onUsePasskey }: { methods: Secon
   );
 }
 
-function EnrolStep({ onDone, onRestart }: { onDone: () => Promise<void> | void; onRestart: () => void }) {
+/** Why the enrolment step is owed, in the words of the person reading it. */
+const ENROL_REASONS: Record<"reset" | "policy", string> = {
+  reset: "An administrator reset your two-factor authentication. Set up a second step again to finish signing in.",
+  policy: "Your company requires a second step at sign-in. Set one up to finish signing in.",
+};
+
+/**
+ * A sign-in that owes a factor: the person picks a passkey (one prompt, and the sign-in is done) or
+ * an authenticator app (a key, its first code, then recovery codes to keep) — a passkey first where
+ * the browser can make one.
+ */
+function EnrolStep({ methods, reason, onDone, onRestart }: { methods: SecondStepMethod[]; reason: "reset" | "policy"; onDone: () => Promise<void> | void; onRestart: () => void }) {
+  const passkeyOffered = methods.includes("passkey") && passkeysSupported();
+  const [choice, setChoice] = useState<"passkey" | "totp" | null>(passkeyOffered ? null : "totp");
   const [codes, setCodes] = useState<string[] | null>(null);
   const [expired, setExpired] = useState(false);
   const [leaving, setLeaving] = useState(false);
+  const passkey = useFormSubmit({
+    leavesOnSuccess: true,
+    intercept: (error) => {
+      if (error instanceof ApiError && error.code === "SIGN_IN_EXPIRED") {
+        setExpired(true);
+        return true;
+      }
+      return false;
+    },
+  });
   if (expired) return <Expired onRestart={onRestart} />;
   if (codes) {
     return (
@@ -174,11 +198,45 @@ function EnrolStep({ onDone, onRestart }: { onDone: () => Promise<void> | void; 
       if (error instanceof ApiError && error.code === "SIGN_IN_EXPIRED") setExpired(true);
       throw error;
     });
+  if (choice === "totp") {
+    return (
+      <>
+        <h1 tabIndex={-1}>Set up an authenticator app</h1>
+        <p>{ENROL_REASONS[reason]}</p>
+        <TotpSetup idPrefix="enrol-totp" start={() => guard(api.startTotpAtSignIn())} confirm={(code) => guard(api.confirmTotpAtSignIn(code))} onConfirmed={setCodes} onCancel={passkeyOffered ? () => setChoice(null) : onRestart} />
+      </>
+    );
+  }
   return (
     <>
       <h1 tabIndex={-1}>Set up two-factor authentication</h1>
-      <p>Your company requires a second step at sign-in. Set up an authenticator app to continue.</p>
-      <TotpSetup idPrefix="enrol-totp" start={() => guard(api.startTotpAtSignIn())} confirm={(code) => guard(api.confirmTotpAtSignIn(code))} onConfirmed={setCodes} onCancel={onRestart} />
+      <p>{ENROL_REASONS[reason]}</p>
+      <div className="form">
+        <button
+          type="button"
+          className="button button-primary button-block"
+          aria-disabled={passkey.busy || undefined}
+          onClick={() => {
+            setChoice("passkey");
+            void passkey.run(async () => {
+              await enrolPasskeyAtSignIn();
+              await onDone();
+            });
+          }}
+        >
+          {passkey.busy ? "Waiting for your passkey…" : choice === "passkey" ? "Try making a passkey again" : "Make a passkey"}
+        </button>
+        <p className="field-hint">Your device asks for its screen lock, fingerprint or face, or for your security key.</p>
+        <FormResult message={passkey.message} />
+      </div>
+      <div className="button-row">
+        <button type="button" className="button button-quiet" onClick={() => setChoice("totp")}>
+          Use an authenticator app instead
+        </button>
+        <button type="button" className="button button-quiet" onClick={onRestart}>
+          Start again
+        </button>
+      </div>
     </>
   );
 }
