@@ -9,6 +9,7 @@ import { listUsers } from "../../../features/users/list-users.ts";
 import { resendInvitation } from "../../../features/users/resend-invitation.ts";
 import { restoreUser } from "../../../features/users/restore-user.ts";
 import { updateUser } from "../../../features/users/update-user.ts";
+import { USER_SORTS } from "../../../features/users/user-order.ts";
 import type { UserDetail as UserDetailRow } from "../../../features/access/users-in-scope.ts";
 import type { UserSummary as UserSummaryRow } from "../../../features/users/users.queries.ts";
 import { actorOf, requireActor } from "../../middleware/session.ts";
@@ -18,6 +19,9 @@ const Cursor = z.string().min(1).max(1000);
 export const ListUsersQuery = z.strictObject({
   q: SearchText.optional(),
   status: z.enum(["active", "deactivated", "all"]).default("all"),
+  role: Role.optional().describe("Only users with this role."),
+  sort: z.enum(USER_SORTS).default("name").describe("The order: by name (the only one a search uses), email, role, status, last sign-in or creation; ties by id."),
+  dir: z.enum(["asc", "desc"]).default("asc"),
   secondFactor: z.enum(["none"]).optional().describe("none: only users with neither an authenticator app nor a passkey (administrators and managers)."),
   after: Cursor.optional(),
   before: Cursor.optional(),
@@ -103,7 +107,7 @@ export function userRoutes(deps: Deps): FastifyPluginAsyncZod {
       {
         schema: {
           tags,
-          summary: "List and search the company's users, by name, a page at a time",
+          summary: "List and search the company's users, in the order asked for, a page at a time",
           querystring: ListUsersQuery,
           response: {
             200: z.object({ users: z.array(UserSummary), nextCursor: z.string().nullable(), prevCursor: z.string().nullable(), total: z.number(), totalCapped: z.boolean() }),
