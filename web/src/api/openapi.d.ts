@@ -4610,16 +4610,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List and search the company's users, by name, a page at a time */
+        /** List and search the company's users, in the order asked for, a page at a time */
         get: {
             parameters: {
                 query?: {
                     after?: string;
                     before?: string;
+                    dir?: "asc" | "desc";
                     limit?: number;
                     q?: string;
+                    /** @description Only users with this role. */
+                    role?: "administrator" | "manager" | "user" | "read_only";
                     /** @description none: only users with neither an authenticator app nor a passkey (administrators and managers). */
                     secondFactor?: "none";
+                    /** @description The order: by name (the only one a search uses), email, role, status, last sign-in or creation; ties by id. */
+                    sort?: "name" | "email" | "role" | "status" | "lastSignIn" | "created";
                     status?: "active" | "deactivated" | "all";
                 };
                 header?: never;

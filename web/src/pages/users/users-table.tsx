@@ -4,7 +4,15 @@ import { api } from "../../api/endpoints.ts";
 import type { UserSummary } from "../../api/types.ts";
 import { RoleLabel, StatusBadge } from "../../components/badges.tsx";
 import { ConfirmDialog } from "../../components/confirm-dialog.tsx";
-import { DataTable } from "../../components/data-table.tsx";
+import { DataTable, type Column } from "../../components/data-table.tsx";
+import { DateTimeCell } from "../../components/date-time-cell.tsx";
+import type { UserSortKey } from "./users-list-params.ts";
+
+export interface TableSort {
+  key: UserSortKey;
+  dir: "asc" | "desc";
+  onSort: (key: UserSortKey) => void;
+}
 
 interface Props {
   users: UserSummary[];
@@ -14,10 +22,12 @@ interface Props {
   /** Whether the actor's role may restore users; the server still decides for each one. */
   canRestore: boolean;
   onRestored: (user: UserSummary) => void;
+  /** Null while searching: a search lists its matches by name. */
+  sort: TableSort | null;
 }
 
-/** Name, email, role and status; deactivated users carry their Restore button (PRODUCT.md section 4). */
-export function UsersTable({ users, caption, busy, meId, canRestore, onRestored }: Props) {
+/** Name, email, role, status, last sign-in and creation, each header ordering the list; deactivated users carry their Restore button (PRODUCT.md section 4). */
+export function UsersTable({ users, caption, busy, meId, canRestore, onRestored, sort }: Props) {
   const [restoring, setRestoring] = useState<UserSummary | null>(null);
   const showActions = canRestore && users.some((user) => user.status === "deactivated");
 
@@ -39,7 +49,17 @@ export function UsersTable({ users, caption, busy, meId, canRestore, onRestored 
   );
 
   return (
-    <DataTable caption={caption} busy={busy} columns={["Name", "Email", "Role", "Status", showActions && { label: "Actions", visuallyHidden: true }]} extra={restoreDialog}>
+    <DataTable
+      caption={caption}
+      busy={busy}
+      regionLabel="Users table"
+      tableClassName="table-dense"
+      columns={[
+        ...COLUMNS.map(([key, label]): Column => (sort ? { label, sort: { state: sort.key === key ? (sort.dir === "asc" ? "ascending" : "descending") : "none", onSort: () => sort.onSort(key) } } : label)),
+        showActions && { label: "Actions", visuallyHidden: true },
+      ]}
+      extra={restoreDialog}
+    >
       {users.map((user) => (
         <tr key={user.id}>
           <th scope="row" className="cell-strong">
@@ -56,6 +76,12 @@ export function UsersTable({ users, caption, busy, meId, canRestore, onRestored 
               {user.status === "active" && !user.hasPassword ? <span className="badge badge-info">Invited</span> : null}
             </span>
           </td>
+          <td>
+            <DateTimeCell value={user.lastLoginAt} />
+          </td>
+          <td>
+            <DateTimeCell value={user.createdAt} />
+          </td>
           {showActions ? (
             <td className="cell-actions">
               {user.status === "deactivated" ? (
@@ -70,3 +96,12 @@ export function UsersTable({ users, caption, busy, meId, canRestore, onRestored 
     </DataTable>
   );
 }
+
+const COLUMNS: Array<[UserSortKey, string]> = [
+  ["name", "Name"],
+  ["email", "Email"],
+  ["role", "Role"],
+  ["status", "Status"],
+  ["lastSignIn", "Last sign-in"],
+  ["created", "Created"],
+];
