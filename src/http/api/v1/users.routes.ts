@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Deps } from "../../../deps.ts";
+import { BULK_ACTIONS, BULK_MAX_USERS, bulkUserAction } from "../../../features/users/bulk-user-action.ts";
 import { changeUserRole } from "../../../features/users/change-user-role.ts";
 import { createUser } from "../../../features/users/create-user.ts";
 import { deactivateUser } from "../../../features/users/deactivate-user.ts";
@@ -13,7 +14,7 @@ import { USER_SORTS } from "../../../features/users/user-order.ts";
 import type { UserDetail as UserDetailRow } from "../../../features/access/users-in-scope.ts";
 import type { UserSummary as UserSummaryRow } from "../../../features/users/users.queries.ts";
 import { actorOf, requireActor } from "../../middleware/session.ts";
-import { Email, IdParams, Ok, PersonName, Role, SearchText, errors } from "./schemas.ts";
+import { Email, IdParams, Ok, PersonName, Role, SearchText, Uuid, errors } from "./schemas.ts";
 
 const Cursor = z.string().min(1).max(1000);
 export const ListUsersQuery = z.strictObject({
@@ -32,6 +33,21 @@ export const UpdateUserBody = z
   .strictObject({ name: PersonName.optional(), email: Email.optional() })
   .refine((body) => body.name !== undefined || body.email !== undefined, "Give a name or an email.");
 export const ChangeRoleBody = z.strictObject({ role: Role });
+export const BulkActionBody = z.strictObject({
+  action: z.enum(BULK_ACTIONS).describe("resendInvitation: for users who never set a password; resetPassword: a reset link, as from the user's page."),
+  ids: z
+    .array(Uuid)
+    .min(1, "Choose at least one user.")
+    .max(BULK_MAX_USERS, `Choose at most ${BULK_MAX_USERS} users at a time.`)
+    .refine((ids) => new Set(ids.map((id) => id.toLowerCase())).size === ids.length, "Each user may be named only once."),
+});
+const BulkResults = z.object({
+  results: z.array(
+    z.object({ id: z.string(), ok: z.boolean(), error: z.object({ code: z.string(), message: z.string() }).optional() }).describe("In the order the ids were given."),
+  ),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+});
 
 const UserSummary = z.object({
   id: z.string(),
@@ -127,6 +143,23 @@ export function userRoutes(deps: Deps): FastifyPluginAsyncZod {
       async (request, reply) => {
         const user = await createUser(deps, actorOf(request), request.body);
         return reply.code(201).send(detailJson(user));
+      },
+    );
+
+    app.post(
+      "/users/bulk",
+      {
+        schema: {
+          tags,
+          summary: "One action on many users, each under the same rules and limits as the single-user action; a result per user",
+          body: BulkActionBody,
+          response: { 200: BulkResults, ...errors(400, 401, 403) },
+        },
+      },
+      async (request) => {
+        const results = await bulkUserAction(deps, actorOf(request), request.body.action, request.body.ids);
+        const succeeded = results.filter((result) => result.ok).length;
+        return { results, succeeded, failed: results.length - succeeded };
       },
     );
 
