@@ -94,6 +94,7 @@ export const api = {
 
   users: (params: Query<"/users", "get">) => call("get", "/users", { query: params }),
   createUser: (body: RequestBody<"/users", "post">) => call("post", "/users", { body }),
+  bulkUsers: (body: RequestBody<"/users/bulk", "post">) => call("post", "/users/bulk", { body }),
   user: (userId: string) => call("get", "/users/{id}", { path: { id: userId } }),
   updateUser: (userId: string, body: RequestBody<"/users/{id}", "patch">) => call("patch", "/users/{id}", { path: { id: userId }, body }),
   changeRole: (userId: string, role: Role) => call("put", "/users/{id}/role", { path: { id: userId }, body: { role } }),

@@ -9,6 +9,8 @@ import { useDebounced } from "../../lib/use-debounced.ts";
 import { useResource } from "../../lib/use-resource.ts";
 import { useMe } from "../../session/session.tsx";
 import { PAGE_SIZES, fromFirstPage, readListState, writeListState, type ListState, type RoleFilter, type UserSortKey } from "./users-list-params.ts";
+import type { UserSummary } from "../../api/types.ts";
+import { BulkActions } from "./bulk-actions.tsx";
 import { UsersTable } from "./users-table.tsx";
 
 const STATUS_OPTIONS = [
@@ -54,6 +56,18 @@ export function UsersList({ companyId, companyName }: { companyId: string; compa
   const list = useResource(() => api.users(query), JSON.stringify([companyId, query]));
   const canManage = me.capabilities.createUsers;
   const [message, setMessage] = useState<FormMessage | null>(null);
+  // Chosen rows, by id, for a bulk action; a new page, order or filter starts with none.
+  const [chosen, setChosen] = useState<{ key: string; users: Map<string, UserSummary> }>({ key: "", users: new Map() });
+  const listKey = JSON.stringify(query);
+  const selected = chosen.key === listKey ? chosen.users : new Map<string, UserSummary>();
+  function choose(users: UserSummary[], yes: boolean) {
+    const next = new Map(selected);
+    for (const user of users) {
+      if (yes && user.id !== me.user.id) next.set(user.id, user);
+      else next.delete(user.id);
+    }
+    setChosen({ key: listKey, users: next });
+  }
 
   const data = list.data;
   const filtered = state.q !== "" || state.status !== "active" || state.role !== "" || secondFactor !== "any";
@@ -134,6 +148,10 @@ export function UsersList({ companyId, companyName }: { companyId: string; compa
       </div>
 
       <FormResult message={message} />
+      {canManage ? <BulkActions selected={[...selected.values()]} onClear={() => setChosen({ key: "", users: new Map() })} onDone={() => {
+        setChosen({ key: "", users: new Map() });
+        list.reload();
+      }} /> : null}
       <ResultCount id="users-count" updating={updating}>
         {data ? `${range}${data.totalCapped ? `${data.total.toLocaleString()}+ users` : plural(data.total, "user")}` : ""}
         {data && !sortable ? <span className="cell-note"> · matches are listed by name</span> : null}
@@ -155,6 +173,7 @@ export function UsersList({ companyId, companyName }: { companyId: string; compa
             meId={me.user.id}
             canRestore={canManage}
             sort={sortable ? { key: state.sort, dir: state.dir, onSort: sortBy } : null}
+            selection={canManage ? { selected: new Set(selected.keys()), onChange: choose } : null}
             onRestored={(user) => {
               setMessage({ tone: "success", text: `${user.name} was restored. Send them a password reset link from their page so they can choose a new password.` });
               list.reload();

@@ -24,10 +24,14 @@ interface Props {
   onRestored: (user: UserSummary) => void;
   /** Null while searching: a search lists its matches by name. */
   sort: TableSort | null;
+  /** Rows chosen for a bulk action; null for those who may not act on users. */
+  selection: { selected: ReadonlySet<string>; onChange: (users: UserSummary[], chosen: boolean) => void } | null;
 }
 
 /** Name, email, role, status, last sign-in and creation, each header ordering the list; deactivated users carry their Restore button (PRODUCT.md section 4). */
-export function UsersTable({ users, caption, busy, meId, canRestore, onRestored, sort }: Props) {
+export function UsersTable({ users, caption, busy, meId, canRestore, onRestored, sort, selection }: Props) {
+  const others = users.filter((user) => user.id !== meId);
+  const allChosen = selection !== null && others.length > 0 && others.every((user) => selection.selected.has(user.id));
   const [restoring, setRestoring] = useState<UserSummary | null>(null);
   const showActions = canRestore && users.some((user) => user.status === "deactivated");
 
@@ -55,6 +59,13 @@ export function UsersTable({ users, caption, busy, meId, canRestore, onRestored,
       regionLabel="Users table"
       tableClassName="table-dense"
       columns={[
+        selection !== null && {
+          label: "Select",
+          className: "cell-select",
+          content: (
+            <input type="checkbox" aria-label="Select every user on this page" checked={allChosen} onChange={(event) => selection.onChange(users, event.target.checked)} />
+          ),
+        },
         ...COLUMNS.map(([key, label]): Column => (sort ? { label, sort: { state: sort.key === key ? (sort.dir === "asc" ? "ascending" : "descending") : "none", onSort: () => sort.onSort(key) } } : label)),
         showActions && { label: "Actions", visuallyHidden: true },
       ]}
@@ -62,6 +73,13 @@ export function UsersTable({ users, caption, busy, meId, canRestore, onRestored,
     >
       {users.map((user) => (
         <tr key={user.id}>
+          {selection ? (
+            <td className="cell-select">
+              {user.id === meId ? null : (
+                <input type="checkbox" aria-label={`Select ${user.name}`} checked={selection.selected.has(user.id)} onChange={(event) => selection.onChange([user], event.target.checked)} />
+              )}
+            </td>
+          ) : null}
           <th scope="row" className="cell-strong">
             <Link to={`/company/users/${user.id}`}>{user.name}</Link>
             {user.id === meId ? <span className="you-tag">You</span> : null}
