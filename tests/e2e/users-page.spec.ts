@@ -108,6 +108,15 @@ test("the Users page sorts, filters, pages, keeps all of it in the URL and the b
     await shot("bulk-result");
   });
 
+  await test.step("the CSV download follows the filters on screen", async () => {
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download CSV" }).click()]);
+    expect(download.suggestedFilename()).toBe("users.csv");
+    const text = await (await download.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString("utf8"));
+    const lines = text.trim().split("\r\n");
+    expect(lines[0]).toBe('"name","email","role","status","last_sign_in","created_at"');
+    expect(lines.slice(1).map((line) => line.split(",")[0])).toEqual(['"Person 01"', '"Person 02"']);
+  });
+
   await test.step("at 390 px the page fits the screen, the table scrolls in its own box, and axe finds nothing", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto("/users?sort=lastSignIn&dir=desc");

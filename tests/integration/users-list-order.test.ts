@@ -2,6 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { userLogins, users } from "../../src/db/schema.ts";
 import type { TestClient } from "../support/client.ts";
+import { FORMULA_START, parseQuotedCsv } from "../support/csv.ts";
 import { createCompany, createUser, signIn, type SeedCompany } from "../support/factories.ts";
 import { startTestApp, type TestApp } from "../support/test-app.ts";
 
@@ -177,5 +178,32 @@ describe("the user list's orders", () => {
       expect(reply.status, JSON.stringify(value)).toBe(400);
       expect(reply.body.error.code).toBe("VALIDATION_FAILED");
     }
+  });
+});
+
+describe("GET /api/v1/users/export.csv", () => {
+  it("exports the list with its filters and order, every cell quoted, formulas defused, nobody from another company", async () => {
+    const csvCompany = await createCompany(t.deps, { name: "Csv Co" });
+    const admin = await createUser(t.deps, csvCompany, { role: "administrator", name: "Zoe Admin", email: "zoe@csv.test" });
+    await createUser(t.deps, csvCompany, { name: '-Minus "Quoted", Comma', email: "minus@csv.test" });
+    await createUser(t.deps, csvCompany, { name: "=HYPERLINK(1)", email: "@at@csv.test" });
+    await createUser(t.deps, csvCompany, { name: "+Plus\nNewline", email: "plus@csv.test", role: "read_only" });
+    await createUser(t.deps, csvCompany, { name: "Gone User", email: "gone@csv.test", status: "deactivated" });
+    const client = await signIn(t, admin);
+    const reply = await client.get<string>("/api/v1/users/export.csv?sort=email&dir=desc&status=active");
+    expect(reply.status).toBe(200);
+    expect(reply.headers["content-type"]).toContain("text/csv");
+    const rows = parseQuotedCsv(reply.body);
+    expect(rows[0]).toEqual(["name", "email", "role", "status", "last_sign_in", "created_at"]);
+    expect(rows.slice(1).map((r) => r[1])).toEqual(["zoe@csv.test", "plus@csv.test", "minus@csv.test", "'@at@csv.test"]);
+    for (const cell of rows.flat()) expect(cell, cell).not.toMatch(FORMULA_START);
+    expect(rows.slice(1).map((r) => r[0])).toContain(`'-Minus "Quoted", Comma`);
+    expect(reply.body).not.toContain("Aaron Elsewhere");
+    const users = await client.get<string>("/api/v1/users/export.csv?role=read_only");
+    expect(parseQuotedCsv(users.body).slice(1).map((r) => r[1])).toEqual(["plus@csv.test"]);
+    const bad = await client.get("/api/v1/users/export.csv?sort=age");
+    expect(bad.status).toBe(400);
+    const searchOtherOrder = await client.get("/api/v1/users/export.csv?q=z&sort=email");
+    expect(searchOtherOrder.status).toBe(400);
   });
 });

@@ -32,6 +32,7 @@ function call<P extends ApiPath, M extends MethodOf<P> & Method>(method: M, path
 export const downloads = {
   managedCompaniesCsv: `/api/v1${address("/managed-companies/export.csv", {})}`,
   auditCsv: (filters: AuditFilters) => `/api/v1${address("/audit-events/export.csv", { query: filters })}`,
+  usersCsv: (filters: Query<"/users/export.csv", "get">) => `/api/v1${address("/users/export.csv", { query: filters })}`,
 };
 
 /** Every /api/v1 call the dashboard makes, named for what it does. */

@@ -6777,6 +6777,103 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The users list as CSV, with the list's filters and order (cells starting with = + - @ get a leading apostrophe) */
+        get: {
+            parameters: {
+                query?: {
+                    dir?: "asc" | "desc";
+                    q?: string;
+                    /** @description Only users with this role. */
+                    role?: "administrator" | "manager" | "user" | "read_only";
+                    /** @description none: only users with neither an authenticator app nor a passkey (administrators and managers). */
+                    secondFactor?: "none";
+                    /** @description The order: by name (the only one a search uses), email, role, status, last sign-in or creation; ties by id. */
+                    sort?: "name" | "email" | "role" | "status" | "lastSignIn" | "created";
+                    status?: "active" | "deactivated" | "all";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhook-endpoints": {
         parameters: {
             query?: never;

@@ -5,6 +5,7 @@ import { BULK_ACTIONS, BULK_MAX_USERS, bulkUserAction } from "../../../features/
 import { changeUserRole } from "../../../features/users/change-user-role.ts";
 import { createUser } from "../../../features/users/create-user.ts";
 import { deactivateUser } from "../../../features/users/deactivate-user.ts";
+import { exportUsersCsv } from "../../../features/users/export-users.ts";
 import { getUser } from "../../../features/users/get-user.ts";
 import { listUsers } from "../../../features/users/list-users.ts";
 import { resendInvitation } from "../../../features/users/resend-invitation.ts";
@@ -28,6 +29,7 @@ export const ListUsersQuery = z.strictObject({
   before: Cursor.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
 });
+export const ExportUsersQuery = ListUsersQuery.omit({ after: true, before: true, limit: true });
 export const CreateUserBody = z.strictObject({ name: PersonName, email: Email, role: Role.default("user") });
 export const UpdateUserBody = z
   .strictObject({ name: PersonName.optional(), email: Email.optional() })
@@ -143,6 +145,23 @@ export function userRoutes(deps: Deps): FastifyPluginAsyncZod {
       async (request, reply) => {
         const user = await createUser(deps, actorOf(request), request.body);
         return reply.code(201).send(detailJson(user));
+      },
+    );
+
+    app.get(
+      "/users/export.csv",
+      {
+        schema: {
+          tags,
+          summary: "The users list as CSV, with the list's filters and order (cells starting with = + - @ get a leading apostrophe)",
+          querystring: ExportUsersQuery,
+          produces: ["text/csv"],
+          response: { 200: z.string(), ...errors(400, 401, 403) },
+        },
+      },
+      async (request, reply) => {
+        const csv = await exportUsersCsv(deps, actorOf(request), request.query);
+        return reply.type("text/csv; charset=utf-8").header("content-disposition", 'attachment; filename="users.csv"').send(csv);
       },
     );
 

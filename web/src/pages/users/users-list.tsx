@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
-import { api } from "../../api/endpoints.ts";
+import { api, downloads } from "../../api/endpoints.ts";
 import { FormResult, type FormMessage } from "../../components/notice.tsx";
 import { Pagination } from "../../components/pagination.tsx";
 import { ListStates, ResultCount } from "../../components/states.tsx";
@@ -140,11 +140,17 @@ export function UsersList({ companyId, companyName }: { companyId: string; compa
             </div>
           ) : null}
         </div>
-        {canManage ? (
-          <Link to="/company/users/new" className="button button-primary">
-            <span aria-hidden="true">+ </span>Create user
-          </Link>
-        ) : null}
+        <div className="toolbar-actions">
+          {/* The export follows the filters and order on screen, every page of them. */}
+          <a className="button" href={downloads.usersCsv({ q: state.q, status: state.status, sort: state.sort, dir: state.dir, ...(state.role ? { role: state.role } : {}), ...(secondFactor === "none" ? { secondFactor } : {}) })} download>
+            Download CSV
+          </a>
+          {canManage ? (
+            <Link to="/company/users/new" className="button button-primary">
+              <span aria-hidden="true">+ </span>Create user
+            </Link>
+          ) : null}
+        </div>
       </div>
 
       <FormResult message={message} />
