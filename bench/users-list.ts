@@ -1,5 +1,6 @@
 /**
- * GET /api/v1/users response times at scale (first page, searches, a deep page), signed in as the bench company's administrator
+ * GET /api/v1/users response times at scale (first page, searches, the other orders and the role
+ * filter (decision 0047), a deep page), signed in as the bench company's administrator
  * (make the data first with generate-users.ts). Requests go one at a time over loopback, so the
  * figures are latencies, not throughput.
  *   DATA_DIR=/tmp/latchkey-bench node bench/users-list.ts [--requests 200] [--deep 500]
@@ -82,6 +83,14 @@ try {
   // A prefix that matches nothing: the worst case for a search that walks the name order.
   await measure(`search q=${options.rare} (limit ${limit})`, `q=${encodeURIComponent(options.rare)}&limit=${limit}`);
   await measure("status=all, page 1 (limit 100)", "status=all&limit=100");
+  // The other orders, each read from its own index (decision 0047), and the role filter with its count.
+  await measure(`sort=email desc (limit ${limit})`, `sort=email&dir=desc&limit=${limit}`);
+  await measure(`sort=created desc (limit ${limit})`, `sort=created&dir=desc&limit=${limit}`);
+  await measure(`sort=lastSignIn desc (limit ${limit})`, `sort=lastSignIn&dir=desc&limit=${limit}`);
+  await measure(`sort=role (limit ${limit})`, `sort=role&limit=${limit}`);
+  await measure(`role=manager (limit ${limit})`, `role=manager&limit=${limit}`);
+  // A rare role in an order whose index does not lead with it: the walk reads the company's index entries.
+  await measure(`role=administrator sort=email (limit ${limit})`, `role=administrator&sort=email&limit=${limit}`);
 
   // Walk the cursors down, then time the deep page itself: keyset pagination should cost what page 1 costs.
   let cursor: string | null = null;

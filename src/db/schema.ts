@@ -118,6 +118,13 @@ export const users = pgTable(
     // The list's total: one entry per (company, status) pair and row, stored deduplicated, so
     // counting a company of 100,000 reads ~90 pages where the name index takes ~1,150 (decision 0015).
     index("users_company_status_idx").on(t.companyId, t.status),
+    // The list's other orders (decision 0047), each with id last so ties are broken the same way by
+    // the keyset cursor; the filter columns ride along so a filtered page is read from the index.
+    index("users_company_email_order_idx").on(t.companyId, sql`${t.emailNormalized} collate "C"`, t.id, t.status, t.role),
+    // Serves the role order and, with role first, any page or count filtered by role.
+    index("users_company_role_name_idx").on(t.companyId, t.role, t.nameSort, t.id, t.status),
+    index("users_company_status_name_idx").on(t.companyId, t.status, t.nameSort, t.id, t.role),
+    index("users_company_created_idx").on(t.companyId, t.createdAt, t.id, t.status, t.role),
   ],
 );
 
@@ -126,12 +133,21 @@ export const users = pgTable(
  * and never a new version of the user's, so the users pages stay all-visible for the list's
  * index-only scans and no users index is written.
  */
-export const userLogins = pgTable("user_logins", {
-  userId: uuid("user_id")
-    .primaryKey()
-    .references(() => users.id),
-  lastLoginAt: ts("last_login_at").notNull(),
-});
+export const userLogins = pgTable(
+  "user_logins",
+  {
+    userId: uuid("user_id")
+      .primaryKey()
+      .references(() => users.id),
+    lastLoginAt: ts("last_login_at").notNull(),
+    /**
+     * The user's company, copied by a trigger on insert (migration 0013) so the users list can be read
+     * in last sign-in order from one index. A user never changes company, so the copy never goes stale.
+     */
+    companyId: uuid("company_id"),
+  },
+  (t) => [index("user_logins_company_at_idx").on(t.companyId, t.lastLoginAt, t.userId)],
+);
 
 export const sessions = pgTable(
   "sessions",

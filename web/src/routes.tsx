@@ -19,6 +19,7 @@ import { RegisterPage } from "./pages/register-page.tsx";
 import { SetPasswordPage } from "./pages/set-password-page.tsx";
 import { CreateUserPage } from "./pages/users/create-user-page.tsx";
 import { UserPage } from "./pages/users/user-page.tsx";
+import { UsersPage } from "./pages/users/users-page.tsx";
 import { UsersTab } from "./pages/users/users-tab.tsx";
 import { RequireAuth } from "./session/require-auth.tsx";
 import { useSession } from "./session/session.tsx";
@@ -78,7 +79,7 @@ export const router = createBrowserRouter([
       },
       { path: "/company/users/new", element: <CreateUserPage /> },
       { path: "/company/users/:userId", element: <UserPage /> },
-      { path: "/users", element: <Navigate to="/company/users" replace /> },
+      { path: "/users", element: <UsersPage /> },
       { path: "/users/:userId", element: <LegacyUserRedirect /> },
       { path: "/account", element: <AccountPage /> },
       { path: "/audit-log", element: <AuditLogPage /> },

@@ -4,6 +4,7 @@ import type { Executor } from "../../db/client.ts";
 import { likePrefix } from "../../db/like-prefix.ts";
 import { users } from "../../db/schema.ts";
 import { usersInScope, type ScopeActor } from "../access/company-scope.ts";
+import type { Role } from "../access/roles.ts";
 import { summaryColumns } from "../access/users-in-scope.ts";
 
 export type UserSummary = Awaited<ReturnType<typeof selectUserPage>>[number];
@@ -13,6 +14,8 @@ export interface UserFilter {
   /** Already normalised like the sort keys (NFC, lower case). */
   prefix: string | undefined;
   status: UserStatusFilter;
+  /** Only users with this role (decision 0047). */
+  role?: Role | undefined;
   /** Only users with neither a confirmed authenticator app nor a passkey (decision 0039). */
   noSecondFactor?: boolean;
 }
@@ -31,11 +34,12 @@ export interface PagePosition {
   limit: number;
 }
 
-/** Scope and status: every list and count starts here. */
-function scopeAndStatus(actor: ScopeActor, filter: UserFilter): SQL | undefined {
+/** Scope and filters: every list and count starts here. */
+export function scopeAndFilters(actor: ScopeActor, filter: UserFilter): SQL | undefined {
   return and(
     usersInScope(actor),
     filter.status === "all" ? undefined : eq(users.status, filter.status),
+    filter.role ? eq(users.role, filter.role) : undefined,
     filter.noSecondFactor ? withoutSecondFactor : undefined,
   );
 }
@@ -79,7 +83,7 @@ export function selectUserPage(db: Executor, actor: ScopeActor, filter: UserFilt
     : undefined;
   const order = direction === "forward" ? [asc(users.nameSort), asc(users.id)] : [desc(users.nameSort), desc(users.id)];
   const page = (search: SQL | undefined) => db.select(summaryColumns).from(users).where(search).orderBy(...order).limit(position.limit);
-  const inScope = and(scopeAndStatus(actor, filter), keyCondition);
+  const inScope = and(scopeAndFilters(actor, filter), keyCondition);
   if (!filter.prefix) return page(inScope);
   const { byName, byEmailOnly } = searchBranches(filter.prefix);
   // The email-only matches are usually few, but the planner cannot know that: asked for a page of
@@ -101,8 +105,8 @@ export const SEARCH_COUNT_CAP = 1_000;
 
 /** How many users the list holds; for a search, up to SEARCH_COUNT_CAP + 1 (more means "over the cap"). */
 export function countUsers(db: Executor, actor: ScopeActor, filter: UserFilter) {
-  if (!filter.prefix) return db.select({ total: count() }).from(users).where(scopeAndStatus(actor, filter));
+  if (!filter.prefix) return db.select({ total: count() }).from(users).where(scopeAndFilters(actor, filter));
   const { byName, byEmailOnly } = searchBranches(filter.prefix);
-  const matches = (search: SQL | undefined) => db.select({ id: users.id }).from(users).where(and(scopeAndStatus(actor, filter), search));
+  const matches = (search: SQL | undefined) => db.select({ id: users.id }).from(users).where(and(scopeAndFilters(actor, filter), search));
   return db.select({ total: count() }).from(unionAll(matches(byName), matches(byEmailOnly)).limit(SEARCH_COUNT_CAP + 1).as("matches"));
 }

@@ -32,6 +32,7 @@ function call<P extends ApiPath, M extends MethodOf<P> & Method>(method: M, path
 export const downloads = {
   managedCompaniesCsv: `/api/v1${address("/managed-companies/export.csv", {})}`,
   auditCsv: (filters: AuditFilters) => `/api/v1${address("/audit-events/export.csv", { query: filters })}`,
+  usersCsv: (filters: Query<"/users/export.csv", "get">) => `/api/v1${address("/users/export.csv", { query: filters })}`,
 };
 
 /** Every /api/v1 call the dashboard makes, named for what it does. */
@@ -96,6 +97,7 @@ export const api = {
 
   users: (params: Query<"/users", "get">) => call("get", "/users", { query: params }),
   createUser: (body: RequestBody<"/users", "post">) => call("post", "/users", { body }),
+  bulkUsers: (body: RequestBody<"/users/bulk", "post">) => call("post", "/users/bulk", { body }),
   user: (userId: string) => call("get", "/users/{id}", { path: { id: userId } }),
   updateUser: (userId: string, body: RequestBody<"/users/{id}", "patch">) => call("patch", "/users/{id}", { path: { id: userId }, body }),
   changeRole: (userId: string, role: Role) => call("put", "/users/{id}/role", { path: { id: userId }, body: { role } }),

@@ -4833,16 +4833,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List and search the company's users, by name, a page at a time */
+        /** List and search the company's users, in the order asked for, a page at a time */
         get: {
             parameters: {
                 query?: {
                     after?: string;
                     before?: string;
+                    dir?: "asc" | "desc";
                     limit?: number;
                     q?: string;
+                    /** @description Only users with this role. */
+                    role?: "administrator" | "manager" | "user" | "read_only";
                     /** @description none: only users with neither an authenticator app nor a passkey (administrators and managers). */
                     secondFactor?: "none";
+                    /** @description The order: by name (the only one a search uses), email, role, status, last sign-in or creation; ties by id. */
+                    sort?: "name" | "email" | "role" | "status" | "lastSignIn" | "created";
                     status?: "active" | "deactivated" | "all";
                 };
                 header?: never;
@@ -6866,6 +6871,212 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** One action on many users, each under the same rules and limits as the single-user action; a result per user */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description resendInvitation: for users who never set a password; resetPassword: a reset link, as from the user's page.
+                         * @enum {string}
+                         */
+                        action: "deactivate" | "restore" | "resendInvitation" | "resetPassword";
+                        ids: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            failed: number;
+                            results: {
+                                error?: {
+                                    code: string;
+                                    message: string;
+                                };
+                                id: string;
+                                ok: boolean;
+                            }[];
+                            succeeded: number;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The users list as CSV, with the list's filters and order (cells starting with = + - @ get a leading apostrophe) */
+        get: {
+            parameters: {
+                query?: {
+                    dir?: "asc" | "desc";
+                    q?: string;
+                    /** @description Only users with this role. */
+                    role?: "administrator" | "manager" | "user" | "read_only";
+                    /** @description none: only users with neither an authenticator app nor a passkey (administrators and managers). */
+                    secondFactor?: "none";
+                    /** @description The order: by name (the only one a search uses), email, role, status, last sign-in or creation; ties by id. */
+                    sort?: "name" | "email" | "role" | "status" | "lastSignIn" | "created";
+                    status?: "active" | "deactivated" | "all";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
                             error: {
                                 code: string;
                                 details?: {

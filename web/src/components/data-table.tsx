@@ -1,7 +1,13 @@
 import type { ReactNode } from "react";
 
 /** A column header: its text, or a header read only by screen readers (an actions column), or a class (numbers). */
-export type Column = string | { label: string; visuallyHidden?: boolean; className?: string };
+export type Column = string | { label: string; visuallyHidden?: boolean; className?: string; sort?: ColumnSort; content?: ReactNode };
+
+/** A column the reader may order by: its header becomes a button, and says the order it is in. */
+export interface ColumnSort {
+  state: "ascending" | "descending" | "none";
+  onSort: () => void;
+}
 
 interface DataTableProps {
   caption: string | ReactNode;
@@ -19,6 +25,27 @@ interface DataTableProps {
 
 function HeaderCell({ column }: { column: Column }) {
   if (typeof column === "string") return <th scope="col">{column}</th>;
+  // A control in place of the text (a "select all" box): it names itself.
+  if (column.content) {
+    return (
+      <th scope="col" className={column.className}>
+        {column.content}
+      </th>
+    );
+  }
+  if (column.sort) {
+    const { state, onSort } = column.sort;
+    return (
+      <th scope="col" className={column.className} aria-sort={state}>
+        <button type="button" className="sort-button" onClick={onSort}>
+          {column.label}
+          <span aria-hidden="true" className="sort-mark">
+            {state === "ascending" ? " ▲" : state === "descending" ? " ▼" : " ↕"}
+          </span>
+        </button>
+      </th>
+    );
+  }
   return (
     <th scope="col" className={column.className}>
       {column.visuallyHidden ? <span className="visually-hidden">{column.label}</span> : column.label}

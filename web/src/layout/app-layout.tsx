@@ -17,7 +17,7 @@ function skipToMain(event: MouseEvent) {
 const navClass = ({ isActive }: { isActive: boolean }) => (isActive ? "nav-link nav-link-active" : "nav-link");
 
 // The profile's other tabs (managed companies, team members with access) are still the company profile.
-const PROFILE_PATHS = ["/company", "/company/managed-companies", "/company/team-members"];
+const PROFILE_PATHS = ["/company", "/company/users", "/company/managed-companies", "/company/team-members"];
 
 /**
  * While switched into a linked company, access can end at any moment (grant revoked, un-linked):
@@ -108,7 +108,7 @@ export function AppLayout({ children }: { children?: ReactNode }) {
                 </NavLink>
               </li>
               <li>
-                <NavLink to="/company/users" className={navClass}>
+                <NavLink to="/users" className={navClass}>
                   Users
                 </NavLink>
               </li>

@@ -1,33 +1,55 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Deps } from "../../../deps.ts";
+import { BULK_ACTIONS, BULK_MAX_USERS, bulkUserAction } from "../../../features/users/bulk-user-action.ts";
 import { changeUserRole } from "../../../features/users/change-user-role.ts";
 import { createUser } from "../../../features/users/create-user.ts";
 import { deactivateUser } from "../../../features/users/deactivate-user.ts";
+import { exportUsersCsv } from "../../../features/users/export-users.ts";
 import { getUser } from "../../../features/users/get-user.ts";
 import { listUsers } from "../../../features/users/list-users.ts";
 import { resendInvitation } from "../../../features/users/resend-invitation.ts";
 import { restoreUser } from "../../../features/users/restore-user.ts";
 import { updateUser } from "../../../features/users/update-user.ts";
+import { USER_SORTS } from "../../../features/users/user-order.ts";
 import type { UserDetail as UserDetailRow } from "../../../features/access/users-in-scope.ts";
 import type { UserSummary as UserSummaryRow } from "../../../features/users/users.queries.ts";
 import { actorOf, requireActor } from "../../middleware/session.ts";
-import { Email, IdParams, Ok, PersonName, Role, SearchText, errors } from "./schemas.ts";
+import { Email, IdParams, Ok, PersonName, Role, SearchText, Uuid, errors } from "./schemas.ts";
 
 const Cursor = z.string().min(1).max(1000);
 export const ListUsersQuery = z.strictObject({
   q: SearchText.optional(),
   status: z.enum(["active", "deactivated", "all"]).default("all"),
+  role: Role.optional().describe("Only users with this role."),
+  sort: z.enum(USER_SORTS).default("name").describe("The order: by name (the only one a search uses), email, role, status, last sign-in or creation; ties by id."),
+  dir: z.enum(["asc", "desc"]).default("asc"),
   secondFactor: z.enum(["none"]).optional().describe("none: only users with neither an authenticator app nor a passkey (administrators and managers)."),
   after: Cursor.optional(),
   before: Cursor.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
 });
+export const ExportUsersQuery = ListUsersQuery.omit({ after: true, before: true, limit: true });
 export const CreateUserBody = z.strictObject({ name: PersonName, email: Email, role: Role.default("user") });
 export const UpdateUserBody = z
   .strictObject({ name: PersonName.optional(), email: Email.optional() })
   .refine((body) => body.name !== undefined || body.email !== undefined, "Give a name or an email.");
 export const ChangeRoleBody = z.strictObject({ role: Role });
+export const BulkActionBody = z.strictObject({
+  action: z.enum(BULK_ACTIONS).describe("resendInvitation: for users who never set a password; resetPassword: a reset link, as from the user's page."),
+  ids: z
+    .array(Uuid)
+    .min(1, "Choose at least one user.")
+    .max(BULK_MAX_USERS, `Choose at most ${BULK_MAX_USERS} users at a time.`)
+    .refine((ids) => new Set(ids.map((id) => id.toLowerCase())).size === ids.length, "Each user may be named only once."),
+});
+const BulkResults = z.object({
+  results: z.array(
+    z.object({ id: z.string(), ok: z.boolean(), error: z.object({ code: z.string(), message: z.string() }).optional() }).describe("In the order the ids were given."),
+  ),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+});
 
 const UserSummary = z.object({
   id: z.string(),
@@ -103,7 +125,7 @@ export function userRoutes(deps: Deps): FastifyPluginAsyncZod {
       {
         schema: {
           tags,
-          summary: "List and search the company's users, by name, a page at a time",
+          summary: "List and search the company's users, in the order asked for, a page at a time",
           querystring: ListUsersQuery,
           response: {
             200: z.object({ users: z.array(UserSummary), nextCursor: z.string().nullable(), prevCursor: z.string().nullable(), total: z.number(), totalCapped: z.boolean() }),
@@ -123,6 +145,40 @@ export function userRoutes(deps: Deps): FastifyPluginAsyncZod {
       async (request, reply) => {
         const user = await createUser(deps, actorOf(request), request.body);
         return reply.code(201).send(detailJson(user));
+      },
+    );
+
+    app.get(
+      "/users/export.csv",
+      {
+        schema: {
+          tags,
+          summary: "The users list as CSV, with the list's filters and order (cells starting with = + - @ get a leading apostrophe)",
+          querystring: ExportUsersQuery,
+          produces: ["text/csv"],
+          response: { 200: z.string(), ...errors(400, 401, 403) },
+        },
+      },
+      async (request, reply) => {
+        const csv = await exportUsersCsv(deps, actorOf(request), request.query);
+        return reply.type("text/csv; charset=utf-8").header("content-disposition", 'attachment; filename="users.csv"').send(csv);
+      },
+    );
+
+    app.post(
+      "/users/bulk",
+      {
+        schema: {
+          tags,
+          summary: "One action on many users, each under the same rules and limits as the single-user action; a result per user",
+          body: BulkActionBody,
+          response: { 200: BulkResults, ...errors(400, 401, 403) },
+        },
+      },
+      async (request) => {
+        const results = await bulkUserAction(deps, actorOf(request), request.body.action, request.body.ids);
+        const succeeded = results.filter((result) => result.ok).length;
+        return { results, succeeded, failed: results.length - succeeded };
       },
     );
 

@@ -4,7 +4,15 @@ import { api } from "../../api/endpoints.ts";
 import type { UserSummary } from "../../api/types.ts";
 import { RoleLabel, StatusBadge } from "../../components/badges.tsx";
 import { ConfirmDialog } from "../../components/confirm-dialog.tsx";
-import { DataTable } from "../../components/data-table.tsx";
+import { DataTable, type Column } from "../../components/data-table.tsx";
+import { DateTimeCell } from "../../components/date-time-cell.tsx";
+import type { UserSortKey } from "./users-list-params.ts";
+
+export interface TableSort {
+  key: UserSortKey;
+  dir: "asc" | "desc";
+  onSort: (key: UserSortKey) => void;
+}
 
 interface Props {
   users: UserSummary[];
@@ -14,10 +22,16 @@ interface Props {
   /** Whether the actor's role may restore users; the server still decides for each one. */
   canRestore: boolean;
   onRestored: (user: UserSummary) => void;
+  /** Null while searching: a search lists its matches by name. */
+  sort: TableSort | null;
+  /** Rows chosen for a bulk action; null for those who may not act on users. */
+  selection: { selected: ReadonlySet<string>; onChange: (users: UserSummary[], chosen: boolean) => void } | null;
 }
 
-/** Name, email, role and status; deactivated users carry their Restore button (PRODUCT.md section 4). */
-export function UsersTable({ users, caption, busy, meId, canRestore, onRestored }: Props) {
+/** Name, email, role, status, last sign-in and creation, each header ordering the list; deactivated users carry their Restore button (PRODUCT.md section 4). */
+export function UsersTable({ users, caption, busy, meId, canRestore, onRestored, sort, selection }: Props) {
+  const others = users.filter((user) => user.id !== meId);
+  const allChosen = selection !== null && others.length > 0 && others.every((user) => selection.selected.has(user.id));
   const [restoring, setRestoring] = useState<UserSummary | null>(null);
   const showActions = canRestore && users.some((user) => user.status === "deactivated");
 
@@ -39,9 +53,33 @@ export function UsersTable({ users, caption, busy, meId, canRestore, onRestored 
   );
 
   return (
-    <DataTable caption={caption} busy={busy} columns={["Name", "Email", "Role", "Status", showActions && { label: "Actions", visuallyHidden: true }]} extra={restoreDialog}>
+    <DataTable
+      caption={caption}
+      busy={busy}
+      regionLabel="Users table"
+      tableClassName="table-dense"
+      columns={[
+        selection !== null && {
+          label: "Select",
+          className: "cell-select",
+          content: (
+            <input type="checkbox" aria-label="Select every user on this page" checked={allChosen} onChange={(event) => selection.onChange(users, event.target.checked)} />
+          ),
+        },
+        ...COLUMNS.map(([key, label]): Column => (sort ? { label, sort: { state: sort.key === key ? (sort.dir === "asc" ? "ascending" : "descending") : "none", onSort: () => sort.onSort(key) } } : label)),
+        showActions && { label: "Actions", visuallyHidden: true },
+      ]}
+      extra={restoreDialog}
+    >
       {users.map((user) => (
         <tr key={user.id}>
+          {selection ? (
+            <td className="cell-select">
+              {user.id === meId ? null : (
+                <input type="checkbox" aria-label={`Select ${user.name}`} checked={selection.selected.has(user.id)} onChange={(event) => selection.onChange([user], event.target.checked)} />
+              )}
+            </td>
+          ) : null}
           <th scope="row" className="cell-strong">
             <Link to={`/company/users/${user.id}`}>{user.name}</Link>
             {user.id === meId ? <span className="you-tag">You</span> : null}
@@ -55,6 +93,12 @@ export function UsersTable({ users, caption, busy, meId, canRestore, onRestored 
               <StatusBadge status={user.status} />
               {user.status === "active" && !user.hasPassword ? <span className="badge badge-info">Invited</span> : null}
             </span>
+          </td>
+          <td>
+            <DateTimeCell value={user.lastLoginAt} />
+          </td>
+          <td>
+            <DateTimeCell value={user.createdAt} />
           </td>
           {showActions ? (
             <td className="cell-actions">
@@ -70,3 +114,12 @@ export function UsersTable({ users, caption, busy, meId, canRestore, onRestored 
     </DataTable>
   );
 }
+
+const COLUMNS: Array<[UserSortKey, string]> = [
+  ["name", "Name"],
+  ["email", "Email"],
+  ["role", "Role"],
+  ["status", "Status"],
+  ["lastSignIn", "Last sign-in"],
+  ["created", "Created"],
+];
