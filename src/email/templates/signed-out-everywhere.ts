@@ -1,5 +1,8 @@
 import { formatExpiry, renderEmail, type EmailContent } from "./layout.ts";
-import type { ActorAskedBy } from "../../features/auth/password-reset/asked-by.ts";
+import type { ResetAskedBy } from "./password-reset.ts";
+
+/** Who signed the user out: an administrator or manager, a team member of the parent, or a machine client. */
+type ActorAskedBy = Extract<ResetAskedBy, { kind: "administrator" | "team_member" | "integration" }>;
 
 export interface SignedOutEverywhereEmailInput {
   recipientName: string;

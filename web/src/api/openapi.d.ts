@@ -5099,6 +5099,8 @@ export interface paths {
                                 resetPassword: boolean;
                                 resetSecondFactor: boolean;
                                 restore: boolean;
+                                /** @description Whether the actor may see this user's sessions and sign them out everywhere */
+                                signOut: boolean;
                             };
                             secondFactors: {
                                 authenticatorApp: boolean;
