@@ -118,6 +118,7 @@ describe("one user's page", () => {
       restore: false,
       resetPassword: true,
       resetSecondFactor: true,
+      signOut: true,
     });
     const manager = await signIn(t, acme.users.manager);
     expect((await manager.get(`/api/v1/users/${acme.users.administrator.id}`)).body.permissions).toEqual({
@@ -128,6 +129,7 @@ describe("one user's page", () => {
       restore: false,
       resetPassword: true,
       resetSecondFactor: true,
+      signOut: false,
     });
     expect((await manager.get(`/api/v1/users/${acme.users.read_only.id}`)).body.permissions).toMatchObject({ edit: true, assignableRoles: ["user", "read_only"] });
     const self = await admin.get(`/api/v1/users/${acme.users.administrator.id}`);

@@ -67,3 +67,12 @@ export function assertMayResetSecondFactor(asker: Asker, target: Party): void {
   assertThat(!isSelf(asker, target), "CANNOT_ACT_ON_SELF");
   assertThat(RESETTABLE_TARGET_ROLES[asker.role].includes(target.role), "FORBIDDEN");
 }
+
+/**
+ * Seeing another user's sessions and signing them out everywhere (decision 0048): like deactivating,
+ * an act on the account itself, so on the users whose role the actor outranks — a manager does not
+ * sign an administrator out. One's own sessions are account settings' (CANNOT_ACT_ON_SELF).
+ */
+export function assertMaySignOutUser(asker: Asker, target: Party): void {
+  assertMayManageUser(asker, target, "users.signOut");
+}

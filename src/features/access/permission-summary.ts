@@ -1,5 +1,5 @@
 import { AppError } from "../../errors.ts";
-import { assertMayChangeRoleOf, assertMayManageUser, assertMayResetSecondFactor, assertMayTriggerReset, can, type Asker, type Party } from "./authorize.ts";
+import { assertMayChangeRoleOf, assertMayManageUser, assertMayResetSecondFactor, assertMaySignOutUser, assertMayTriggerReset, can, type Asker, type Party } from "./authorize.ts";
 import { ASSIGNABLE_ROLES } from "./permissions.ts";
 import { mayHoldGrant } from "./linked-company-access.ts";
 import { ROLES } from "./roles.ts";
@@ -64,6 +64,8 @@ export function userPermissions(actor: Asker, target: TargetUser) {
     resetPassword: active && passes(() => assertMayTriggerReset(actor, target)),
     /** Whether the actor may; whether there is anything to reset is the user's factor summary. */
     resetSecondFactor: active && passes(() => assertMayResetSecondFactor(actor, target)),
+    /** The user page's sessions list and its "Sign out everywhere" (decision 0048). */
+    signOut: active && passes(() => assertMaySignOutUser(actor, target)),
   };
 }
 

@@ -20,6 +20,11 @@ export const PERMISSIONS = {
   "users.triggerReset": ["administrator", "manager"],
   /** Removing another user's second factors so they enrol again (issue 18, decision 0039): beside the password reset. */
   "users.resetSecondFactor": ["administrator", "manager"],
+  /**
+   * Seeing another user's sessions and signing them out everywhere (issue 19, decision 0048): no API
+   * scope holds it, so only a person in the dashboard does it.
+   */
+  "users.signOut": ["administrator", "manager"],
   "audit.view": ["administrator"],
   "linkedCompanies.create": ["administrator"],
   "grants.manage": ["administrator", "manager"],

@@ -5,6 +5,7 @@ export const AUDIT_ACTIONS = [
   "login.succeeded",
   "login.failed",
   "logout",
+  "sessions.revoked",
   "company.registered",
   "company.updated",
   "company.deleted",

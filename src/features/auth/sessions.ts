@@ -35,6 +35,9 @@ export async function createSession(db: Executor, input: NewSession): Promise<{ 
   return { token, sessionId: row.id };
 }
 
+/** How stale a session's "last seen" may be: the price of not writing on every request. */
+export const LAST_SEEN_PRECISION_MS = 60_000;
+
 interface SessionRow {
   session_id: string;
   user_id: string;
@@ -55,7 +58,13 @@ interface SessionRow {
  * deactivation refuses the very next request. Every signed-in request runs it: it is built once
  * and prepared once per connection.
  */
-const actorBySession = preparedStatement<SessionRow, { tokenHash: string; now: Date }>("actor_by_session", sql`
+const actorBySession = preparedStatement<SessionRow, { tokenHash: string; now: Date; seenBefore: Date }>("actor_by_session", sql`
+    with seen as (
+      -- "Last seen" for the sessions list (decision 0048): written at most once a minute per session,
+      -- in this same statement, so a signed-in request costs no extra round trip and almost never a write.
+      update sessions set last_seen_at = ${sql.placeholder("now")}
+      where token_hash = ${sql.placeholder("tokenHash")} and revoked_at is null and last_seen_at < ${sql.placeholder("seenBefore")}
+    )
     select s.id as session_id, u.id as user_id, u.name, u.email, u.role, u.company_id, c.name as company_name,
            ac.id as acting_company_id, ac.name as acting_company_name, g.id as grant_id
     from sessions s
@@ -70,7 +79,7 @@ const actorBySession = preparedStatement<SessionRow, { tokenHash: string; now: D
 /** The actor behind a session cookie's value, if any: absent or oversized values (never a token we issued) are no session. */
 export async function findActorBySessionToken(db: Executor, token: string | undefined, now: Date, clientAddress: string): Promise<PersonActor | null> {
   if (!token || token.length > 200) return null;
-  const [row] = await actorBySession(db, { tokenHash: digestToken(token), now });
+  const [row] = await actorBySession(db, { tokenHash: digestToken(token), now, seenBefore: new Date(now.getTime() - LAST_SEEN_PRECISION_MS) });
   if (!row) return null;
   // No linked company the member may still act in (never switched, or the right is gone): their own.
   const linked = row.acting_company_id !== null && row.acting_company_name !== null ? { id: row.acting_company_id, name: row.acting_company_name } : null;
@@ -95,9 +104,10 @@ export async function revokeSession(db: Executor, sessionId: string, now: Date):
   await db.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
 }
 
-/** Ends every session of a user, except the one given (the caller who changed their own password). */
-export async function revokeSessionsOfUser(db: Executor, userId: string, now: Date, exceptSessionId?: string): Promise<void> {
+/** Ends every session of a user, except the one given (the caller who changed their own password); returns the ids ended. */
+export async function revokeSessionsOfUser(db: Executor, userId: string, now: Date, exceptSessionId?: string): Promise<string[]> {
   const conditions = [eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)];
   if (exceptSessionId) conditions.push(sql`${sessions.id} <> ${exceptSessionId}`);
-  await db.update(sessions).set({ revokedAt: now }).where(and(...conditions));
+  const ended = await db.update(sessions).set({ revokedAt: now }).where(and(...conditions)).returning({ id: sessions.id });
+  return ended.map((row) => row.id);
 }

@@ -109,6 +109,11 @@ export const api = {
   resets: (userId: string) => call("get", "/users/{id}/password-resets", { path: { id: userId } }),
   resetSecondFactor: (userId: string) => call("post", "/users/{id}/second-factor-reset", { path: { id: userId } }),
   secondFactorResets: (userId: string) => call("get", "/users/{id}/second-factor-resets", { path: { id: userId } }),
+  sessionsOfUser: (userId: string) => call("get", "/users/{id}/sessions", { path: { id: userId } }),
+  signOutUserEverywhere: (userId: string) => call("post", "/users/{id}/sessions/sign-out-all", { path: { id: userId } }),
+  ownSessions: () => call("get", "/account/sessions"),
+  signOutOwnSession: (sessionId: string) => call("delete", "/account/sessions/{sessionId}", { path: { sessionId } }),
+  signOutOtherSessions: () => call("post", "/account/sessions/sign-out-others"),
   revokeReset: (userId: string, resetId: string) =>
     call("post", "/users/{id}/password-resets/{resetId}/revoke", { path: { id: userId, resetId } }),
 

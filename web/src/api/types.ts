@@ -40,6 +40,8 @@ export type UserPermissions = UserView["permissions"];
 /** Kinds and counts of a user's second factors; null for those who may not reset them. */
 export type SecondFactorSummary = UserView["secondFactors"];
 export type SecondFactorReset = Item<Answer<"/users/{id}/second-factor-resets", "get">["resets"]>;
+/** A live session as its lists show it (decision 0048). */
+export type SessionView = Item<Answer<"/account/sessions", "get">["sessions"]>;
 export type SecondFactorPolicy = Company["secondFactorPolicy"];
 export type Role = UserDetail["role"];
 export type UserStatus = UserDetail["status"];

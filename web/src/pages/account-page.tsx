@@ -10,6 +10,7 @@ import { useFormSubmit } from "../lib/use-form-submit.ts";
 import { usePageTitle } from "../lib/use-page-title.ts";
 import { useMe, useSession } from "../session/session.tsx";
 import { PasskeysSection } from "./account/passkeys-section.tsx";
+import { SessionsSection } from "./account/sessions-section.tsx";
 import { TwoFactorSection } from "./second-factor/two-factor-section.tsx";
 
 export function AccountPage() {
@@ -30,6 +31,7 @@ export function AccountPage() {
         <ChangePasswordSection />
         <PasskeysSection />
         <TwoFactorSection />
+        <SessionsSection />
         <ResetLinkSection />
       </div>
     </>

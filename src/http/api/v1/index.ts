@@ -13,6 +13,7 @@ import { passkeyRoutes } from "./passkeys.routes.ts";
 import { passwordResetRoutes } from "./password-reset.routes.ts";
 import { secondFactorAccountRoutes, secondStepRoutes } from "./second-factor.routes.ts";
 import { secondFactorResetRoutes } from "./second-factor-reset.routes.ts";
+import { sessionRoutes } from "./sessions.routes.ts";
 import { userRoutes } from "./users.routes.ts";
 import { webhookRoutes } from "./webhooks.routes.ts";
 
@@ -27,6 +28,7 @@ export function registerApiRoutes(deps: Deps): FastifyPluginAsyncZod {
     await app.register(linkRoutes(deps));
     await app.register(passwordResetRoutes(deps));
     await app.register(secondFactorResetRoutes(deps));
+    await app.register(sessionRoutes(deps));
     await app.register(companyRoutes(deps));
     await app.register(userRoutes(deps));
     await app.register(devMailboxRoutes(deps));

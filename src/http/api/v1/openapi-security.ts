@@ -58,6 +58,9 @@ const ROUTE_ACCESS: Record<string, Access> = {
   "POST /api/v1/users/:id/password-resets/:resetId/revoke": "users.triggerReset",
   "POST /api/v1/users/:id/second-factor-reset": "users.resetSecondFactor",
   "GET /api/v1/users/:id/second-factor-resets": "users.resetSecondFactor",
+  // No API scope holds it: documented as a session's only (decision 0048).
+  "GET /api/v1/users/:id/sessions": "users.signOut",
+  "POST /api/v1/users/:id/sessions/sign-out-all": "users.signOut",
   "GET /api/v1/users/:id/managed-companies": "users.view",
   "PUT /api/v1/users/:id/managed-companies/:companyId": "grants.manage",
   "DELETE /api/v1/users/:id/managed-companies/:companyId": "grants.manage",

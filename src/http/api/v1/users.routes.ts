@@ -74,6 +74,7 @@ const UserPermissions = z.object({
   restore: z.boolean(),
   resetPassword: z.boolean(),
   resetSecondFactor: z.boolean(),
+  signOut: z.boolean().describe("Whether the actor may see this user's sessions and sign them out everywhere"),
 });
 /** Kinds and counts, never a secret; null for those who may not reset second factors (decision 0039). */
 export const SecondFactorSummary = z

@@ -16,6 +16,7 @@ import { PasswordResetsSection } from "./password-resets-section.tsx";
 import { hasAnythingToReset, SecondFactorSection } from "./second-factor-section.tsx";
 import { ResetPasswordAction, ResetSecondFactorAction, ResendInvitationAction } from "./user-actions.tsx";
 import { UserDetailsSection } from "./user-details-section.tsx";
+import { UserSessionsSection } from "./user-sessions-section.tsx";
 import { UserRoleSection, UserStatusSection } from "./user-access-sections.tsx";
 
 /** One user: the reset button first, then details, role, status, and the history of their links. */
@@ -131,6 +132,7 @@ export function UserPage() {
               afterLinkChange();
             }} onMessage={report} />
         </div>
+        {permissions.signOut ? <UserSessionsSection user={user} onMessage={report} /> : null}
         {showGrants ? <ManagedCompaniesSection user={user} /> : null}
         <PasswordResetsSection user={user} version={historyVersion} canRevoke={permissions.resetPassword} onMessage={report} />
       </div>
