@@ -56,7 +56,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   return openPglite(options.dataDir ?? "./data");
 }
 
-type QueryArguments = Parameters<pg.Client["query"]>;
+const clientQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
 
 /**
  * A node-postgres client that runs every statement unnamed: the name of a query config (drizzle's
@@ -64,16 +64,20 @@ type QueryArguments = Parameters<pg.Client["query"]>;
  * parses each one into the unnamed statement, which lives only until the next, and a pooler in
  * transaction mode can never route an EXECUTE to a server connection that did not PARSE it.
  */
-export class UnnamedStatementsClient extends pg.Client {
-  override query(...args: QueryArguments): never {
+export class UnnamedStatementsClient extends pg.Client {}
+Object.defineProperty(UnnamedStatementsClient.prototype, "query", {
+  configurable: true,
+  writable: true,
+  value: function query(this: pg.Client, ...args: unknown[]) {
     const [config] = args;
-    if (config && typeof config === "object" && "name" in config && config.name !== undefined) {
-      const { name: _dropped, ...unnamed } = config as pg.QueryConfig;
-      args[0] = unnamed as never;
+    // A plain query config only: a Submittable (a pg.Query, a cursor) is passed on as it is.
+    if (config !== null && typeof config === "object" && "name" in config && config.name !== undefined && !("submit" in config)) {
+      const { name: _dropped, ...unnamed } = config as { name?: string };
+      args[0] = unnamed;
     }
-    return (super.query as (...a: QueryArguments) => never)(...args);
-  }
-}
+    return clientQuery.apply(this, args);
+  },
+});
 
 async function openPostgres(url: string, poolSize: number, poolMode: PoolMode): Promise<Database> {
   const pool = new pg.Pool({

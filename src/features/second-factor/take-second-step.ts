@@ -4,6 +4,7 @@ import { totpFactors } from "../../db/schema.ts";
 import { recordSecondFactorChange } from "./record-change.ts";
 import { consumeRecoveryCode, recoveryCodesLeft } from "./recovery-codes.ts";
 import { finishSignIn, pendingSignIn, WrongCode } from "./pending-sign-in.ts";
+import { countedSecondStep } from "./second-step-metrics.ts";
 import { matchingStep } from "./totp.ts";
 import { openTotpSecret } from "./totp-enrolment.ts";
 
@@ -24,6 +25,10 @@ export interface SecondStepInput {
  * goal). Success opens the session exactly as a password-only sign-in does.
  */
 export async function takeSecondStep(deps: Pick<Deps, "db" | "clock" | "config" | "jobs">, input: SecondStepInput): Promise<{ sessionToken: string; recoveryCodesLeft: number | null }> {
+  return countedSecondStep(input.method, () => codeStep(deps, input));
+}
+
+async function codeStep(deps: Pick<Deps, "db" | "clock" | "config" | "jobs">, input: SecondStepInput): Promise<{ sessionToken: string; recoveryCodesLeft: number | null }> {
   const pending = await pendingSignIn(deps, { challengeToken: input.challengeToken, purpose: "second_factor", clientAddress: input.clientAddress, userAgent: input.userAgent });
   const { user, now } = pending;
   if (input.method === "totp") {
