@@ -117,6 +117,8 @@ export const ConfigSchema = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  // "transaction" behind a pooler in transaction mode (PgBouncer < 1.21): unnamed statements, no LISTEN (decision 0046).
+  DATABASE_POOL_MODE: z.enum(["session", "transaction"]).default("session"),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   SMTP_CONNECTIONS: z.coerce.number().int().min(1).max(50).default(5),
   MAIL_FROM: z.string().min(3).default("Latchkey <no-reply@latchkey.localhost>"),
@@ -167,6 +169,7 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  databasePoolMode: "session" | "transaction";
   smtpUrl: string | undefined;
   /** Most SMTP connections one instance opens; it sends as many emails at once, never more. */
   smtpConnections: number;
@@ -291,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databasePoolMode: e.DATABASE_POOL_MODE,
     smtpUrl: e.SMTP_URL,
     smtpConnections: e.SMTP_CONNECTIONS,
     mailFrom: e.MAIL_FROM,

@@ -68,7 +68,7 @@ export async function buildDeps(config: Config, options: BuildDepsOptions = {}):
   await prepareHashing(config.hashConcurrency);
   const database =
     options.database ??
-    (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize }));
+    (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, poolMode: config.databasePoolMode }));
   await migrateDatabase(database);
   // Every queue exists once this returns, so the CLI can enqueue (an invitation) without running workers.
   const jobs = await startJobQueue(database, config, JOB_QUEUES, (error) => logger.error({ err: error }, "job queue error"));

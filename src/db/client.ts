@@ -27,6 +27,8 @@ export interface Database {
   db: Db;
   /** How pg-boss reaches the same database for its own work (polling, bookkeeping). */
   bossOptions: ConstructorOptions;
+  /** Whether a worker may LISTEN for new jobs: not through a transaction-mode pooler (decision 0046). */
+  listenNotify: boolean;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -38,17 +40,50 @@ export interface OpenDatabaseOptions {
   /** PGlite data folder; "memory://" for a throw-away database. */
   dataDir?: string;
   poolSize?: number;
+  /**
+   * "session" (the default): each connection is Latchkey's for as long as it is open — PostgreSQL
+   * itself, or a pooler in session mode. "transaction": a pooler in transaction mode (PgBouncer
+   * before 1.21) may hand each transaction another server connection, so no statement is named
+   * and nothing LISTENs (decision 0046).
+   */
+  poolMode?: PoolMode;
 }
 
+export type PoolMode = "session" | "transaction";
+
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10, options.poolMode ?? "session");
   return openPglite(options.dataDir ?? "./data");
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
+const clientQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
+
+/**
+ * A node-postgres client that runs every statement unnamed: the name of a query config (drizzle's
+ * prepared queries, preparedStatement, bossExecutor) is dropped before it is sent, so PostgreSQL
+ * parses each one into the unnamed statement, which lives only until the next, and a pooler in
+ * transaction mode can never route an EXECUTE to a server connection that did not PARSE it.
+ */
+export class UnnamedStatementsClient extends pg.Client {}
+Object.defineProperty(UnnamedStatementsClient.prototype, "query", {
+  configurable: true,
+  writable: true,
+  value: function query(this: pg.Client, ...args: unknown[]) {
+    const [config] = args;
+    // A plain query config only: a Submittable (a pg.Query, a cursor) is passed on as it is.
+    if (config !== null && typeof config === "object" && "name" in config && config.name !== undefined && !("submit" in config)) {
+      const { name: _dropped, ...unnamed } = config as { name?: string };
+      args[0] = unnamed;
+    }
+    return clientQuery.apply(this, args);
+  },
+});
+
+async function openPostgres(url: string, poolSize: number, poolMode: PoolMode): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
+    ...(poolMode === "transaction" ? { Client: UnnamedStatementsClient } : {}),
     // Fail fast while PostgreSQL is down instead of queueing requests forever.
     connectionTimeoutMillis: 3_000,
     idleTimeoutMillis: 30_000,
@@ -67,7 +102,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   return {
     kind: "postgres",
     db,
+    // pg-boss's own pool sends its statements unnamed (client.query(text, values)) in either mode.
     bossOptions: { connectionString: url, max: Math.max(2, Math.ceil(poolSize / 4)) },
+    listenNotify: poolMode === "session",
     ping: async () => {
       await pool.query("select 1");
     },
@@ -92,6 +129,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     kind: "pglite",
     db,
     bossOptions: { db: fromPglite(client), backend: "pglite" },
+    listenNotify: true,
     ping: async () => {
       await client.query("select 1");
     },
@@ -132,7 +170,8 @@ function bossStatementName(text: string): string | undefined {
  * pg-boss statements run inside the caller's transaction, so a job exists only if the action
  * committed. They run as named statements, prepared once per connection like the hot paths'
  * (decision 0010): pg-boss's job insert cost PostgreSQL as much to plan (0.46 ms) as to run, and
- * every reset email and forgot-password request sends one. PGlite ignores the name.
+ * every reset email and forgot-password request sends one. PGlite ignores the name, and so does
+ * UnnamedStatementsClient under DATABASE_POOL_MODE=transaction (decision 0046).
  */
 export function bossExecutor(tx: Executor): IDatabase {
   const { session } = tx as unknown as DrizzleInternals;
@@ -165,8 +204,8 @@ interface DrizzleInternals {
  * built when first run, its `sql.placeholder(…)`s are filled on each call, and on PostgreSQL each
  * pooled connection parses and plans it once (a login's first statement: 0.54 → 0.22 ms of backend
  * CPU). `name` must belong to this one text (node-postgres refuses a name reused for another); PGlite
- * ignores it. Behind PgBouncer in transaction mode this needs PgBouncer ≥ 1.21 with
- * max_prepared_statements set (decision 0010).
+ * ignores it. Behind a pooler in transaction mode, DATABASE_POOL_MODE=transaction sends it unnamed
+ * (UnnamedStatementsClient, decision 0046); PgBouncer ≥ 1.21 with max_prepared_statements keeps the names.
  */
 export function preparedStatement<Row, Values extends Record<string, unknown>>(name: string, query: SQL) {
   // One prepared query per database handle (the pool, or a transaction's connection).

@@ -32,11 +32,12 @@ export async function startJobQueue(
   onError: (error: Error) => void,
 ): Promise<JobQueue> {
   // LISTEN/NOTIFY wakes a worker the moment an email commits; polling stays on as the backstop.
+  // Not through a transaction-mode pooler, where a LISTEN holds no connection (decision 0046).
   const boss = new PgBoss({
     ...database.bossOptions,
     schema: "pgboss",
     schedule: false,
-    useListenNotify: true,
+    useListenNotify: database.listenNotify,
     // The supervisor is what notices a job whose instance died (missed heartbeats): every 10 s, not
     // the default minute, so a crash delays an email by seconds.
     superviseIntervalSeconds: 10,

@@ -13,8 +13,9 @@ import client from "prom-client";
 export const registry = new client.Registry();
 client.collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
 
-/** Sign-in outcomes. A new one (second_factor, issue 18) is one more entry here. */
-export const SIGN_IN_OUTCOMES = ["success", "wrong_password", "limited"] as const;
+/** Sign-in outcomes. second_factor: the password was right and a second step is owed (or a factor to
+ * set up); no session yet — when the step succeeds, the same sign-in counts success as well. */
+export const SIGN_IN_OUTCOMES = ["success", "wrong_password", "limited", "second_factor"] as const;
 export type SignInOutcome = (typeof SIGN_IN_OUTCOMES)[number];
 
 /** Who asked for a reset link: an administrator of the user's company, a team member of a managing
@@ -26,7 +27,35 @@ export type ResetOrigin = (typeof RESET_ORIGINS)[number];
 export const RESET_OUTCOMES = ["sent", "limited", "refused", "dropped"] as const;
 export type ResetOutcome = (typeof RESET_OUTCOMES)[number];
 
+/** The second step of a sign-in: how it was taken, and what came of it (expired: no live half-finished
+ * sign-in behind the cookie — expired, used, or killed by too many wrong codes). */
+export const SECOND_FACTOR_METHODS = ["totp", "recovery_code", "passkey"] as const;
+export type SecondFactorMethod = (typeof SECOND_FACTOR_METHODS)[number];
+export const SECOND_FACTOR_OUTCOMES = ["success", "incorrect", "limited", "expired"] as const;
+export type SecondFactorOutcome = (typeof SECOND_FACTOR_OUTCOMES)[number];
+
 export const EMAIL_STATES = ["sent", "dropped", "failed", "retrying"] as const;
+
+/**
+ * A counter whose every label takes its values from a fixed list: each combination is created at
+ * zero, so a rate() sees the first event and a dashboard shows an empty series rather than none;
+ * `inc` takes only values from the lists.
+ */
+function boundedCounter<const L extends Record<string, readonly string[]>>(name: string, help: string, labels: L) {
+  const labelNames = Object.keys(labels);
+  const counter = new client.Counter({ name, help, labelNames, registers: [registry] });
+  const combinations = labelNames.reduce<Array<Record<string, string>>>(
+    (sets, label) => sets.flatMap((set) => labels[label]!.map((value) => ({ ...set, [label]: value }))),
+    [{}],
+  );
+  for (const combination of combinations) counter.inc(combination, 0);
+  return {
+    counter,
+    inc(values: { [K in keyof L]: L[K][number] }, n = 1): void {
+      counter.inc(values as Record<string, string>, n);
+    },
+  };
+}
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -67,18 +96,17 @@ export const metrics = {
     buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   }),
-  signIns: new client.Counter({
-    name: "latchkey_sign_ins_total",
-    help: "Sign-ins with a password, by outcome (wrong_password includes unknown and deactivated accounts).",
-    labelNames: ["outcome"] as const,
-    registers: [registry],
-  }),
-  resets: new client.Counter({
-    name: "latchkey_password_resets_total",
-    help: "Reset-link requests, by who asked and what came of it.",
-    labelNames: ["origin", "outcome"] as const,
-    registers: [registry],
-  }),
+  signIns: boundedCounter(
+    "latchkey_sign_ins_total",
+    "Sign-ins, by outcome: success opened a session (a password alone, after the second step, or a passkey without a password); second_factor: a right password stopped at the second step; wrong_password includes unknown and deactivated accounts.",
+    { outcome: SIGN_IN_OUTCOMES },
+  ),
+  secondFactorAttempts: boundedCounter(
+    "latchkey_second_factor_attempts_total",
+    "Second steps of a sign-in, by method and outcome (expired: no live half-finished sign-in behind the cookie).",
+    { method: SECOND_FACTOR_METHODS, outcome: SECOND_FACTOR_OUTCOMES },
+  ),
+  resets: boundedCounter("latchkey_password_resets_total", "Reset-link requests, by who asked and what came of it.", { origin: RESET_ORIGINS, outcome: RESET_OUTCOMES }),
   emails: new client.Counter({
     name: "latchkey_emails_total",
     help: "Email delivery attempts settled by this instance, by kind and the state they left the email in.",
@@ -112,13 +140,12 @@ export const metrics = {
   }),
 };
 
-// Every combination of a fixed label set starts at zero, so a rate() sees the first event and a
-// dashboard shows an empty series rather than none.
-for (const outcome of SIGN_IN_OUTCOMES) metrics.signIns.inc({ outcome }, 0);
-for (const origin of RESET_ORIGINS) for (const outcome of RESET_OUTCOMES) metrics.resets.inc({ origin, outcome }, 0);
-
 export function countSignIn(outcome: SignInOutcome): void {
   metrics.signIns.inc({ outcome });
+}
+
+export function countSecondFactorAttempt(method: SecondFactorMethod, outcome: SecondFactorOutcome): void {
+  metrics.secondFactorAttempts.inc({ method, outcome });
 }
 
 export function countReset(origin: ResetOrigin, outcome: ResetOutcome, n = 1): void {

@@ -3,6 +3,8 @@ import { startMetricsServer, type MetricsServer } from "../../src/http/metrics.r
 import { createCompanyWithUsers, FACTORY_PASSWORD, signIn } from "../support/factories.ts";
 import { enqueueTestEmail, waitForEmailStatus } from "../support/outbox.ts";
 import { settleForgotPasswordJobs } from "../support/password-reset.ts";
+import { registerPasskey, setPasskeySignIn, signInWithPasskey } from "../support/passkeys.ts";
+import { currentCode, enrolTotp, passwordStep } from "../support/second-factor.ts";
 import { startTestApp, type TestApp } from "../support/test-app.ts";
 
 const TOKEN = "m".repeat(20) + "etrics-token-for-tests-0123456789";
@@ -22,7 +24,7 @@ describe("GET /metrics", () => {
   let t: TestApp;
   let port: MetricsServer;
   beforeAll(async () => {
-    t = await startTestApp({ env: { METRICS_TOKEN: TOKEN, EMAIL_RETRY_LIMIT: "0" } });
+    t = await startTestApp({ env: { METRICS_TOKEN: TOKEN, EMAIL_RETRY_LIMIT: "0", SECRET_KEY: Buffer.alloc(32, 7).toString("base64") } });
     port = await startMetricsServer(t.deps, 0);
   });
   afterAll(async () => {
@@ -114,6 +116,73 @@ describe("GET /metrics", () => {
     // No user's id or address, and no raw path, in any label.
     expect(after).not.toContain(users.user.id);
     expect(after).not.toContain("@");
+  });
+
+  /** How much each named sample moved between two scrapes. */
+  const moved = (before: string, after: string, name: string, labels: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels);
+
+  it("counts a sign-in stopped at the second step, and each second step by method and outcome", async () => {
+    const { users } = await createCompanyWithUsers(t.deps, { name: "Second Step Co" });
+    const { secret, recoveryCodes } = await enrolTotp(t, await signIn(t, users.user));
+    let limitedClient = t.client();
+    const before = await scrape();
+    // Every combination of the bounded labels is there from the start, at its value.
+    for (const method of ["totp", "recovery_code", "passkey"]) {
+      for (const outcome of ["success", "incorrect", "limited", "expired"]) {
+        expect(before).toContain(`latchkey_second_factor_attempts_total{method="${method}",outcome="${outcome}"} `);
+      }
+    }
+
+    // The password alone: second_factor, no success yet. A wrong code, then the right one.
+    const first = await passwordStep(t, users.user.email, "198.51.100.31");
+    expect(first.reply.body.secondStep).toMatchObject({ purpose: "second_factor" });
+    expect((await first.client.post("/api/v1/auth/second-factor", { method: "totp", code: "000000" === currentCode(t, secret) ? "111111" : "000000" })).body.error.code).toBe("SECOND_FACTOR_INCORRECT");
+    const middle = await scrape();
+    expect(moved(before, middle, "latchkey_sign_ins_total", { outcome: "second_factor" })).toBe(1);
+    expect(moved(before, middle, "latchkey_sign_ins_total", { outcome: "success" })).toBe(0);
+    expect(moved(before, middle, "latchkey_second_factor_attempts_total", { method: "totp", outcome: "incorrect" })).toBe(1);
+    expect((await first.client.post("/api/v1/auth/second-factor", { method: "totp", code: currentCode(t, secret) })).status).toBe(200);
+
+    // A recovery code, and a step with no half-finished sign-in behind the cookie.
+    const second = await passwordStep(t, users.user.email, "198.51.100.32");
+    expect((await second.client.post("/api/v1/auth/second-factor", { method: "recovery_code", code: recoveryCodes[0] })).status).toBe(200);
+    expect((await t.client("198.51.100.33").post("/api/v1/auth/second-factor", { method: "recovery_code", code: recoveryCodes[1] })).body.error.code).toBe("SIGN_IN_EXPIRED");
+
+    // The step's own limit: 10 tries for the account from one client (a half-finished sign-in dies
+    // after 5 wrong codes, so three of them), the eleventh refused.
+    for (let i = 0; i < 11; i++) {
+      if (i % 5 === 0) ({ client: limitedClient } = await passwordStep(t, users.user.email, "198.51.100.34"));
+      await limitedClient.post("/api/v1/auth/second-factor", { method: "totp", code: "999999" === currentCode(t, secret) ? "888888" : "999999" });
+    }
+    const done = await scrape();
+    expect(moved(before, done, "latchkey_sign_ins_total", { outcome: "second_factor" })).toBe(5);
+    expect(moved(before, done, "latchkey_sign_ins_total", { outcome: "success" })).toBe(2);
+    expect(moved(before, done, "latchkey_second_factor_attempts_total", { method: "totp", outcome: "success" })).toBe(1);
+    expect(moved(before, done, "latchkey_second_factor_attempts_total", { method: "recovery_code", outcome: "success" })).toBe(1);
+    expect(moved(before, done, "latchkey_second_factor_attempts_total", { method: "recovery_code", outcome: "expired" })).toBe(1);
+    expect(moved(before, done, "latchkey_second_factor_attempts_total", { method: "totp", outcome: "incorrect" })).toBe(11);
+    expect(moved(before, done, "latchkey_second_factor_attempts_total", { method: "totp", outcome: "limited" })).toBe(1);
+    expect(moved(before, done, "latchkey_second_factor_attempts_total", { method: "passkey", outcome: "success" })).toBe(0);
+  });
+
+  it("counts a passkey as the second step, and a passwordless passkey sign-in as a sign-in's success", async () => {
+    const { users, company } = await createCompanyWithUsers(t.deps, { name: "Passkey Co" });
+    await setPasskeySignIn(t.deps, company.id, true);
+    const { authenticator } = await registerPasskey(await signIn(t, users.user));
+    const before = await scrape();
+    const { client } = await passwordStep(t, users.user.email, "198.51.100.41");
+    const options = await client.post("/api/v1/auth/second-factor/passkey/options");
+    expect((await client.post("/api/v1/auth/second-factor/passkey", { response: authenticator.assert(options.body) })).status).toBe(200);
+    const middle = await scrape();
+    expect(moved(before, middle, "latchkey_second_factor_attempts_total", { method: "passkey", outcome: "success" })).toBe(1);
+    expect(moved(before, middle, "latchkey_sign_ins_total", { outcome: "second_factor" })).toBe(1);
+    expect(moved(before, middle, "latchkey_sign_ins_total", { outcome: "success" })).toBe(1);
+
+    expect((await signInWithPasskey(t.client("198.51.100.42"), authenticator)).status).toBe(200);
+    const after = await scrape();
+    expect(moved(middle, after, "latchkey_sign_ins_total", { outcome: "success" })).toBe(1);
+    expect(moved(middle, after, "latchkey_sign_ins_total", { outcome: "second_factor" })).toBe(0);
+    expect(moved(middle, after, "latchkey_second_factor_attempts_total", { method: "passkey", outcome: "success" })).toBe(0);
   });
 
   it("counts rate-limit refusals by limit and the sign-ins they refused", async () => {

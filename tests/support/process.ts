@@ -70,6 +70,8 @@ export class ServiceProcess {
       EMAIL_RETRY_DELAY: "1s",
       // Tests send many requests from 127.0.0.1; the limits under test live in the database.
       GLOBAL_RATE_LIMIT_PER_MINUTE: "0",
+      // Through a pooler in transaction mode (scripts/pgbouncer-check.sh), the services run as it needs.
+      ...(process.env.DATABASE_POOL_MODE ? { DATABASE_POOL_MODE: process.env.DATABASE_POOL_MODE } : {}),
       ...options.env,
     };
   }

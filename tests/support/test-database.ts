@@ -1,9 +1,12 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { openDatabase, type Database } from "../../src/db/client.ts";
+import { openDatabase, type Database, type PoolMode } from "../../src/db/client.ts";
 
 /** Which database the integration tests run on: PGlite unless TEST_DATABASE_URL names a PostgreSQL server. */
 export const testDatabaseKind = process.env.TEST_DATABASE_URL ? "postgres" : "pglite";
+
+/** DATABASE_POOL_MODE=transaction when TEST_DATABASE_URL is a pooler in transaction mode (scripts/pgbouncer-check.sh). */
+export const testPoolMode: PoolMode = process.env.DATABASE_POOL_MODE === "transaction" ? "transaction" : "session";
 
 /**
  * A fresh, empty database for one test file: an in-memory PGlite, or a new database on the
@@ -22,7 +25,7 @@ export async function createTestDatabase(): Promise<{ database: Database; url: s
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), poolSize: 10 });
+  const database = await openDatabase({ databaseUrl: url.toString(), poolSize: 10, poolMode: testPoolMode });
   return {
     database,
     url: url.toString(),

@@ -3,6 +3,7 @@ import type { Deps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { findLiveChallenge } from "../second-factor/challenges.ts";
 import { finishSignIn, pendingSignIn, WrongCode } from "../second-factor/pending-sign-in.ts";
+import { countedSecondStep } from "../second-factor/second-step-metrics.ts";
 import { checkAssertion } from "./check-assertion.ts";
 import { setStepChallenge, stepChallengeOf } from "./passkey-ceremonies.ts";
 import { credentialsOf } from "./passkeys.queries.ts";
@@ -37,6 +38,13 @@ export async function beginPasskeySecondStep(deps: Pick<Deps, "db" | "clock" | "
  * origin, with its counter moving forward.
  */
 export async function finishPasskeySecondStep(
+  deps: Pick<Deps, "db" | "clock" | "config">,
+  input: { challengeToken: string | undefined; answer: AssertionAnswer; clientAddress: string; userAgent: string | undefined },
+): Promise<{ sessionToken: string }> {
+  return countedSecondStep("passkey", () => passkeyStep(deps, input));
+}
+
+async function passkeyStep(
   deps: Pick<Deps, "db" | "clock" | "config">,
   input: { challengeToken: string | undefined; answer: AssertionAnswer; clientAddress: string; userAgent: string | undefined },
 ): Promise<{ sessionToken: string }> {

@@ -1,4 +1,5 @@
 import type { Deps } from "../../deps.ts";
+import { countSignIn } from "../../metrics/metrics.ts";
 import { checkLoginPassword, completeLogin, type LoginInput } from "../auth/login.ts";
 import { createChallenge, type ChallengePurpose } from "./challenges.ts";
 import { secondFactorDemand, type EnrolMethod, type SecondStepMethod } from "./demand.ts";
@@ -29,6 +30,7 @@ export async function signIn(deps: Pick<Deps, "db" | "clock" | "config">, input:
   if (demand.kind === "second_factor" || demand.kind === "enrol") {
     const purpose = demand.kind;
     const { token, expiresAt } = await createChallenge(deps.db, { userId: passed.userId, purpose, now: passed.now, clientAddress: input.clientAddress, userAgent: input.userAgent });
+    countSignIn("second_factor");
     return { kind: "second_step", challengeToken: token, step: { purpose, methods: demand.methods, expiresAt, ...(demand.kind === "enrol" ? { reason: demand.reason } : {}) } };
   }
   const { sessionToken } = await completeLogin(deps, deps.db, { ...passed, clientAddress: input.clientAddress, userAgent: input.userAgent });

@@ -9,6 +9,7 @@ import { CHALLENGE_MAX_FAILURES } from "./challenges.ts";
 import { recordSecondFactorChange } from "./record-change.ts";
 import { consumeRecoveryCode, recoveryCodesLeft } from "./recovery-codes.ts";
 import { finishSignIn, openPendingSignIn, WrongCode, type PendingSignIn } from "./pending-sign-in.ts";
+import { countedSecondStep } from "./second-step-metrics.ts";
 import { matchingStep } from "./totp.ts";
 import { openTotpSecret } from "./totp-enrolment.ts";
 
@@ -92,6 +93,10 @@ async function refuseWrongCode(deps: Pick<Deps, "db">, pending: PendingSignIn): 
  * statements (openPendingSignIn, passTotpStep), the HMAC between them in Node.
  */
 export async function takeSecondStep(deps: Pick<Deps, "db" | "clock" | "config" | "jobs">, input: SecondStepInput): Promise<{ sessionToken: string; recoveryCodesLeft: number | null }> {
+  return countedSecondStep(input.method, () => codeStep(deps, input));
+}
+
+async function codeStep(deps: Pick<Deps, "db" | "clock" | "config" | "jobs">, input: SecondStepInput): Promise<{ sessionToken: string; recoveryCodesLeft: number | null }> {
   const { pending, sealedTotpSecret } = await openPendingSignIn(deps, { challengeToken: input.challengeToken, purpose: "second_factor", clientAddress: input.clientAddress, userAgent: input.userAgent });
   const { user, now } = pending;
   if (input.method === "totp") {
