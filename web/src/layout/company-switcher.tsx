@@ -69,14 +69,15 @@ export function CompanySwitcher({ me }: { me: Me }) {
   if (data === null && !q) {
     return (
       <div className="acting-company">
-        <span className="acting-company-label">Company</span>
-        {name}
+        <span className="acting-company-label">Company</span> {name}
+        <span className="visually-hidden">, switch company</span>
       </div>
     );
   }
 
   const linked: Choice[] = (data?.companies ?? []).filter((c) => c.canManage).map((c) => ({ id: c.id, name: c.name, own: false }));
-  const ownMatches = !q || me.user.companyName.toLowerCase().includes(q.toLowerCase());
+  // The same prefix match the server applies to the linked companies.
+  const ownMatches = !q || me.user.companyName.toLowerCase().startsWith(q.toLowerCase());
   const choices: Choice[] = [...(ownMatches ? [{ id: me.user.companyId, name: me.user.companyName, own: true }] : []), ...linked];
   const searchable = (data?.total ?? 0) + 1 >= SEARCH_FROM || q !== "";
 
@@ -120,10 +121,7 @@ export function CompanySwitcher({ me }: { me: Me }) {
         aria-controls={panelId}
         onClick={() => setOpen((value) => !value)}
       >
-        <span className="acting-company-label">
-          Company<span className="visually-hidden">: </span>
-        </span>
-        {name}
+        <span className="acting-company-label">Company</span> {name}
         <span className="visually-hidden">, switch company</span>
         <svg className="chevron" viewBox="0 0 20 20" aria-hidden="true" focusable="false">
           <path d="M5 8l5 5 5-5" />
