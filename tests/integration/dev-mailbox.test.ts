@@ -72,6 +72,22 @@ describe("the development mailbox", () => {
   it("answers 404 for an email that does not exist, and 400 for an id that is not one", async () => {
     expect((await t.client().get("/api/v1/dev/mailbox/00000000-0000-4000-8000-000000000000")).status).toBe(404);
     expect((await t.client().get("/api/v1/dev/mailbox/not-an-id")).status).toBe(400);
+    expect((await t.client().get("/api/v1/dev/mailbox/00000000-0000-4000-8000-000000000000/html")).status).toBe(404);
+    expect((await t.client().get("/api/v1/dev/mailbox/not-an-id/html")).status).toBe(400);
+  });
+
+  it("serves an email's HTML as a sandboxed document: no scripts, no requests, framed only by the dashboard", async () => {
+    const html = '<p style="color: red">Hello.</p><script>parent.document.title = "owned"</script><img src="https://tracker.test/p.gif">';
+    const id = await enqueueTestEmail(t.deps, { to: "html@example.test", html });
+    const reply = await t.client().get(`/api/v1/dev/mailbox/${id}/html`);
+    expect(reply.status).toBe(200);
+    expect(reply.body).toBe(html);
+    expect(reply.headers["content-type"]).toBe("text/html; charset=utf-8");
+    const csp = String(reply.headers["content-security-policy"]).split(";").map((d) => d.trim());
+    // The page's own policy would block the inline styles emails are made of; this one replaces it.
+    expect(csp).toEqual(expect.arrayContaining(["default-src 'none'", "style-src 'unsafe-inline'", "img-src data:", "sandbox", "frame-ancestors 'self'"]));
+    expect(csp.some((d) => d.startsWith("script-src"))).toBe(false);
+    expect(reply.headers["x-frame-options"]).toBe("SAMEORIGIN");
   });
 });
 
@@ -84,6 +100,7 @@ describe("the development mailbox elsewhere", () => {
       expect(list.status).toBe(404);
       expect(list.body.error.code).toBe("NOT_FOUND");
       expect((await t.client().get(`/api/v1/dev/mailbox/${id}`)).status).toBe(404);
+      expect((await t.client().get(`/api/v1/dev/mailbox/${id}/html`)).status).toBe(404);
       expect((await t.client().get("/api/v1/dev/mailbox/not-an-id")).status).toBe(404);
     } finally {
       await t.close();
@@ -96,6 +113,7 @@ describe("the development mailbox elsewhere", () => {
       const id = await enqueueTestEmail(t.deps, { to: "private@example.test" });
       expect((await t.client().get("/api/v1/dev/mailbox")).status).toBe(404);
       expect((await t.client().get(`/api/v1/dev/mailbox/${id}`)).status).toBe(404);
+      expect((await t.client().get(`/api/v1/dev/mailbox/${id}/html`)).status).toBe(404);
     } finally {
       await t.close();
     }

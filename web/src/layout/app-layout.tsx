@@ -4,6 +4,7 @@ import type { Me } from "../api/types.ts";
 import { Notice } from "../components/notice.tsx";
 import { useFocusOnNavigate } from "../lib/use-focus-on-navigate.ts";
 import { useSession } from "../session/session.tsx";
+import { CompanySwitcher } from "./company-switcher.tsx";
 import { LogoMark } from "./logo.tsx";
 import { SecondFactorNotice } from "./second-factor-notice.tsx";
 import { SwitchedBanner } from "./switch-back.tsx";
@@ -84,11 +85,7 @@ export function AppLayout({ children }: { children?: ReactNode }) {
         </Link>
         {me ? (
           <>
-            <div className="acting-company">
-              <span className="acting-company-label">Company</span>
-              <span className="acting-company-name">{me.actingCompany.name}</span>
-              {me.actingCompany.switched ? <span className="acting-company-note">for {me.user.companyName}</span> : null}
-            </div>
+            <CompanySwitcher me={me} />
             <UserMenu />
           </>
         ) : (

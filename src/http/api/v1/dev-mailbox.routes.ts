@@ -66,5 +66,29 @@ export function devMailboxRoutes(deps: Deps): FastifyPluginAsyncZod {
       },
       async (request) => ({ email: summary(await readMailboxEmail(deps, request.params.id)) }),
     );
+
+    app.get(
+      "/dev/mailbox/:id/html",
+      {
+        schema: {
+          tags: ["development"],
+          summary: "The HTML version of one email, as a sandboxed document for the dashboard's frame",
+          params: IdParams,
+          produces: ["text/html"],
+          response: { 200: z.string(), ...errors(400, 404) },
+        },
+      },
+      async (request, reply) => {
+        const email = await readMailboxEmail(deps, request.params.id);
+        // An email's HTML is untrusted: no scripts, no requests, a unique origin (sandbox), and only
+        // the dashboard may frame it. Inline styles are how emails are styled, so they stay.
+        return reply
+          .type("text/html; charset=utf-8")
+          .header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
+          .header("x-frame-options", "SAMEORIGIN")
+          .header("cache-control", "no-store")
+          .send(email.html);
+      },
+    );
   };
 }

@@ -59,7 +59,21 @@ export function ManagedCompaniesTable({ companies, caption, busy, onStale }: Pro
         {companies.map((company) => (
           <tr key={company.id}>
             <th scope="row">
-              <span className="cell-strong-text">{company.name}</span>
+              {company.canManage ? (
+                // A real link to where the switch leads, so it reads and opens like one; the click switches first.
+                <a
+                  href="/company"
+                  className="cell-strong-text"
+                  onClick={(event) => {
+                    event.preventDefault();
+                    void switchInto(company);
+                  }}
+                >
+                  {company.name}
+                </a>
+              ) : (
+                <span className="cell-strong-text">{company.name}</span>
+              )}
             </th>
             <td className="cell-number">{company.userCount.toLocaleString()}</td>
             <td>
@@ -72,13 +86,13 @@ export function ManagedCompaniesTable({ companies, caption, busy, onStale }: Pro
               {company.canManage ? (
                 <button
                   type="button"
-                  className="icon-button"
+                  className="button button-small"
                   aria-label={`Switch to ${company.name}`}
-                  title={`Switch to ${company.name}`}
                   aria-disabled={switching !== null || undefined}
                   onClick={() => void switchInto(company)}
                 >
                   <SwitchIcon />
+                  {switching === company.id ? "Switching…" : "Switch"}
                 </button>
               ) : (
                 <span className="cell-note">No access</span>

@@ -13,7 +13,7 @@ import { kindLabel } from "./mailbox-page.tsx";
 
 const URL_PATTERN = /https?:\/\/[^\s<>"')\]]+/g;
 
-/** The text with its addresses as links. The HTML version is never rendered: it stays out of the page's CSP. */
+/** The text with its addresses as links. */
 function Linkified({ text }: { text: string }) {
   const parts: Array<string | { url: string }> = [];
   let last = 0;
@@ -105,6 +105,13 @@ export function MailboxEmailPage() {
           <h2 id="email-text-heading">Text version</h2>
         </div>
         <Linkified text={email.text} />
+      </section>
+      <section className="card" aria-labelledby="email-html-heading">
+        <div className="card-header">
+          <h2 id="email-html-heading">HTML version</h2>
+        </div>
+        {/* Untrusted markup: an empty sandbox (no scripts, a unique origin), from a route whose own CSP blocks every request. */}
+        <iframe className="email-html" sandbox="" src={`/api/v1/dev/mailbox/${encodeURIComponent(email.id)}/html`} title={`HTML version of ${email.subject}`} />
       </section>
     </>
   );

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { api } from "../../api/endpoints.ts";
 import type { Role } from "../../api/types.ts";
@@ -27,6 +27,14 @@ export function CreateUserPage() {
   usePageTitle("Create user");
   const me = useMe();
   const navigate = useNavigate();
+  // A creation that finishes after the administrator went elsewhere must not pull them back.
+  const here = useRef(true);
+  useEffect(() => {
+    here.current = true;
+    return () => {
+      here.current = false;
+    };
+  }, []);
   const roles = me.capabilities.creatableRoles;
   const company = me.actingCompany.name;
   const [values, setValues] = useState<{ name: string; email: string; role: Role }>({ name: "", email: "", role: "user" });
@@ -51,7 +59,7 @@ export function CreateUserPage() {
     if (!values.email.trim()) found.email = "Enter their email address.";
     void run(async () => {
       const { user } = await api.createUser({ name: values.name.trim(), email: values.email.trim(), role: values.role });
-      navigate(`/company/users/${user.id}`, { state: { flash: `Invitation sent to ${user.email}.` } });
+      if (here.current) navigate(`/company/users/${user.id}`, { state: { flash: `Invitation sent to ${user.email}.` } });
     }, { invalid: found });
   }
 
