@@ -76,6 +76,7 @@ test("every dashboard page fits a 390 px phone and passes axe; the header switch
   const signedIn = [
     "/company",
     "/company/users",
+    "/users",
     "/company/managed-companies",
     "/company/team-members",
     "/company/api-clients",
