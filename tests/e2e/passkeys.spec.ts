@@ -95,7 +95,7 @@ test("a person adds a passkey in account settings, renames it, signs in with it 
 
   await test.step("sign out; the company does not allow passkey sign-in yet: refused like an unknown passkey", async () => {
     await page.getByRole("button", { name: `Account menu for ${ADMIN.name} Administrator` }).click();
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Sign in to Latchkey" })).toBeVisible();
     await page.getByRole("button", { name: "Sign in with a passkey" }).click();
     await expect(page.getByText("This passkey cannot sign you in.")).toBeVisible();
@@ -114,7 +114,7 @@ test("a person adds a passkey in account settings, renames it, signs in with it 
 
   await test.step("sign out, then the password: the passkey is asked for as the second factor", async () => {
     await page.getByRole("button", { name: `Account menu for ${ADMIN.name} Administrator` }).click();
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Sign in to Latchkey" })).toBeVisible();
     await signIn(page, ADMIN.email, ADMIN.password);
     await expect(page.getByRole("heading", { level: 1, name: "Two-factor authentication" })).toBeVisible();
@@ -177,7 +177,7 @@ test("a person whose company requires a second factor makes a passkey at sign-in
 
   await test.step("the next sign-in stops at the enrolment step, which offers a passkey first and says why", async () => {
     await menu.click();
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Sign in to Latchkey" })).toBeVisible();
     await signIn(page, owner.email, owner.password);
     await expect(page.getByRole("heading", { level: 1, name: "Set up two-factor authentication" })).toBeVisible();
@@ -200,7 +200,7 @@ test("a person whose company requires a second factor makes a passkey at sign-in
 
   await test.step("signing in again: the password, then the passkey as the second step", async () => {
     await menu.click();
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await signIn(page, owner.email, owner.password);
     await expect(page.getByRole("heading", { level: 1, name: "Two-factor authentication" })).toBeVisible();
     await page.getByRole("button", { name: "Use your passkey" }).click();

@@ -19,7 +19,7 @@ async function bothWidths(page: Page, name: string, shot: (name: string) => Prom
 
 async function signOut(page: Page) {
   await page.getByRole("button", { name: `Account menu for ${ADMIN.name} Administrator` }).click();
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page.getByRole("status").filter({ hasText: "You have signed out." })).toBeVisible();
 }
 
