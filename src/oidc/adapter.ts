@@ -15,6 +15,13 @@ interface PayloadRow {
 
 // The provider's storage is on every token's path (refresh, userinfo): each statement is prepared
 // once per connection, the model name a parameter (decision 0010).
+/**
+ * PostgreSQL's jsonb cannot hold U+0000, and the provider keeps some request values as sent (the
+ * `state` of an end-session request goes into the Session payload): a NUL in them would make the
+ * upsert fail, a 500. Kept as U+FFFD instead, as the audit log keeps control characters.
+ */
+const withoutNul = (_key: string, value: unknown) => (typeof value === "string" && value.includes("\u0000") ? value.replaceAll("\u0000", "\ufffd") : value);
+
 const upsertPayload = preparedStatement<never, { model: string; id: string; payload: string; grantId: string | null; uid: string | null; accountId: string | null; expiresAt: Date }>("oidc_upsert", sql`
     insert into oidc_payloads (model, id, payload, grant_id, uid, account_id, expires_at)
     values (${param("model")}, ${param("id")}, ${param("payload")}::jsonb, ${param("grantId")}, ${param("uid")}, ${param("accountId")}, ${param("expiresAt")})
@@ -87,7 +94,7 @@ export function adapterFactory(db: Db, hooks: AdapterHooks) {
         const row = {
           model,
           id,
-          payload: JSON.stringify(payload),
+          payload: JSON.stringify(payload, withoutNul),
           // A Grant row carries its own id, so one delete by grant_id takes the grant and its tokens.
           grantId: model === "Grant" ? id : stringOrNull(payload.grantId),
           uid: stringOrNull(payload.uid),

@@ -389,6 +389,15 @@ describe("control characters in values the provider looks up", () => {
     expectOAuthError(await send(), status, error);
   });
 
+  it("keeps a NUL in an end-session request's state without a server error (jsonb cannot hold one; found by the property below)", async () => {
+    const issued = await watchIssued(t);
+    for (const url of ["/oidc/session/end?state=%00", "/oidc/session/end?state=a%00b&ui_locales=%00"]) {
+      const reply = await providerRequest(t, { method: "GET", url });
+      expect(reply.status, url).toBe(200);
+    }
+    expect(await issued()).toEqual([]);
+  });
+
   it("answers introspection and revocation of such a token as of any unknown token (RFC 7662, RFC 7009)", async () => {
     const introspection = await providerRequest(t, { url: "/oidc/token/introspection", basic: appA, form: { token: "a\u0000b" } });
     expect({ status: introspection.status, body: introspection.json }).toEqual({ status: 200, body: { active: false } });
