@@ -7,8 +7,8 @@ import { expect, test } from "./support/fixtures.ts";
 // linked company and back. The routes are web/src/routes.tsx's; the development mailbox's two are
 // missing because these journeys run with SMTP, where the mailbox does not exist (decision 0049).
 
-const WAYNE = { company: "Wayne Enterprises International Holdings", name: "Lucius Fox", email: "lucius@wayne.test", password: "applied sciences keeps the cape" };
-const ALFRED = { name: "Alfred Pennyworth", email: "alfred@wayne.test", password: "tea at four and not a minute later", role: "manager" };
+const WAYNE = { company: "Wayne Enterprises International Holdings", name: "Lucius Fox", email: "lucius@wayne-holdings.test", password: "applied sciences keeps the cape" };
+const ALFRED = { name: "Alfred Pennyworth", email: "alfred@wayne-holdings.test", password: "tea at four and not a minute later", role: "manager" };
 const LINKED = ["Gotham Gazette", "Ace Chemicals", "Kord Industries", "Powers Company", "Drake Industries", "Elliot Surgical", "Cobblepot Imports", "Sionis Steel"];
 
 /** The switcher's name: Chromium puts a space between its flex items' texts. */

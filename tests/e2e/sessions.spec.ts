@@ -5,8 +5,8 @@ import { expect, test } from "./support/fixtures.ts";
 // Issue 19 item 17 (decision 0048): one user in two browsers sees both sessions in account settings
 // and signs the other out; an administrator signs the user out everywhere from the user's page.
 
-const ADMIN = { company: "Vance Refrigeration", name: "Bob Vance", email: "bob@vance.test", password: "cold storage for the whole of scranton" };
-const PHYLLIS = { name: "Phyllis Vance", email: "phyllis@vance.test", password: "knitting needles and a warm scarf", role: "user" };
+const ADMIN = { company: "Vance Cold Storage", name: "Bob Vance", email: "bob@vancecold.test", password: "cold storage for the whole of scranton" };
+const PHYLLIS = { name: "Phyllis Vance", email: "phyllis@vancecold.test", password: "knitting needles and a warm scarf", role: "user" };
 const FIREFOX_ON_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
 
 /** axe and a screenshot at 1280 and at 390 px (a phone), then back to 1280. */
