@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from "react";
+import { useCallback, useId, useRef, useState } from "react";
 import { useNavigate } from "react-router-dom";
 import { ApiError, messageOf } from "../api/client.ts";
 import { api } from "../api/endpoints.ts";
@@ -6,6 +6,7 @@ import type { Me } from "../api/types.ts";
 import { useDebounced } from "../lib/use-debounced.ts";
 import { useResource } from "../lib/use-resource.ts";
 import { useSession } from "../session/session.tsx";
+import { useDismiss } from "../lib/use-dismiss.ts";
 
 /** More than this many companies and the list gets a search field. */
 const SEARCH_FROM = 8;
@@ -28,6 +29,7 @@ export function CompanySwitcher({ me }: { me: Me }) {
   const { refresh, dismissAccessLost } = useSession();
   const navigate = useNavigate();
   const [open, setOpen] = useState(false);
+  const close = useCallback(() => setOpen(false), []);
   const [search, setSearch] = useState("");
   const q = useDebounced(search.trim(), 250);
   const [switching, setSwitching] = useState<string | null>(null);
@@ -45,24 +47,7 @@ export function CompanySwitcher({ me }: { me: Me }) {
     JSON.stringify([me.user.id, me.actingCompany.id, q, open]),
   );
 
-  useEffect(() => {
-    if (!open) return;
-    const onPointer = (event: PointerEvent) => {
-      if (!root.current?.contains(event.target as Node)) setOpen(false);
-    };
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === "Escape") {
-        setOpen(false);
-        button.current?.focus();
-      }
-    };
-    document.addEventListener("pointerdown", onPointer);
-    document.addEventListener("keydown", onKey);
-    return () => {
-      document.removeEventListener("pointerdown", onPointer);
-      document.removeEventListener("keydown", onKey);
-    };
-  }, [open]);
+  useDismiss(open, close, root, button);
 
   const data = list.data;
   const name = <span className="acting-company-name" title={me.actingCompany.name}>{me.actingCompany.name}</span>;

@@ -1,9 +1,10 @@
-import { useEffect, useId, useRef, useState } from "react";
+import { useCallback, useId, useRef, useState } from "react";
 import { Link } from "react-router-dom";
 import { ApiError, messageOf } from "../api/client.ts";
 import { api } from "../api/endpoints.ts";
 import { ROLE_LABELS } from "../lib/format.ts";
 import { useMe, useSession } from "../session/session.tsx";
+import { useDismiss } from "../lib/use-dismiss.ts";
 
 function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean);
@@ -16,30 +17,14 @@ export function UserMenu() {
   const me = useMe();
   const { signedOut } = useSession();
   const [open, setOpen] = useState(false);
+  const close = useCallback(() => setOpen(false), []);
   const [signingOut, setSigningOut] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const root = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
   const listId = useId();
 
-  useEffect(() => {
-    if (!open) return;
-    const onPointer = (event: PointerEvent) => {
-      if (!root.current?.contains(event.target as Node)) setOpen(false);
-    };
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === "Escape") {
-        setOpen(false);
-        button.current?.focus();
-      }
-    };
-    document.addEventListener("pointerdown", onPointer);
-    document.addEventListener("keydown", onKey);
-    return () => {
-      document.removeEventListener("pointerdown", onPointer);
-      document.removeEventListener("keydown", onKey);
-    };
-  }, [open]);
+  useDismiss(open, close, root, button);
 
   async function signOut() {
     setSigningOut(true);
