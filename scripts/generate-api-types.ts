@@ -18,7 +18,7 @@ import { openDatabase } from "../src/db/client.ts";
 import { buildDeps, closeDeps } from "../src/deps.ts";
 import { LOGIN_LIMITS } from "../src/features/auth/login.ts";
 import { RESET_LIMITS } from "../src/features/auth/password-reset/reset-limits.ts";
-import { REGISTRATION_LIMIT } from "../src/features/companies/register-company.ts";
+import { registrationLimit } from "../src/features/companies/register-company.ts";
 import type { RateRule } from "../src/features/rate-limit.ts";
 import { INVITATION_LIMITS } from "../src/features/users/send-invitation.ts";
 
@@ -83,7 +83,8 @@ An id outside the caller's scope answers 404 exactly like a missing one. The dev
 
 A 429 \`RATE_LIMITED\` carries \`Retry-After\` (seconds) and \`details.retryAfterSeconds\`; its message says
 when to retry. The limits: failed sign-ins ${per(LOGIN_LIMITS.accountClient)} per account and client and
-${per(LOGIN_LIMITS.clientDaily)} per client; registration ${per(REGISTRATION_LIMIT)} per client; invitations (created,
+${per(LOGIN_LIMITS.clientDaily)} per client; registration ${per(registrationLimit(loadConfig({ NODE_ENV: "test", PUBLIC_URL: "https://latchkey.test" })))} per client
+(\`REGISTRATION_LIMIT_PER_HOUR\`); invitations (created,
 resent, or a linked company's administrator) ${per(INVITATION_LIMITS.perActor)} per actor, ${per(INVITATION_LIMITS.perCompany)}
 per acting company, ${per(INVITATION_LIMITS.perRecipient)} per recipient address; link inspection
 ${per(RESET_LIMITS.inspectPerClient)} and link submission ${per(RESET_LIMITS.submitPerClient)} per client; admin-triggered

@@ -129,6 +129,8 @@ export const ConfigSchema = z.object({
   SESSION_TTL: Duration("12h"),
   PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(15),
   SIGNUP: Flag(true),
+  // Self-service registrations per client address per hour (decision 0020): each costs an argon2 hash and leaves rows.
+  REGISTRATION_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(10),
   TRUST_PROXY: TrustProxy,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
@@ -183,6 +185,8 @@ export interface Config {
   sessionTtlMs: number;
   passwordMinLength: number;
   signup: boolean;
+  /** Self-service registrations per client address per hour. */
+  registrationLimitPerHour: number;
   /** Fastify's trustProxy: false, a hop count, or the trusted proxies' addresses and ranges. */
   trustProxy: false | number | string[];
   logLevel: ParsedEnv["LOG_LEVEL"];
@@ -305,6 +309,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlMs: e.SESSION_TTL,
     passwordMinLength: e.PASSWORD_MIN_LENGTH,
     signup: e.SIGNUP,
+    registrationLimitPerHour: e.REGISTRATION_LIMIT_PER_HOUR,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === "development" && process.stdout.isTTY ? "pretty" : "json"),

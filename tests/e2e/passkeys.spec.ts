@@ -36,7 +36,7 @@ const test = base.extend<{ passkeyApp: PlatformApp }, { passkeyServer: LatchkeyS
   mailbox: async ({ passkeyServer }, use) => use(passkeyServer.smtp),
 });
 
-const ADMIN = { company: "Tailspin", name: "Tove Lindqvist", email: "tove@tailspin.test", password: "a passkey is a key you cannot phish" };
+const ADMIN = { company: "Tailspin Toys", name: "Tove Lindqvist", email: "tove@tailspin-toys.test", password: "a passkey is a key you cannot phish" };
 
 async function virtualAuthenticator(page: Page): Promise<{ cdp: CDPSession; authenticatorId: string }> {
   const cdp = await page.context().newCDPSession(page);

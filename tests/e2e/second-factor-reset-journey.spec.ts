@@ -20,8 +20,8 @@ async function bothWidths(page: Page, name: string, shot: (name: string, target?
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
-const ADMIN = { company: "Dunder Mifflin", name: "Jan Levinson", email: "jan@dunder.test", password: "corporate keeps the paper moving" };
-const DWIGHT = { name: "Dwight Schrute", email: "dwight@dunder.test", password: "bears beets battlestar galactica", role: "user" };
+const ADMIN = { company: "Dunder Mifflin Scranton", name: "Jan Levinson", email: "jan@dunder-scranton.test", password: "corporate keeps the paper moving" };
+const DWIGHT = { name: "Dwight Schrute", email: "dwight@dunder-scranton.test", password: "bears beets battlestar galactica", role: "user" };
 
 test("an administrator resets a locked-out user's second factor from the user's page: factors gone, old session ended, the user is emailed who did it", async ({
   page,

@@ -4,10 +4,10 @@ import { expect, test } from "./support/fixtures.ts";
 // Issue 19, items 5–6: the Users page of its own, its orders, role filter, page size, and the list's
 // state in the URL, so the back button and a shared link show the same page.
 
-const ADMIN = { company: "Umbrella Tables", name: "Alice Abernathy", email: "alice@umbrella.test", password: "a long table of many users 2026" };
+const ADMIN = { company: "Umbrella Tables", name: "Alice Abernathy", email: "alice@umbrella-tables.test", password: "a long table of many users 2026" };
 const PEOPLE = Array.from({ length: 27 }, (_, i) => {
   const n = String(i + 1).padStart(2, "0");
-  return { name: `Person ${n}`, email: `p${String(27 - i).padStart(2, "0")}@umbrella.test`, role: i % 9 === 0 ? "manager" : i % 4 === 0 ? "read_only" : "user" };
+  return { name: `Person ${n}`, email: `p${String(27 - i).padStart(2, "0")}@umbrella-tables.test`, role: i % 9 === 0 ? "manager" : i % 4 === 0 ? "read_only" : "user" };
 });
 
 test("the Users page sorts, filters, pages, keeps all of it in the URL and the back button, at 1280 px and 390 px", async ({ page, shot, expectAccessible }) => {
@@ -34,12 +34,12 @@ test("the Users page sorts, filters, pages, keeps all of it in the URL and the b
     await page.getByRole("button", { name: "Email" }).click();
     await expect(page).toHaveURL(/sort=email/);
     await expect(page.getByRole("columnheader", { name: "Email" })).toHaveAttribute("aria-sort", "ascending");
-    await expect(rows.first().locator("td.cell-email")).toHaveText("alice@umbrella.test");
-    await expect(rows.nth(1).locator("td.cell-email")).toHaveText("p01@umbrella.test");
+    await expect(rows.first().locator("td.cell-email")).toHaveText("alice@umbrella-tables.test");
+    await expect(rows.nth(1).locator("td.cell-email")).toHaveText("p01@umbrella-tables.test");
     await page.getByRole("button", { name: "Email" }).click();
     await expect(page).toHaveURL(/dir=desc/);
     await expect(page.getByRole("columnheader", { name: "Email" })).toHaveAttribute("aria-sort", "descending");
-    await expect(rows.first().locator("td.cell-email")).toHaveText("p27@umbrella.test");
+    await expect(rows.first().locator("td.cell-email")).toHaveText("p27@umbrella-tables.test");
     await shot("sorted-by-email-desc");
   });
 
@@ -51,10 +51,10 @@ test("the Users page sorts, filters, pages, keeps all of it in the URL and the b
     expect(lastPage).toHaveLength(3);
     await page.goBack();
     await expect(page.getByText("1–25 of 28 users")).toBeVisible();
-    await expect(rows.first().locator("td.cell-email")).toHaveText("p27@umbrella.test");
+    await expect(rows.first().locator("td.cell-email")).toHaveText("p27@umbrella-tables.test");
     await page.goBack();
     await expect(page.getByRole("columnheader", { name: "Email" })).toHaveAttribute("aria-sort", "ascending");
-    await expect(rows.first().locator("td.cell-email")).toHaveText("alice@umbrella.test");
+    await expect(rows.first().locator("td.cell-email")).toHaveText("alice@umbrella-tables.test");
   });
 
   await test.step("a role filter and a page size, and a shared link shows the same list", async () => {
