@@ -18,11 +18,11 @@ export interface NewChallenge {
   userAgent: string | undefined;
 }
 
-/** Opens a half-finished sign-in. Returns the cookie's value; only its digest is stored. */
-export async function createChallenge(db: Executor, input: NewChallenge): Promise<{ token: string; expiresAt: Date }> {
+/** A new challenge's cookie value and the row's values (only the token's digest is stored). */
+export function newChallengeValues(input: NewChallenge) {
   const token = newSecretToken();
   const expiresAt = new Date(input.now.getTime() + CHALLENGE_TTL_MS);
-  await db.insert(signInChallenges).values({
+  const row = {
     tokenHash: digestToken(token),
     userId: input.userId,
     purpose: input.purpose,
@@ -30,7 +30,14 @@ export async function createChallenge(db: Executor, input: NewChallenge): Promis
     userAgent: input.userAgent?.slice(0, 300) ?? null,
     createdAt: input.now,
     expiresAt,
-  });
+  };
+  return { token, expiresAt, row };
+}
+
+/** Opens a half-finished sign-in. Returns the cookie's value; only its digest is stored. */
+export async function createChallenge(db: Executor, input: NewChallenge): Promise<{ token: string; expiresAt: Date }> {
+  const { token, expiresAt, row } = newChallengeValues(input);
+  await db.insert(signInChallenges).values(row);
   return { token, expiresAt };
 }
 

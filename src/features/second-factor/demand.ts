@@ -61,7 +61,7 @@ export function demandOf(facts: SecondFactorFacts, now: Date): SecondFactorDeman
   return { kind: "grace", deadline };
 }
 
-interface FactsRow {
+export interface FactsRow {
   has_totp: boolean;
   has_passkey: boolean;
   recovery_codes_left: number;
@@ -72,13 +72,8 @@ interface FactsRow {
   parent_grace_days: number | null;
 }
 
-/**
- * The facts for many users at once, in one query (the administrator's list can ask it of a page).
- * A linked company follows its parent's policy while the parent's second_factor_policy_for_linked is true.
- */
-export async function secondFactorFactsOf(db: Executor, userIds: string[]): Promise<Map<string, SecondFactorFacts>> {
-  if (userIds.length === 0) return new Map();
-  const rows = await queryRows<FactsRow & { user_id: string }>(db, sql`
+/** The facts' columns and tables; the caller adds which users (a list here, one user in sign-in.ts's prepared statement). */
+export const FACTS_SELECT = sql`
     select u.id as user_id,
            exists(select 1 from totp_factors t where t.user_id = u.id and t.confirmed_at is not null) as has_totp,
            exists(select 1 from passkeys k where k.user_id = u.id) as has_passkey,
@@ -89,12 +84,21 @@ export async function secondFactorFactsOf(db: Executor, userIds: string[]): Prom
            p.second_factor_grace_days as parent_grace_days
     from users u
     join companies c on c.id = u.company_id
-    left join companies p on p.id = c.parent_id and p.deleted_at is null
+    left join companies p on p.id = c.parent_id and p.deleted_at is null`;
+
+/**
+ * The facts for many users at once, in one query (the administrator's list can ask it of a page).
+ * A linked company follows its parent's policy while the parent's second_factor_policy_for_linked is true.
+ */
+export async function secondFactorFactsOf(db: Executor, userIds: string[]): Promise<Map<string, SecondFactorFacts>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await queryRows<FactsRow & { user_id: string }>(db, sql`
+    ${FACTS_SELECT}
     where u.id in (${sql.join(userIds.map((id) => sql`${id}::uuid`), sql`, `)})`);
   return new Map(rows.map((row) => [row.user_id, factsOfRow(row)]));
 }
 
-function factsOfRow(row: FactsRow): SecondFactorFacts {
+export function factsOfRow(row: FactsRow): SecondFactorFacts {
   const policies: SecondFactorFacts["policies"] = [];
   if (row.own_required_at !== null) policies.push({ requiredAt: new Date(row.own_required_at), graceDays: Number(row.own_grace_days) });
   if (row.parent_required_at !== null) policies.push({ requiredAt: new Date(row.parent_required_at), graceDays: Number(row.parent_grace_days ?? 0) });
