@@ -37,7 +37,7 @@ test("the parent's administrator links, creates and grants; a revoked grant send
     await page.goto("/company");
     await page.getByRole("region", { name: "Extra" }).getByRole("link", { name: "Managed companies" }).click();
     // Oscorp, linked by the operator, is outside the allowance: Stark has created none of its one.
-    await expect(page.getByText("0 of 1 linked company created")).toBeVisible();
+    await expect(page.getByText("Allowance: 0 of 1 created", { exact: true })).toBeVisible();
     await expect(page.getByRole("row", { name: new RegExp(OSCORP.company) }).getByRole("button", { name: `Switch to ${OSCORP.company}` })).toBeVisible();
     const csvLink = page.getByRole("link", { name: "Download CSV" });
     const csv = await page.request.get((await csvLink.getAttribute("href")) ?? "");
@@ -56,7 +56,9 @@ test("the parent's administrator links, creates and grants; a revoked grant send
     await form.getByLabel("Administrator's email").fill("justin@hammer.test");
     await form.getByRole("button", { name: "Create linked company" }).click();
     await expect(page.getByRole("status").filter({ hasText: "Invitation sent to justin@hammer.test." })).toBeVisible();
-    await expect(page.getByText("1 of 1 linked company created")).toBeVisible();
+    await expect(page.getByText("Allowance: 1 of 1 created", { exact: true })).toBeVisible();
+    // The count is said once (the allowance used to repeat "1 linked company" beside it).
+    await expect(page.getByText(/\d+ linked compan(y|ies)/)).toHaveCount(1);
     await expect(page.getByRole("row", { name: /Hammer Industries/ })).toBeVisible();
     // The allowance is used up: no more creating.
     await expect(page.getByRole("button", { name: "Create linked company" })).toHaveCount(0);

@@ -30,6 +30,12 @@ test("every dashboard page fits a 390 px phone and passes axe; the header switch
   for (const [i, name] of LINKED.entries()) {
     await apiWrite(page, "POST", "/managed-companies", { name, adminName: `Admin ${i + 1}`, adminEmail: `admin${i + 1}@linked${i + 1}.test` });
   }
+  // An endpoint's page (its deliveries, secret and settings) is a page of its own too.
+  const { endpoint } = await apiWrite<{ endpoint: { id: string } }>(page, "POST", "/webhook-endpoints", {
+    url: "http://127.0.0.1:9/wayne-hooks",
+    events: ["user.created"],
+    description: "Wayne's directory sync, which has a rather long description to wrap",
+  });
 
   await test.step("the company switcher at 1280 px: searchable, keyboard, into a linked company and back", async () => {
     await page.goto("/company");
@@ -81,6 +87,7 @@ test("every dashboard page fits a 390 px phone and passes axe; the header switch
     "/company/team-members",
     "/company/api-clients",
     "/company/integrations",
+    `/company/integrations/${endpoint.id}`,
     "/company/users/new",
     `/company/users/${alfredId}`,
     "/account",
@@ -95,7 +102,7 @@ test("every dashboard page fits a 390 px phone and passes axe; the header switch
       await page.waitForLoadState("networkidle");
       await expectNoSidewaysScroll(page, route);
       await expectAccessible();
-      await shot(`390${route.replace(/[^a-z0-9]+/gi, "-").replace(/-[0-9a-f-]{36}$/, "-user")}`);
+      await shot(`390${route.replace(/[^a-z0-9]+/gi, "-").replace(/integrations-[0-9a-f-]{36}$/, "integrations-endpoint").replace(/-[0-9a-f-]{36}$/, "-user")}`);
     });
   }
 

@@ -117,6 +117,32 @@ test("the Users page sorts, filters, pages, keeps all of it in the URL and the b
     expect(lines.slice(1).map((line) => line.split(",")[0])).toEqual(['"Person 01"', '"Person 02"']);
   });
 
+  await test.step("a creation that finishes after the administrator went elsewhere leaves them where they went", async () => {
+    await page.goto("/company/users/new");
+    // Hold the creation's answer until the administrator has opened another page.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route("**/api/v1/users", async (route) => {
+      if (route.request().method() !== "POST") return route.fallback();
+      await held;
+      await route.fallback();
+    });
+    await page.getByLabel("Name").fill("Late Lena");
+    await page.getByLabel("Email").fill("lena@umbrella-tables.test");
+    const created = page.waitForResponse((response) => response.url().endsWith("/api/v1/users") && response.request().method() === "POST");
+    await page.getByRole("button", { name: "Create user" }).click();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit log" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Audit log" })).toBeVisible();
+    release();
+    expect((await created).status()).toBe(201);
+    await page.unroute("**/api/v1/users");
+    // Had the page still followed through, it would now show Late Lena's page.
+    await expect(page.getByRole("heading", { level: 1, name: "Audit log" })).toBeVisible();
+    await page.waitForTimeout(500);
+    await expect(page).toHaveURL(/\/audit-log$/);
+    await expect(page.getByRole("heading", { level: 1, name: "Late Lena" })).toHaveCount(0);
+  });
+
   await test.step("at 390 px the page fits the screen, the table scrolls in its own box, and axe finds nothing", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto("/users?sort=lastSignIn&dir=desc");

@@ -17,7 +17,8 @@ const PAGE_SIZE = 25;
 function allowanceText({ limit, used }: { limit: number; used: number }): string | null {
   // Without an allowance only the operator links companies: the table's count says everything.
   if (limit === 0) return null;
-  return `${used.toLocaleString()} of ${plural(limit, "linked company", "linked companies")} created`;
+  // Worded apart from the table's count ("1 linked company"), which it used to repeat word for word.
+  return `Allowance: ${used.toLocaleString()} of ${limit.toLocaleString()} created`;
 }
 
 /** The parent's linked companies: search, pages, the switch into each one the member manages, CSV, and new ones. */
