@@ -89,16 +89,14 @@ export function UsersTable({ users, caption, busy, meId, canRestore, onRestored,
             <RoleLabel role={user.role} />
           </td>
           <td>
-            <span className="cell-nowrap">
-              <StatusBadge status={user.status} />
-              {user.status === "active" && !user.hasPassword ? <span className="badge badge-info">Invited</span> : null}
-            </span>
+            {/* An invited user is active but has not chosen a password yet: one badge says it (two made the table too wide for 1280 px). */}
+            {user.status === "active" && !user.hasPassword ? <span className="badge badge-info">Invited</span> : <StatusBadge status={user.status} />}
           </td>
           <td>
             <DateTimeCell value={user.lastLoginAt} />
           </td>
           <td>
-            <DateTimeCell value={user.createdAt} />
+            <DateTimeCell value={user.createdAt} dateOnly />
           </td>
           {showActions ? (
             <td className="cell-actions">
