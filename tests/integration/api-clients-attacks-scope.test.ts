@@ -41,7 +41,7 @@ async function side(name: string): Promise<Side> {
 }
 
 async function call(token: string, route: ApiRoute, ids: RouteIds, headers: Record<string, string> = {}) {
-  return bearerRequest(t, token, route.method, route.path(ids), route.body?.(), headers);
+  return bearerRequest(t, token, route.method, route.path(ids), route.body?.(ids), headers);
 }
 
 /** Everything of a company an attack could change, including its grants, API clients and audit log. */
@@ -80,6 +80,14 @@ describe("company A's token on company B's ids", () => {
         expect(expected, `${route.name} with B's ${key}: ${reply.status} ${JSON.stringify(reply.body)}`).toContain(reply.status);
       }
     }
+    expect(await everything(b.companyId)).toEqual(before);
+  });
+
+  it("acting on many users, B's user among them, gets NOT_FOUND for that one, and B's user is unchanged", async () => {
+    const before = await everything(b.companyId);
+    const reply = await bearerRequest(t, a.allScopes, "POST", "/api/v1/users/bulk", { action: "deactivate", ids: [b.ids.userId] });
+    expect(reply.status).toBe(200);
+    expect(reply.body.results).toEqual([{ id: b.ids.userId, ok: false, error: expect.objectContaining({ code: "NOT_FOUND" }) }]);
     expect(await everything(b.companyId)).toEqual(before);
   });
 

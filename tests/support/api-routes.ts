@@ -12,9 +12,11 @@ export interface ApiRoute {
   name: string;
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   path: (ids: RouteIds) => string;
-  body?: () => unknown;
+  body?: (ids: RouteIds) => unknown;
   /** The permission the route needs; null: never a machine client's (the company's name, its deletion, API clients). */
   permission: Permission | null;
+  /** What the OpenAPI document declares when it is more than `permission` (any one of these). */
+  documented?: Permission[];
   /** Whether the path names ids (the cross-company attack applies). */
   hasIds: boolean;
 }
@@ -40,7 +42,12 @@ export const CLIENT_ROUTES: ApiRoute[] = [
   { name: "revoke a grant", method: "DELETE", path: (i) => `/api/v1/users/${i.userId}/managed-companies/${i.linkedCompanyId}`, permission: "grants.manage", hasIds: true },
   { name: "rotate an API client's secret", method: "POST", path: (i) => `/api/v1/api-clients/${i.apiClientId}/secret`, permission: null, hasIds: true },
   { name: "delete an API client", method: "DELETE", path: (i) => `/api/v1/api-clients/${i.apiClientId}`, permission: null, hasIds: true },
+  { name: "list a user's sessions", method: "GET", path: (i) => `/api/v1/users/${i.userId}/sessions`, permission: null, hasIds: true },
+  { name: "sign a user out everywhere", method: "POST", path: (i) => `/api/v1/users/${i.userId}/sessions/sign-out-all`, permission: null, hasIds: true },
   { name: "list users", method: "GET", path: () => "/api/v1/users", permission: "users.view", hasIds: false },
+  { name: "export users", method: "GET", path: () => "/api/v1/users/export.csv", permission: "users.view", hasIds: false },
+  // Its ids are in the body, and each gets a result of its own (another company's is NOT_FOUND in the results, not a 404).
+  { name: "act on many users", method: "POST", path: () => "/api/v1/users/bulk", body: (i) => ({ action: "deactivate", ids: [i.userId] }), permission: "users.deactivate", documented: ["users.deactivate", "users.restore", "users.triggerReset"], hasIds: false },
   { name: "create a user", method: "POST", path: () => "/api/v1/users", body: () => ({ name: "Made By Machine", email: `machine-${unique()}@example.test`, role: "user" }), permission: "users.create", hasIds: false },
   { name: "read the company", method: "GET", path: () => "/api/v1/company", permission: "company.view", hasIds: false },
   { name: "read the audit log", method: "GET", path: () => "/api/v1/audit-events", permission: "audit.view", hasIds: false },
@@ -60,7 +67,7 @@ export const CLIENT_ROUTES: ApiRoute[] = [
 ];
 
 /** What only a signed-in person does: a machine client is told so (403 SESSION_REQUIRED). */
-export const PERSON_ONLY_ROUTES: Array<Pick<ApiRoute, "name" | "method" | "body"> & { path: string }> = [
+export const PERSON_ONLY_ROUTES: Array<Pick<ApiRoute, "name" | "method"> & { path: string; body?: () => unknown }> = [
   { name: "who am I", method: "GET", path: "/api/v1/auth/me" },
   { name: "sign out", method: "POST", path: "/api/v1/auth/logout" },
   { name: "edit own name", method: "PATCH", path: "/api/v1/account", body: () => ({ name: "Machine" }) },

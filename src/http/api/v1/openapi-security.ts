@@ -19,7 +19,8 @@ export function securitySchemes(publicUrl: string) {
   } as const;
 }
 
-type Access = "public" | "person" | Permission;
+/** A list: the route needs one of them, depending on what the request asks (a bulk action). */
+type Access = "public" | "person" | Permission | Permission[];
 
 /**
  * Who may call each route, for the document only: the use cases decide (features/access). A route
@@ -46,6 +47,9 @@ const ROUTE_ACCESS: Record<string, Access> = {
   "POST /api/v1/links/inspect": "public",
   "POST /api/v1/links/set-password": "public",
   "GET /api/v1/users": "users.view",
+  "GET /api/v1/users/export.csv": "users.view",
+  // Each action needs its single-user route's permission (bulk-user-action.ts): deactivate and restore users:write, the rest users:reset.
+  "POST /api/v1/users/bulk": ["users.deactivate", "users.restore", "users.triggerReset"],
   "POST /api/v1/users": "users.create",
   "GET /api/v1/users/:id": "users.view",
   "PATCH /api/v1/users/:id": "users.updateDetails",
@@ -74,8 +78,9 @@ const ROUTE_ACCESS: Record<string, Access> = {
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** The scopes an API client needs for a route: any one of them (each scope is a set of permissions). */
-export function scopesFor(permission: Permission): string[] {
-  return API_SCOPE_NAMES.filter((scope) => scopesAllow([scope], permission));
+export function scopesFor(permission: Permission | Permission[]): string[] {
+  const wanted = Array.isArray(permission) ? permission : [permission];
+  return API_SCOPE_NAMES.filter((scope) => wanted.some((one) => scopesAllow([scope], one)));
 }
 
 /** The route's `security` requirement: alternatives, any one of which suffices. */
