@@ -5,7 +5,7 @@ import { expect, test } from "./support/fixtures.ts";
 // Issue 19, items 14, 19 and 20: every dashboard page at 390 px is no wider than the phone and
 // axe-clean, and the header's company switcher takes a member of a multi-company profile to a
 // linked company and back. The routes are web/src/routes.tsx's; the development mailbox's two are
-// missing because these journeys run with SMTP, where the mailbox does not exist (decision 0049).
+// swept in dev-mailbox.spec.ts, on a server of its own without SMTP (decision 0049).
 
 const WAYNE = { company: "Wayne Enterprises International Holdings", name: "Lucius Fox", email: "lucius@wayne-holdings.test", password: "applied sciences keeps the cape" };
 const ALFRED = { name: "Alfred Pennyworth", email: "alfred@wayne-holdings.test", password: "tea at four and not a minute later", role: "manager" };

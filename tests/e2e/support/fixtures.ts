@@ -20,8 +20,11 @@ interface TestFixtures {
   platformApp: PlatformApp;
   /** Screenshot of the page (or another one), numbered and named for the step, into test-results/screens/<project>/<spec>/. */
   shot: (name: string, target?: Page) => Promise<void>;
-  /** Runs axe on the page and expects no violations (WCAG 2.1 A and AA rules). */
-  expectAccessible: (page?: Page) => Promise<void>;
+  /**
+   * Runs axe on the page and expects no violations (WCAG 2.1 A and AA rules). `exclude`: selectors axe
+   * must not enter — an iframe with an empty sandbox, where axe cannot run and its frame handling hangs.
+   */
+  expectAccessible: (page?: Page, options?: { exclude?: string[] }) => Promise<void>;
 }
 
 /**
@@ -64,8 +67,10 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     });
   },
   expectAccessible: async ({ page }, use) => {
-    await use(async (target = page) => {
-      const results = await new AxeBuilder({ page: target }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
+    await use(async (target = page, options = {}) => {
+      let builder = new AxeBuilder({ page: target }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]);
+      for (const selector of options.exclude ?? []) builder = builder.exclude(selector);
+      const results = await builder.analyze();
       const summary = results.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(" ")).join("\n  ")}`);
       expect(summary, `accessibility violations on ${target.url()}`).toEqual([]);
     });

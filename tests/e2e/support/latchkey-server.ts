@@ -90,6 +90,8 @@ export interface StartOptions {
    * address as its relying party, so the passkey journey runs its own server as `localhost`.
    */
   publicHost?: string;
+  /** No SMTP_URL: emails stay in the development mailbox (the SMTP server still runs, and receives nothing). */
+  devMailbox?: boolean;
 }
 
 /**
@@ -114,7 +116,7 @@ export async function startLatchkey(database: DatabaseKind, options: StartOption
     PORT: String(port),
     HOST: "127.0.0.1",
     PUBLIC_URL: url,
-    SMTP_URL: smtp.url,
+    ...(options.devMailbox ? {} : { SMTP_URL: smtp.url }),
     LOG_LEVEL: "warn",
     GLOBAL_RATE_LIMIT_PER_MINUTE: "0",
     // Every journey on a worker's server registers its companies from 127.0.0.1; the default ten
