@@ -47,6 +47,8 @@ const ROUTE_ACCESS: Record<string, Access> = {
   "POST /api/v1/links/set-password": "public",
   "GET /api/v1/users": "users.view",
   "POST /api/v1/users": "users.create",
+  "POST /api/v1/users/import/preview": "users.create",
+  "POST /api/v1/users/import": "users.create",
   "GET /api/v1/users/:id": "users.view",
   "PATCH /api/v1/users/:id": "users.updateDetails",
   "PUT /api/v1/users/:id/role": "users.changeRole",
