@@ -31,6 +31,18 @@ export interface CsvRecord {
 
 export type ParsedCsv = { ok: true; records: CsvRecord[] } | { ok: false; line: number; problem: string };
 
+/** The separator the first record uses outside quotes: a comma if any, else `;`, else a tab. */
+function separatorOf(text: string): string {
+  const seen = new Set<string>();
+  let quoted = false;
+  for (const ch of text) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === "\r" || ch === "\n")) break;
+    else if (!quoted) seen.add(ch);
+  }
+  return [",", ";", "\t"].find((candidate) => seen.has(candidate)) ?? ",";
+}
+
 /**
  * Reads CSV as spreadsheets write it (RFC 4180, leniently): a byte order mark, CRLF, LF or CR line
  * ends, quoted cells with "" for a quote, and `,` — or `;` or a tab when the first line holds no
@@ -39,8 +51,7 @@ export type ParsedCsv = { ok: true; records: CsvRecord[] } | { ok: false; line: 
  */
 export function parseCsv(input: string): ParsedCsv {
   const text = input.startsWith("\uFEFF") ? input.slice(1) : input;
-  const firstLine = text.slice(0, text.search(/[\r\n]|$/));
-  const separator = firstLine.includes(",") ? "," : firstLine.includes(";") ? ";" : firstLine.includes("\t") ? "\t" : ",";
+  const separator = separatorOf(text);
   const records: CsvRecord[] = [];
   let line = 1;
   let i = 0;
