@@ -50,7 +50,7 @@ describe("POST /api/v1/users/import/preview and /import", () => {
     const preview = await client.post("/api/v1/users/import/preview", { csv });
     expect(preview.status).toBe(200);
     expect(await snapshot()).toEqual(before);
-    expect(preview.body).toMatchObject({ valid: 3, invalid: 0, ignoredColumns: ["status"] });
+    expect(preview.body).toMatchObject({ valid: 3, invalid: 0, ignoredColumns: ["status"], invitationsLeft: INVITATION_LIMITS.perActor.limit });
     expect(preview.body.rows).toEqual([
       { line: 2, name: "Lovelace, Ada", email: `ada@${d}`, role: "manager", ok: true },
       { line: 3, name: "Bob", email: `Bob@${d.toUpperCase()}`, role: "user", ok: true },
@@ -235,13 +235,17 @@ describe("POST /api/v1/users/import/preview and /import", () => {
     await t.deps.db.transaction(async (tx) => {
       for (let i = 0; i < INVITATION_LIMITS.perActor.limit - 1; i++) await countInvitation(tx, { actorUserId: sender.id, companyId: `elsewhere-${i}`, recipientEmail: `r${i}@elsewhere.test` }, t.clock.now());
     });
+    const csv = `name,email\nFirst,first@${d}\nSecond,second@${d}\nThird,third@${d}\n`;
+    // The preview says so beforehand, counting nothing.
+    for (let i = 0; i < 2; i++) expect((await client.post("/api/v1/users/import/preview", { csv })).body).toMatchObject({ valid: 3, invitationsLeft: 1 });
     const before = await total(users);
-    const reply = await client.post("/api/v1/users/import", { csv: `name,email\nFirst,first@${d}\nSecond,second@${d}\nThird,third@${d}\n` });
+    const reply = await client.post("/api/v1/users/import", { csv });
     expect(reply.status).toBe(200);
     expect(reply.body).toMatchObject({ created: 1, failed: 2 });
     expect(outcomes(reply.body.rows)).toEqual(["ok", "RATE_LIMITED", "RATE_LIMITED"]);
     expect(reply.body.rows[1].error.message).toMatch(/Try again in/);
     expect(await total(users)).toBe(before + 1);
+    expect((await client.post("/api/v1/users/import/preview", { csv: `name,email\nFourth,fourth@${d}\n` })).body.invitationsLeft).toBe(0);
     expect(await createUser(t.deps, { id: members.user.companyId, name: "x" }, { email: `second@${d}` })).toBeTruthy();
   });
 });

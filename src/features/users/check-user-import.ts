@@ -5,6 +5,7 @@ import { assertCan, mayAssignRole } from "../access/authorize.ts";
 import { ASSIGNABLE_ROLES } from "../access/permissions.ts";
 import { normalizeEmail } from "../email-address.ts";
 import { isRole, readUserImportFile, type ImportRow } from "./user-import-file.ts";
+import { invitationsLeft } from "./send-invitation.ts";
 import { findTakenEmails } from "./users.queries.ts";
 
 export interface CheckedImport {
@@ -12,6 +13,8 @@ export interface CheckedImport {
   ignoredColumns: string[];
   /** Rows with an error: while there is one, an import writes nothing. */
   invalid: number;
+  /** Invitations the actor may still send this hour (decision 0020): rows beyond it would be refused. */
+  invitationsLeft: number;
 }
 
 export type PreviewRow = Omit<ImportRow, "error"> & ({ ok: true } | { ok: false; error: NonNullable<ImportRow["error"]> });
@@ -25,7 +28,7 @@ export const previewRow = ({ error, ...row }: ImportRow): PreviewRow => (error ?
  * the address must not be on an earlier line nor already held by a user. A role or API scope that
  * may not create users is refused the whole file (403), as the single creation is.
  */
-export async function checkUserImport(deps: Pick<Deps, "db">, actor: Actor, csv: string): Promise<CheckedImport> {
+export async function checkUserImport(deps: Pick<Deps, "db" | "clock">, actor: Actor, csv: string): Promise<CheckedImport> {
   assertCan(actor, "users.create");
   const file = readUserImportFile(csv);
   if (!file.ok) throw new AppError(file.tooLarge ? "PAYLOAD_TOO_LARGE" : "IMPORT_FILE_INVALID", file.problem);
@@ -46,5 +49,10 @@ export async function checkUserImport(deps: Pick<Deps, "db">, actor: Actor, csv:
     }
     return row;
   });
-  return { rows, ignoredColumns: file.ignoredColumns, invalid: rows.filter((row) => row.error !== null).length };
+  return {
+    rows,
+    ignoredColumns: file.ignoredColumns,
+    invalid: rows.filter((row) => row.error !== null).length,
+    invitationsLeft: await invitationsLeft(deps.db, actor, deps.clock.now()),
+  };
 }

@@ -7809,6 +7809,8 @@ export interface paths {
                             ignoredColumns: string[];
                             /** @description Rows with an error: while there is one, an import writes nothing. */
                             invalid: number;
+                            /** @description Invitations you may still send this hour (per sender and per company, decision 0020): rows past it would be refused with RATE_LIMITED. */
+                            invitationsLeft: number;
                             /** @description One per user line of the file, in its order. */
                             rows: {
                                 email: string;

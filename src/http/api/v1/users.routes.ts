@@ -68,6 +68,7 @@ const ImportPreview = z.object({
   valid: z.number().int().describe("Rows that would be created: each one an invitation."),
   invalid: z.number().int().describe("Rows with an error: while there is one, an import writes nothing."),
   ignoredColumns: z.array(z.string()).describe("Header cells other than name, email and role (an export's status, dates…), not read."),
+  invitationsLeft: z.number().int().describe("Invitations you may still send this hour (per sender and per company, decision 0020): rows past it would be refused with RATE_LIMITED."),
 });
 const ImportResults = z.object({
   rows: z.array(z.object({ ...ImportRowFields, ok: z.boolean(), userId: z.string().optional(), error: RowError.optional() })),
@@ -225,6 +226,7 @@ export function userRoutes(deps: Deps): FastifyPluginAsyncZod {
           valid: checked.rows.length - checked.invalid,
           invalid: checked.invalid,
           ignoredColumns: checked.ignoredColumns,
+          invitationsLeft: checked.invitationsLeft,
         };
       },
     );

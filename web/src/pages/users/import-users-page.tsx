@@ -163,6 +163,12 @@ export function ImportUsersPage() {
               : "Each gets an invitation email now. Check the names, addresses and roles before you confirm."}
             {step.preview.ignoredColumns.length > 0 ? ` Columns not read: ${step.preview.ignoredColumns.join(", ")}.` : null}
           </p>
+          {step.preview.invalid === 0 && step.preview.valid > step.preview.invitationsLeft ? (
+            <Notice tone="warning" title={`You can send ${plural(step.preview.invitationsLeft, "more invitation")} this hour`}>
+              Invitations are limited per hour, for you and for the company. If you confirm, the first {step.preview.invitationsLeft} rows are invited and the others are refused, each
+              with the time to try again. You can also split the file and import the rest later.
+            </Notice>
+          ) : null}
           <ImportPreviewTable rows={step.preview.rows} />
           <FormResult message={message} />
           <div className="form-actions">
