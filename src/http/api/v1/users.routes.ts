@@ -60,7 +60,7 @@ export const ImportUsersBody = z.strictObject({
     .describe(`The file's text: a header naming name, email and (optionally) role, then one user a line; at most ${IMPORT_MAX_ROWS} users.`),
 });
 /** JSON escapes can double the CSV's size; anything beyond this is refused before it is parsed (413). */
-const IMPORT_BODY_LIMIT = 3 * IMPORT_MAX_CHARACTERS;
+export const IMPORT_BODY_LIMIT = 3 * IMPORT_MAX_CHARACTERS;
 const RowError = z.object({ code: z.string(), message: z.string() });
 const ImportRowFields = { line: z.number().int(), name: z.string(), email: z.string(), role: z.string() };
 const ImportPreview = z.object({
