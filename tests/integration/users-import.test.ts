@@ -1,9 +1,10 @@
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, emails, linkTokens, users } from "../../src/db/schema.ts";
+import { linkCompany, markMultiCompany } from "../../src/features/linked-companies/link-company.ts";
 import { INVITATION_LIMITS, countInvitation } from "../../src/features/users/send-invitation.ts";
 import { toCsv } from "../../src/features/csv.ts";
-import { createCompanyWithUsers, createUser, invitationTokenIn, signIn, type SeedUser } from "../support/factories.ts";
+import { createCompany, createCompanyWithUsers, createUser, invitationTokenIn, signIn, type SeedUser } from "../support/factories.ts";
 import type { TestClient } from "../support/client.ts";
 import { startTestApp, type TestApp } from "../support/test-app.ts";
 
@@ -206,6 +207,31 @@ describe("POST /api/v1/users/import/preview and /import", () => {
     const semi = await client.post("/api/v1/users/import/preview", { csv: `name;email;role\r"Semi; Colon";semi@${d};user\r` });
     expect(semi.body.rows).toEqual([{ line: 2, name: "Semi; Colon", email: `semi@${d}`, role: "user", ok: true }]);
     expect((await t.deps.db.select({ n: count() }).from(users).where(eq(users.companyId, company.id)))[0]?.n).toBe(4);
+  });
+
+  it("imports into the company the session acts in: a manager switched into a linked company they manage, and no other after the grant is gone", async () => {
+    const parent = await createCompany(t.deps, { name: "Import Agency" });
+    expect(await markMultiCompany(t.deps.db, { companyId: parent.id, allowance: 3, now: t.clock.now() })).toEqual({ ok: true });
+    const linked = await createCompany(t.deps, { name: "Import Client" });
+    expect(await linkCompany(t.deps.db, { parentId: parent.id, childId: linked.id, now: t.clock.now() })).toEqual({ ok: true });
+    const admin = await signIn(t, await createUser(t.deps, parent, { role: "administrator" }));
+    const member = await createUser(t.deps, parent, { role: "manager" });
+    expect((await admin.put(`/api/v1/users/${member.id}/managed-companies/${linked.id}`)).status).toBe(200);
+    const manager = await signIn(t, member);
+    expect((await manager.post("/api/v1/session/switch", { companyId: linked.id })).status).toBe(200);
+    const d = domain();
+    const reply = await manager.post("/api/v1/users/import", { csv: `name,email\nClient Person,person@${d}\n` });
+    expect(reply.body.created).toBe(1);
+    const [made] = await t.deps.db.select().from(users).where(eq(users.id, reply.body.rows[0].userId));
+    expect(made?.companyId).toBe(linked.id);
+
+    // The grant ends: the session no longer acts there, and nothing is imported into the linked company.
+    expect((await admin.delete(`/api/v1/users/${member.id}/managed-companies/${linked.id}`)).status).toBeLessThan(300);
+    const before = (await t.deps.db.select({ n: count() }).from(users).where(eq(users.companyId, linked.id)))[0]?.n;
+    const after = await manager.post("/api/v1/users/import", { csv: `name,email\nLate Person,late@${d}\n` });
+    const [late] = await t.deps.db.select().from(users).where(eq(users.emailNormalized, `late@${d}`));
+    expect(late?.companyId ?? null, JSON.stringify(after.body)).not.toBe(linked.id);
+    expect((await t.deps.db.select({ n: count() }).from(users).where(eq(users.companyId, linked.id)))[0]?.n).toBe(before);
   });
 
   it("refuses read-only users and users (403), deactivated and signed-out callers (401), writing nothing", async () => {
