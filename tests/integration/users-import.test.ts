@@ -198,6 +198,10 @@ describe("POST /api/v1/users/import/preview and /import", () => {
       }
       expect(await snapshot()).toEqual(before);
     }
+    // Half a surrogate pair, a zero-width joiner, a name of nothing but marks: answered, never a 500.
+    const odd = await client.post("/api/v1/users/import", { csv: `name,email\n"Half \ud800 pair",half@${domain()}\n"Zero\u200dWidth",zwj@${domain()}\n` });
+    expect(odd.status, JSON.stringify(odd.body)).toBe(200);
+    expect(odd.body.created).toBe(2);
     // A body past the route's limit is refused before it is read.
     const huge = await client.post("/api/v1/users/import", { csv: "\u0000".repeat(200_000) });
     expect(huge.status).toBe(413);
@@ -206,7 +210,7 @@ describe("POST /api/v1/users/import/preview and /import", () => {
     const d = domain();
     const semi = await client.post("/api/v1/users/import/preview", { csv: `name;email;role\r"Semi; Colon";semi@${d};user\r` });
     expect(semi.body.rows).toEqual([{ line: 2, name: "Semi; Colon", email: `semi@${d}`, role: "user", ok: true }]);
-    expect((await t.deps.db.select({ n: count() }).from(users).where(eq(users.companyId, company.id)))[0]?.n).toBe(4);
+    expect((await t.deps.db.select({ n: count() }).from(users).where(eq(users.companyId, company.id)))[0]?.n).toBe(6);
   });
 
   it("imports into the company the session acts in: a manager switched into a linked company they manage, and no other after the grant is gone", async () => {
