@@ -17,6 +17,14 @@ const crumbs = [{ label: "Users", to: "/users" }, { label: "Import from CSV" }];
 
 type Step = { kind: "choose" } | { kind: "preview"; preview: ImportPreview } | { kind: "done"; results: ImportResults };
 
+const quoted = (cell: string) => `"${cell.replaceAll('"', '""')}"`;
+
+/** The rows an import did not create, as lines for the form again: to try once the limit's hour is over. */
+function leftOverCsv(results: ImportResults): string {
+  const rows = results.rows.filter((row) => !row.ok).map((row) => [row.name, row.email, row.role].map(quoted).join(","));
+  return ["name,email,role", ...rows].join("\n") + "\n";
+}
+
 /** Issue 19, item 8: users from a CSV file, checked row by row before anyone is invited. */
 export function ImportUsersPage() {
   usePageTitle("Import users from CSV");
@@ -193,7 +201,7 @@ export function ImportUsersPage() {
           </h2>
           {step.results.failed > 0 ? (
             <Notice tone="warning" title={`${plural(step.results.failed, "row")} not imported`}>
-              The rows below were not created. The others were, and their invitations are on their way. Import the rows left over in a new file once the reason is gone.
+              The rows below were not created; the others were, and their invitations are on their way. Once the reason is gone (an hourly limit ends at the time given), “Import the rows left over” puts them back in the form.
             </Notice>
           ) : (
             <Notice tone="success">Every invitation is on its way. Each user appears in the list as invited until they choose a password.</Notice>
@@ -203,6 +211,19 @@ export function ImportUsersPage() {
             <Link to="/users" className="button button-primary">
               Back to users
             </Link>
+            {step.results.failed > 0 ? (
+              <button
+                type="button"
+                className="button"
+                onClick={() => {
+                  setCsv(leftOverCsv(step.results));
+                  setFileName(null);
+                  startOver();
+                }}
+              >
+                Import the rows left over
+              </button>
+            ) : null}
             <button
               type="button"
               className="button"
