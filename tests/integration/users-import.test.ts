@@ -160,6 +160,17 @@ describe("POST /api/v1/users/import/preview and /import", () => {
     expect((await client.post("/api/v1/users/import", { csv: `name,email,role\nUsual,usual@${d},user\nLooker,looker@${d},read_only\n` })).body.created).toBe(2);
   });
 
+  it("previews a file of exactly 1,000 users in one answer, with one look-up of the taken addresses", async () => {
+    const { client } = await signedIn();
+    const d = domain();
+    const csv = `name,email\n${Array.from({ length: 1000 }, (_, i) => `Person ${i},p${i}@${d}`).join("\n")}`;
+    const started = Date.now();
+    const preview = await client.post("/api/v1/users/import/preview", { csv });
+    expect(preview.status).toBe(200);
+    expect(preview.body).toMatchObject({ valid: 1000, invalid: 0 });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it("refuses a file it cannot read, in words, writing nothing", async () => {
     const { client } = await signedIn();
     const d = domain();
