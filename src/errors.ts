@@ -49,6 +49,9 @@ export const ERROR_MESSAGES = {
   USER_ALREADY_ACTIVE: "This user is already active.",
   USER_ALREADY_DEACTIVATED: "This user is already deactivated.",
   INVITATION_NOT_NEEDED: "This user has already set a password. Send a password reset instead.",
+  // CSV import (decision 0050)
+  IMPORT_FILE_INVALID: "The file cannot be read as a users CSV file.",
+  IMPORT_ROWS_INVALID: "Some rows have errors; nobody was imported.",
   // companies
   COMPANY_NAME_MISMATCH: "Type the company name exactly to confirm.",
   LAST_ADMINISTRATOR: "A company must keep at least one active administrator.",

@@ -49,6 +49,8 @@ export const CLIENT_ROUTES: ApiRoute[] = [
   // Its ids are in the body, and each gets a result of its own (another company's is NOT_FOUND in the results, not a 404).
   { name: "act on many users", method: "POST", path: () => "/api/v1/users/bulk", body: (i) => ({ action: "deactivate", ids: [i.userId] }), permission: "users.deactivate", documented: ["users.deactivate", "users.restore", "users.triggerReset"], hasIds: false },
   { name: "create a user", method: "POST", path: () => "/api/v1/users", body: () => ({ name: "Made By Machine", email: `machine-${unique()}@example.test`, role: "user" }), permission: "users.create", hasIds: false },
+  { name: "preview a users import", method: "POST", path: () => "/api/v1/users/import/preview", body: () => ({ csv: `name,email\nPreviewed,preview-${unique()}@example.test\n` }), permission: "users.create", hasIds: false },
+  { name: "import users", method: "POST", path: () => "/api/v1/users/import", body: () => ({ csv: `name,email,role\nImported,import-${unique()}@example.test,user\n` }), permission: "users.create", hasIds: false },
   { name: "read the company", method: "GET", path: () => "/api/v1/company", permission: "company.view", hasIds: false },
   { name: "read the audit log", method: "GET", path: () => "/api/v1/audit-events", permission: "audit.view", hasIds: false },
   { name: "export the audit log", method: "GET", path: () => "/api/v1/audit-events/export.csv", permission: "audit.view", hasIds: false },

@@ -18,6 +18,7 @@ import { NotFoundPage } from "./pages/not-found-page.tsx";
 import { RegisterPage } from "./pages/register-page.tsx";
 import { SetPasswordPage } from "./pages/set-password-page.tsx";
 import { CreateUserPage } from "./pages/users/create-user-page.tsx";
+import { ImportUsersPage } from "./pages/users/import-users-page.tsx";
 import { UserPage } from "./pages/users/user-page.tsx";
 import { UsersPage } from "./pages/users/users-page.tsx";
 import { UsersTab } from "./pages/users/users-tab.tsx";
@@ -78,6 +79,7 @@ export const router = createBrowserRouter([
         ],
       },
       { path: "/company/users/new", element: <CreateUserPage /> },
+      { path: "/users/import", element: <ImportUsersPage /> },
       { path: "/company/users/:userId", element: <UserPage /> },
       { path: "/users", element: <UsersPage /> },
       { path: "/users/:userId", element: <LegacyUserRedirect /> },

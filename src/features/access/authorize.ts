@@ -21,8 +21,13 @@ export function assertCan(asker: Asker, permission: Permission): void {
   assertThat(can(asker, permission), "FORBIDDEN");
 }
 
+/** Whether the actor may give this role to a user they create or change (an import checks each row with it). */
+export function mayAssignRole(asker: Asker, role: Role): boolean {
+  return ASSIGNABLE_ROLES[asker.role].includes(role);
+}
+
 export function assertMayAssignRole(asker: Asker, role: Role): void {
-  assertThat(ASSIGNABLE_ROLES[asker.role].includes(role), "ROLE_NOT_ALLOWED");
+  assertThat(mayAssignRole(asker, role), "ROLE_NOT_ALLOWED");
 }
 
 export interface Party {

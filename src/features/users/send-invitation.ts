@@ -1,4 +1,6 @@
+import { inArray } from "drizzle-orm";
 import type { Executor } from "../../db/client.ts";
+import { rateLimits } from "../../db/schema.ts";
 import type { Deps } from "../../deps.ts";
 import { linkUrl } from "../../email/links.ts";
 import { enqueueEmail } from "../../email/outbox.ts";
@@ -33,6 +35,29 @@ export interface Invitee {
   companyName: string;
 }
 
+const actorLimitKey = (actorUserId: string) => `invitation:actor:${actorUserId}`;
+const companyLimitKey = (companyId: string) => `invitation:company:${companyId}`;
+
+/**
+ * How many more invitations the actor may send in the acting company before the per-actor or
+ * per-company limit refuses one, counting nothing: an import's preview warns with it.
+ */
+export async function invitationsLeft(db: Executor, actor: Actor, now: Date): Promise<number> {
+  const limits = [
+    { key: actorLimitKey(actorKey(actor)), rule: INVITATION_LIMITS.perActor },
+    { key: companyLimitKey(actingCompanyOf(actor)), rule: INVITATION_LIMITS.perCompany },
+  ];
+  const rows = await db.select().from(rateLimits).where(inArray(rateLimits.key, limits.map((limit) => limit.key)));
+  return Math.min(
+    ...limits.map(({ key, rule }) => {
+      const row = rows.find((r) => r.key === key);
+      // A window that has ended starts again (rate-limit.ts): its count no longer holds anything back.
+      const live = row && row.windowStart.getTime() > now.getTime() - rule.windowMs;
+      return Math.max(0, rule.limit - (live ? row.count : 0));
+    }),
+  );
+}
+
 /**
  * Counts one invitation on all three limits, in the caller's transaction, and throws 429 with the
  * time to retry when any is over. Every invitation a user sends goes through here: this file's
@@ -42,8 +67,8 @@ export async function countInvitation(tx: Executor, invitation: { actorUserId: s
   const hits = await hitRateLimits(
     tx,
     [
-      { key: `invitation:actor:${invitation.actorUserId}`, rule: INVITATION_LIMITS.perActor },
-      { key: `invitation:company:${invitation.companyId}`, rule: INVITATION_LIMITS.perCompany },
+      { key: actorLimitKey(invitation.actorUserId), rule: INVITATION_LIMITS.perActor },
+      { key: companyLimitKey(invitation.companyId), rule: INVITATION_LIMITS.perCompany },
       { key: `invitation:recipient:${normalizeEmail(invitation.recipientEmail)}`, rule: INVITATION_LIMITS.perRecipient },
     ],
     now,

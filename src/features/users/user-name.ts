@@ -1,3 +1,6 @@
+/** The longest name a person may have (the API's PersonName schema, the CSV import). */
+export const PERSON_NAME_MAX_LENGTH = 200;
+
 /**
  * The key users are sorted and searched by (users.name_sort): NFC and lower case, so "Émile"
  * typed in either Unicode form, in any case, finds the same row.

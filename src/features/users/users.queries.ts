@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, like, notLike, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, like, notLike, sql, type SQL } from "drizzle-orm";
 import { unionAll } from "drizzle-orm/pg-core";
 import type { Executor } from "../../db/client.ts";
 import { likePrefix } from "../../db/like-prefix.ts";
@@ -109,4 +109,14 @@ export function countUsers(db: Executor, actor: ScopeActor, filter: UserFilter) 
   const { byName, byEmailOnly } = searchBranches(filter.prefix);
   const matches = (search: SQL | undefined) => db.select({ id: users.id }).from(users).where(and(scopeAndFilters(actor, filter), search));
   return db.select({ total: count() }).from(unionAll(matches(byName), matches(byEmailOnly)).limit(SEARCH_COUNT_CAP + 1).as("matches"));
+}
+
+/**
+ * Which of these normalised addresses some user already holds, in any company: the unique index
+ * on email_normalized spans the installation, so a creation of any of them would be refused.
+ */
+export async function findTakenEmails(db: Executor, normalized: string[]): Promise<Set<string>> {
+  if (normalized.length === 0) return new Set();
+  const rows = await db.select({ email: users.emailNormalized }).from(users).where(inArray(users.emailNormalized, normalized));
+  return new Set(rows.map((row) => row.email));
 }

@@ -34,6 +34,9 @@ export type CompanyPermissions = CompanyResponse["permissions"];
 
 export type UserList = Answer<"/users", "get">;
 export type UserSummary = Item<UserList["users"]>;
+export type ImportPreview = Answer<"/users/import/preview", "post">;
+export type ImportPreviewRow = Item<ImportPreview["rows"]>;
+export type ImportResults = Answer<"/users/import", "post">;
 export type UserView = Answer<"/users/{id}", "get">;
 export type UserDetail = UserView["user"];
 export type UserPermissions = UserView["permissions"];

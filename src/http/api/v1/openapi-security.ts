@@ -51,6 +51,8 @@ const ROUTE_ACCESS: Record<string, Access> = {
   // Each action needs its single-user route's permission (bulk-user-action.ts): deactivate and restore users:write, the rest users:reset.
   "POST /api/v1/users/bulk": ["users.deactivate", "users.restore", "users.triggerReset"],
   "POST /api/v1/users": "users.create",
+  "POST /api/v1/users/import/preview": "users.create",
+  "POST /api/v1/users/import": "users.create",
   "GET /api/v1/users/:id": "users.view",
   "PATCH /api/v1/users/:id": "users.updateDetails",
   "PUT /api/v1/users/:id/role": "users.changeRole",

@@ -1,21 +1,15 @@
 import { z } from "zod";
 import { ROLES } from "../../../features/access/roles.ts";
 import { fitForAName, noControlChars } from "../../../features/control-characters.ts";
-
-/**
- * Internationalised addresses (RFC 6531) are welcome: PRODUCT.md compares them after NFC, so
- * "josé@…" must get past the door in either Unicode form. Letters and marks of any script,
- * the usual ASCII specials in the local part, dot-separated labels in the domain.
- */
-const ADDRESS =
-  /^[\p{L}\p{M}\p{N}!#$%&'*+/=?^_`{|}~-]+(?:\.[\p{L}\p{M}\p{N}!#$%&'*+/=?^_`{|}~-]+)*@(?:[\p{L}\p{M}\p{N}](?:[\p{L}\p{M}\p{N}-]*[\p{L}\p{M}\p{N}])?\.)+[\p{L}\p{M}](?:[\p{L}\p{M}\p{N}-]*[\p{L}\p{M}\p{N}])?$/u;
+import { EMAIL_ADDRESS_PATTERN, EMAIL_MAX_LENGTH } from "../../../features/email-address.ts";
+import { PERSON_NAME_MAX_LENGTH } from "../../../features/users/user-name.ts";
 
 /** A single string, at most 254 characters, shaped like an address. Arrays and objects are refused (400). */
 export const Email = z
   .string()
   .trim()
-  .max(254)
-  .pipe(z.email({ pattern: ADDRESS, message: "Enter a valid email address." }))
+  .max(EMAIL_MAX_LENGTH)
+  .pipe(z.email({ pattern: EMAIL_ADDRESS_PATTERN, message: "Enter a valid email address." }))
   .describe("Email address (the login)");
 
 /** What a search box sends: PostgreSQL refuses a NUL in text, and no name or address holds a control character. */
@@ -23,7 +17,7 @@ export const SearchText = z.string().max(200).refine(noControlChars, "Control ch
 
 /** Checked before the trim, which would otherwise drop a line separator at either end and accept the rest. */
 const NAME_CHARACTERS = "Control characters, direction overrides and line separators are not allowed in a name.";
-export const PersonName = z.string().refine(fitForAName, NAME_CHARACTERS).trim().min(1, "Enter a name.").max(200);
+export const PersonName = z.string().refine(fitForAName, NAME_CHARACTERS).trim().min(1, "Enter a name.").max(PERSON_NAME_MAX_LENGTH);
 /** An API client's name (decision 0028): shown in the audit log and in emails, so held to the names' rules. */
 export const ApiClientName = z.string().refine(fitForAName, NAME_CHARACTERS).trim().min(1, "Enter a name.").max(100);
 export const CompanyName = z.string().refine(fitForAName, NAME_CHARACTERS).trim().min(1, "Enter a company name.").max(200);

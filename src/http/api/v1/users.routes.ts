@@ -6,7 +6,10 @@ import { changeUserRole } from "../../../features/users/change-user-role.ts";
 import { createUser } from "../../../features/users/create-user.ts";
 import { deactivateUser } from "../../../features/users/deactivate-user.ts";
 import { exportUsersCsv } from "../../../features/users/export-users.ts";
+import { checkUserImport, previewRow } from "../../../features/users/check-user-import.ts";
 import { getUser } from "../../../features/users/get-user.ts";
+import { importUsers } from "../../../features/users/import-users.ts";
+import { IMPORT_MAX_CHARACTERS, IMPORT_MAX_ROWS } from "../../../features/users/user-import-file.ts";
 import { listUsers } from "../../../features/users/list-users.ts";
 import { resendInvitation } from "../../../features/users/resend-invitation.ts";
 import { restoreUser } from "../../../features/users/restore-user.ts";
@@ -49,6 +52,28 @@ const BulkResults = z.object({
   ),
   succeeded: z.number().int(),
   failed: z.number().int(),
+});
+export const ImportUsersBody = z.strictObject({
+  csv: z
+    .string()
+    .max(IMPORT_MAX_CHARACTERS, `The file is larger than ${IMPORT_MAX_CHARACTERS / 1024} KB. Split it into smaller files.`)
+    .describe(`The file's text: a header naming name, email and (optionally) role, then one user a line; at most ${IMPORT_MAX_ROWS} users.`),
+});
+/** JSON escapes can double the CSV's size; anything beyond this is refused before it is parsed (413). */
+export const IMPORT_BODY_LIMIT = 3 * IMPORT_MAX_CHARACTERS;
+const RowError = z.object({ code: z.string(), message: z.string() });
+const ImportRowFields = { line: z.number().int(), name: z.string(), email: z.string(), role: z.string() };
+const ImportPreview = z.object({
+  rows: z.array(z.object({ ...ImportRowFields, ok: z.boolean(), error: RowError.optional() })).describe("One per user line of the file, in its order."),
+  valid: z.number().int().describe("Rows that would be created: each one an invitation."),
+  invalid: z.number().int().describe("Rows with an error: while there is one, an import writes nothing."),
+  ignoredColumns: z.array(z.string()).describe("Header cells other than name, email and role (an export's status, dates…), not read."),
+  invitationsLeft: z.number().int().describe("Invitations you may still send this hour (per sender and per company, decision 0020): rows past it would be refused with RATE_LIMITED."),
+});
+const ImportResults = z.object({
+  rows: z.array(z.object({ ...ImportRowFields, ok: z.boolean(), userId: z.string().optional(), error: RowError.optional() })),
+  created: z.number().int(),
+  failed: z.number().int().describe("Rows refused while creating: an invitation limit reached (RATE_LIMITED), an address taken meanwhile."),
 });
 
 const UserSummary = z.object({
@@ -180,6 +205,47 @@ export function userRoutes(deps: Deps): FastifyPluginAsyncZod {
         const results = await bulkUserAction(deps, actorOf(request), request.body.action, request.body.ids);
         const succeeded = results.filter((result) => result.ok).length;
         return { results, succeeded, failed: results.length - succeeded };
+      },
+    );
+
+    app.post(
+      "/users/import/preview",
+      {
+        bodyLimit: IMPORT_BODY_LIMIT,
+        schema: {
+          tags,
+          summary: "Check a CSV file of users (name, email, role) row by row, writing nothing",
+          body: ImportUsersBody,
+          response: { 200: ImportPreview, ...errors(400, 401, 403, 413, 422) },
+        },
+      },
+      async (request) => {
+        const checked = await checkUserImport(deps, actorOf(request), request.body.csv);
+        return {
+          rows: checked.rows.map(previewRow),
+          valid: checked.rows.length - checked.invalid,
+          invalid: checked.invalid,
+          ignoredColumns: checked.ignoredColumns,
+          invitationsLeft: checked.invitationsLeft,
+        };
+      },
+    );
+
+    app.post(
+      "/users/import",
+      {
+        bodyLimit: IMPORT_BODY_LIMIT,
+        schema: {
+          tags,
+          summary: "Create and invite the users of a CSV file: with any row in error nobody is created (422, the rows in error.details.rows)",
+          body: ImportUsersBody,
+          response: { 200: ImportResults, ...errors(400, 401, 403, 413, 422) },
+        },
+      },
+      async (request) => {
+        const rows = await importUsers(deps, actorOf(request), request.body.csv);
+        const created = rows.filter((row) => row.ok).length;
+        return { rows, created, failed: rows.length - created };
       },
     );
 

@@ -146,6 +146,11 @@ export function UsersList({ companyId, companyName }: { companyId: string; compa
             Download CSV
           </a>
           {canManage ? (
+            <Link to="/users/import" className="button">
+              Import from CSV
+            </Link>
+          ) : null}
+          {canManage ? (
             <Link to="/company/users/new" className="button button-primary">
               <span aria-hidden="true">+ </span>Create user
             </Link>
