@@ -75,6 +75,7 @@ const UserPermissions = z.object({
   resetPassword: z.boolean(),
   resetSecondFactor: z.boolean(),
   signOut: z.boolean().describe("Whether the actor may see this user's sessions and sign them out everywhere"),
+  viewSignIns: z.boolean().describe("Whether the actor may read this user's recent sign-ins (GET /users/{id}/sign-ins)"),
 });
 /** Kinds and counts, never a secret; null for those who may not reset second factors (decision 0039). */
 export const SecondFactorSummary = z
