@@ -5802,6 +5802,10 @@ export interface paths {
                         "application/json": {
                             /** @enum {boolean} */
                             ok: true;
+                            reset: {
+                                expiresAt: string;
+                                id: string;
+                            };
                         };
                     };
                 };

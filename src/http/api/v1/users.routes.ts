@@ -18,6 +18,8 @@ import { actorOf, requireActor } from "../../middleware/session.ts";
 import { Email, IdParams, Ok, PersonName, Role, SearchText, Uuid, errors } from "./schemas.ts";
 
 const Cursor = z.string().min(1).max(1000);
+/** The new link, so the page can follow its email's delivery in the history (decision 0051); never the link itself. */
+const InvitationSent = z.object({ ok: z.literal(true), reset: z.object({ id: z.string(), expiresAt: z.string() }) });
 export const ListUsersQuery = z.strictObject({
   q: SearchText.optional(),
   status: z.enum(["active", "deactivated", "all"]).default("all"),
@@ -230,10 +232,10 @@ export function userRoutes(deps: Deps): FastifyPluginAsyncZod {
 
     app.post(
       "/users/:id/invitation",
-      { schema: { tags, summary: "Send a new invitation to a user who has never set a password", params: IdParams, response: { 202: Ok, ...errors(400, 401, 403, 404, 409, 429) } } },
+      { schema: { tags, summary: "Send a new invitation to a user who has never set a password", params: IdParams, response: { 202: InvitationSent, ...errors(400, 401, 403, 404, 409, 429) } } },
       async (request, reply) => {
-        await resendInvitation(deps, actorOf(request), request.params.id);
-        return reply.code(202).send({ ok: true as const });
+        const sent = await resendInvitation(deps, actorOf(request), request.params.id);
+        return reply.code(202).send({ ok: true as const, reset: { id: sent.linkId, expiresAt: sent.expiresAt.toISOString() } });
       },
     );
   };
