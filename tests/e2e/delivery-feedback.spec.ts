@@ -70,4 +70,26 @@ test("a reset email held back by the mail server shows as queued with its reason
     await expect(resets.getByText("The mail server asked")).toHaveCount(0);
     await shot("reset-sent-1280", page);
   });
+
+  // A refusal is the server's final word: the email fails at once. Put back straight after.
+  mailbox.setMode("permfail");
+  try {
+    await test.step("the mail server refuses the address: the banner and the row say so, and offer Send again", async () => {
+      await page.getByRole("button", { name: "Reset password" }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Send reset link" }).click();
+      await expect(banner).toContainText(`The password reset link to ${OTTO.email} could not be sent. The mail server refused the address.`, { timeout: 15_000 });
+      await expect(resets.getByRole("row", { name: /Password reset/ }).first()).toContainText("Failed");
+      await resets.scrollIntoViewIfNeeded();
+      await shot("reset-failed-1280", page);
+    });
+  } finally {
+    mailbox.setMode("accept");
+  }
+
+  await test.step("Send again from the row: a new link, queued, then sent", async () => {
+    await resets.getByRole("button", { name: /^Send again/ }).click();
+    await expect(banner).toContainText(`The password reset link was sent to ${OTTO.email}.`, { timeout: 15_000 });
+    await expect(resets.getByRole("row", { name: /Password reset/ }).first()).toContainText("Sent");
+    await expect(resets.getByRole("button", { name: /^Send again/ })).toHaveCount(0);
+  });
 });

@@ -25,7 +25,7 @@ interface Props {
   /** The link the page's banner follows: told each new answer about it, so the banner says "sent" once it is. */
   watched: string | null;
   onWatchedDelivery: (reset: PasswordReset) => void;
-  /** "Send again" on a row whose email failed: the same request as the page's own button. */
+  /** "Send again" on a row whose email failed and whose link no newer one replaced: the same request as the page's own button. */
   onSent: (sent: LinkSent) => void;
 }
 
@@ -106,7 +106,7 @@ export function PasswordResetsSection({ user, version, canRevoke, onMessage, wat
                 </td>
                 {canRevoke ? (
                   <td className="cell-actions">
-                    {mayResend && reset.emailStatus === "failed" ? (
+                    {mayResend && reset.emailStatus === "failed" && reset.state === "pending" ? (
                       <button
                         type="button"
                         className="button button-small"
