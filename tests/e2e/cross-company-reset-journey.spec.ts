@@ -80,7 +80,7 @@ test("a team member with a grant switches into the linked company and resets a n
     const dialog = marcoPage.getByRole("dialog", { name: `Reset the password of ${NORA.name}?` });
     await dialog.getByRole("button", { name: "Send reset link" }).click();
     await expect(dialog).toBeHidden();
-    await expect(marcoPage.getByRole("status").filter({ hasText: `A password reset link was sent to ${NORA.email}. It is valid for 24 hours.` })).toBeVisible();
+    await expect(marcoPage.getByRole("status").filter({ hasText: `The password reset link was sent to ${NORA.email}. It is valid for 24 hours.` })).toBeVisible();
     const history = marcoPage.getByRole("table", { name: /Password resets/ });
     await expect(history.getByRole("row").nth(1)).toContainText(MEMBER.name);
     await expect(history.getByRole("row").nth(1)).toContainText(PARENT.company);

@@ -63,7 +63,7 @@ test("a manager sends a password reset from the user's page; the user chooses a 
     await shot("reset-confirm", miltonPage);
     await dialog.getByRole("button", { name: "Send reset link" }).click();
     await expect(dialog).toBeHidden();
-    await expect(miltonPage.getByRole("status").filter({ hasText: `A password reset link was sent to ${PETER.email}. It is valid for 24 hours.` })).toBeVisible();
+    await expect(miltonPage.getByRole("status").filter({ hasText: `The password reset link was sent to ${PETER.email}. It is valid for 24 hours.` })).toBeVisible();
     const history = miltonPage.getByRole("table", { name: /Password resets/ });
     await expect(history.getByRole("row").nth(1)).toContainText("Password reset");
     await expect(history.getByRole("row").nth(1)).toContainText(MILTON.name);

@@ -74,7 +74,7 @@ test("signed in to the application through Latchkey; a password reset by the adm
     await expect(page).toHaveURL(`${baseURL}/company/users/${peterId}`);
     await page.getByRole("button", { name: "Reset password" }).click();
     await page.getByRole("dialog", { name: `Reset the password of ${PETER.name}?` }).getByRole("button", { name: "Send reset link" }).click();
-    await expect(page.getByRole("status").filter({ hasText: `A password reset link was sent to ${PETER.email}.` })).toBeVisible();
+    await expect(page.getByRole("status").filter({ hasText: `The password reset link was sent to ${PETER.email}.` })).toBeVisible();
   });
 
   await test.step("the user chooses a new password from the email", async () => {

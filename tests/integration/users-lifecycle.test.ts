@@ -77,7 +77,7 @@ describe("sending the invitation again", () => {
     t.clock.advance(1_000);
     const reply = await admin.post(`/api/v1/users/${user.id}/invitation`);
     expect(reply.status).toBe(202);
-    expect(reply.body).toEqual({ ok: true });
+    expect(reply.body).toEqual({ ok: true, reset: { id: expect.any(String), expiresAt: expect.any(String) } });
     const email = await lastEmailTo(t.deps, user.id);
     expect(email.toAddress).toBe("Slow.Starter@acme.test");
     const second = invitationTokenIn(email.text);

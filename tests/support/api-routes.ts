@@ -37,6 +37,7 @@ export const CLIENT_ROUTES: ApiRoute[] = [
   { name: "revoke a reset", method: "POST", path: (i) => `/api/v1/users/${i.userId}/password-resets/${i.resetId}/revoke`, permission: "users.triggerReset", hasIds: true },
   { name: "reset a second factor", method: "POST", path: (i) => `/api/v1/users/${i.userId}/second-factor-reset`, permission: "users.resetSecondFactor", hasIds: true },
   { name: "list second-factor resets", method: "GET", path: (i) => `/api/v1/users/${i.userId}/second-factor-resets`, permission: "users.resetSecondFactor", hasIds: true },
+  { name: "list sign-ins", method: "GET", path: (i) => `/api/v1/users/${i.userId}/sign-ins`, permission: null, hasIds: true },
   { name: "list a member's grants", method: "GET", path: (i) => `/api/v1/users/${i.userId}/managed-companies`, permission: "users.view", hasIds: true },
   { name: "give a grant", method: "PUT", path: (i) => `/api/v1/users/${i.userId}/managed-companies/${i.linkedCompanyId}`, permission: "grants.manage", hasIds: true },
   { name: "revoke a grant", method: "DELETE", path: (i) => `/api/v1/users/${i.userId}/managed-companies/${i.linkedCompanyId}`, permission: "grants.manage", hasIds: true },

@@ -66,6 +66,8 @@ export function userPermissions(actor: Asker, target: TargetUser) {
     resetSecondFactor: active && passes(() => assertMayResetSecondFactor(actor, target)),
     /** The user page's sessions list and its "Sign out everywhere" (decision 0048). */
     signOut: active && passes(() => assertMaySignOutUser(actor, target)),
+    /** The user page's "Recent sign-ins" (decision 0051): any user in scope, deactivated ones too. */
+    viewSignIns: can(actor, "users.viewSignIns"),
   };
 }
 

@@ -25,6 +25,11 @@ export const PERMISSIONS = {
    * scope holds it, so only a person in the dashboard does it.
    */
   "users.signOut": ["administrator", "manager"],
+  /**
+   * A user's recent sign-ins, failures included (decision 0051): addresses and devices are security
+   * data, like the reset history; no API scope holds it, so only a person in the dashboard reads it.
+   */
+  "users.viewSignIns": ["administrator", "manager"],
   "audit.view": ["administrator"],
   "linkedCompanies.create": ["administrator"],
   "grants.manage": ["administrator", "manager"],

@@ -152,7 +152,7 @@ export interface PasswordChecked {
  * Opens nothing: the caller (second-factor/sign-in.ts) decides whether a second step is owed before
  * completeLogin opens the session.
  */
-export async function checkLoginPassword(deps: Pick<Deps, "db" | "clock">, input: Pick<LoginInput, "email" | "password" | "clientAddress">): Promise<PasswordChecked> {
+export async function checkLoginPassword(deps: Pick<Deps, "db" | "clock">, input: Pick<LoginInput, "email" | "password" | "clientAddress" | "userAgent">): Promise<PasswordChecked> {
   const now = deps.clock.now();
   const email = normalizeEmail(input.email);
   const { accountKey, clientKey } = loginKeys(email, input.clientAddress);
@@ -189,11 +189,20 @@ export async function checkLoginPassword(deps: Pick<Deps, "db" | "clock">, input
       targetUserId: attempt.id,
       targetCompanyId: attempt.company_id,
       clientAddress: input.clientAddress,
+      details: signInDetails(input.userAgent),
       at: now,
     });
     throw new AppError("INVALID_CREDENTIALS");
   }
   return { userId: attempt.id, companyId: attempt.company_id, email, now };
+}
+
+/**
+ * What a sign-in's audit row (success or failure) says of how it came: the browser's User-Agent, so
+ * the user page's "Recent sign-ins" names the device like the sessions list does (decision 0051).
+ */
+export function signInDetails(userAgent: string | null | undefined, method?: "passkey"): Record<string, string> {
+  return { ...(method ? { method } : {}), ...(userAgent ? { userAgent: userAgent.slice(0, 300) } : {}) };
 }
 
 /** The daily count of one client's sign-in failures, shared by every way of signing in (the password, a passkey). */
@@ -250,7 +259,7 @@ export function successValues(deps: Pick<Deps, "config">, input: CompleteLoginIn
     tokenHash: digestToken(sessionToken),
     expiresAt: new Date(input.now.getTime() + deps.config.sessionTtlMs),
     userAgent: input.userAgent?.slice(0, 300) ?? null,
-    details: JSON.stringify(input.method ? { method: input.method } : {}),
+    details: JSON.stringify(signInDetails(input.userAgent, input.method)),
   };
   return { sessionToken, values };
 }

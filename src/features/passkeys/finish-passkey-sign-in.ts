@@ -1,7 +1,7 @@
 import type { Deps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import { completeLogin, LOGIN_LIMITS, loginClientKey } from "../auth/login.ts";
+import { completeLogin, LOGIN_LIMITS, loginClientKey, signInDetails } from "../auth/login.ts";
 import { crossedLimit, hitRateLimitsInTurn, rateLimited, type RateHit } from "../rate-limit.ts";
 import { checkAssertion } from "./check-assertion.ts";
 import { consumePasswordlessCeremony } from "./passkey-ceremonies.ts";
@@ -57,7 +57,7 @@ export async function finishPasskeySignIn(deps: Pick<Deps, "db" | "clock" | "con
       targetUserId: credential?.userId ?? null,
       targetCompanyId: credential?.companyId ?? null,
       clientAddress: input.clientAddress,
-      details: { method: "passkey" },
+      details: signInDetails(input.userAgent, "passkey"),
       at: now,
     });
     throw new AppError("PASSKEY_REFUSED");

@@ -4,7 +4,7 @@ import type { Deps } from "../../deps.ts";
 import { rateLimits } from "../../db/schema.ts";
 import { AppError } from "../../errors.ts";
 import { recordAuditEvent } from "../audit/record-audit-event.ts";
-import { completeLogin } from "../auth/login.ts";
+import { completeLogin, signInDetails } from "../auth/login.ts";
 import { digestToken } from "../auth/tokens.ts";
 import { rateHitOf, refuseOverLimits, type RateRule } from "../rate-limit.ts";
 import { CHALLENGE_MAX_FAILURES, consumeChallenge, countChallengeFailure, type ChallengePurpose, type LiveChallenge } from "./challenges.ts";
@@ -136,7 +136,7 @@ export async function finishSignIn<T>(
   } catch (error) {
     if (!(error instanceof WrongCode)) throw error;
     await countChallengeFailure(deps.db, challenge.id);
-    await recordAuditEvent(deps.db, { action: "second_factor.failed", outcome: "failure", targetUserId: user.id, targetCompanyId: user.companyId, clientAddress: pending.clientAddress, details: { purpose: challenge.purpose }, at: now });
+    await recordAuditEvent(deps.db, { action: "second_factor.failed", outcome: "failure", targetUserId: user.id, targetCompanyId: user.companyId, clientAddress: pending.clientAddress, details: { purpose: challenge.purpose, ...signInDetails(pending.userAgent) }, at: now });
     throw new AppError("SECOND_FACTOR_INCORRECT");
   }
 }

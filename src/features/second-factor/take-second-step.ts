@@ -4,7 +4,7 @@ import type { Deps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { countSignIn } from "../../metrics/metrics.ts";
 import { AUDIT_INSERT, auditPlaceholders } from "../audit/record-audit-event.ts";
-import { loginSuccessParts, successValues, type SuccessValues } from "../auth/login.ts";
+import { loginSuccessParts, signInDetails, successValues, type SuccessValues } from "../auth/login.ts";
 import { CHALLENGE_MAX_FAILURES } from "./challenges.ts";
 import { recordSecondFactorChange } from "./record-change.ts";
 import { consumeRecoveryCode, recoveryCodesLeft } from "./recovery-codes.ts";
@@ -79,7 +79,7 @@ const countWrongCode = preparedStatement<{ id: string }, ReturnType<typeof audit
 
 async function refuseWrongCode(deps: Pick<Deps, "db">, pending: PendingSignIn): Promise<never> {
   const { challenge, user, now } = pending;
-  const event = { action: "second_factor.failed", outcome: "failure", targetUserId: user.id, targetCompanyId: user.companyId, clientAddress: pending.clientAddress, details: { purpose: challenge.purpose }, at: now } as const;
+  const event = { action: "second_factor.failed", outcome: "failure", targetUserId: user.id, targetCompanyId: user.companyId, clientAddress: pending.clientAddress, details: { purpose: challenge.purpose, ...signInDetails(pending.userAgent) }, at: now } as const;
   // An audit row of a failure: no webhook event is one (recordWebhookEvents), so it may be written here.
   const counted = await countWrongCode(deps.db, { ...auditPlaceholders(event), challengeId: challenge.id, now, maxFailures: CHALLENGE_MAX_FAILURES });
   if (counted.length === 0) throw new AppError("SIGN_IN_EXPIRED");

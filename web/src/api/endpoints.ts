@@ -112,6 +112,7 @@ export const api = {
   resetSecondFactor: (userId: string) => call("post", "/users/{id}/second-factor-reset", { path: { id: userId } }),
   secondFactorResets: (userId: string) => call("get", "/users/{id}/second-factor-resets", { path: { id: userId } }),
   sessionsOfUser: (userId: string) => call("get", "/users/{id}/sessions", { path: { id: userId } }),
+  signInsOfUser: (userId: string, before?: string) => call("get", "/users/{id}/sign-ins", { path: { id: userId }, query: before ? { before } : {} }),
   signOutUserEverywhere: (userId: string) => call("post", "/users/{id}/sessions/sign-out-all", { path: { id: userId } }),
   ownSessions: () => call("get", "/account/sessions"),
   signOutOwnSession: (sessionId: string) => call("delete", "/account/sessions/{sessionId}", { path: { sessionId } }),

@@ -5401,6 +5401,8 @@ export interface paths {
                                 restore: boolean;
                                 /** @description Whether the actor may see this user's sessions and sign them out everywhere */
                                 signOut: boolean;
+                                /** @description Whether the actor may read this user's recent sign-ins (GET /users/{id}/sign-ins) */
+                                viewSignIns: boolean;
                             };
                             secondFactors: {
                                 authenticatorApp: boolean;
@@ -5800,6 +5802,10 @@ export interface paths {
                         "application/json": {
                             /** @enum {boolean} */
                             ok: true;
+                            reset: {
+                                expiresAt: string;
+                                id: string;
+                            };
                         };
                     };
                 };
@@ -6406,6 +6412,8 @@ export interface paths {
                         "application/json": {
                             resets: {
                                 createdAt: string;
+                                /** @description Why the email has not left, in words (never the mail server's own reply); null once sent or while queued */
+                                emailProblem: string | null;
                                 emailStatus: ("queued" | "sent" | "retrying" | "failed" | "dropped") | null;
                                 expiresAt: string;
                                 id: string;
@@ -7081,6 +7089,8 @@ export interface paths {
                         "application/json": {
                             resets: {
                                 at: string;
+                                /** @description Why the email has not left, in words (never the mail server's own reply); null once sent or while queued */
+                                emailProblem: string | null;
                                 emailStatus: ("queued" | "sent" | "retrying" | "failed" | "dropped") | null;
                                 id: string;
                                 removed: {
@@ -7416,6 +7426,131 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/sign-ins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user's recent sign-ins, 20 a page, newest first: successes, wrong passwords, refused passkeys and wrong second-factor codes (administrators and managers) */
+        get: {
+            parameters: {
+                query?: {
+                    before?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Pass as ?before= for the next (older) page; null on the last */
+                            nextCursor: string | null;
+                            signIns: {
+                                at: string;
+                                clientAddress: string | null;
+                                /** @description Read from the browser's User-Agent, like a session's ("Unknown device" for attempts recorded before it was kept) */
+                                device: string;
+                                id: string;
+                                /** @enum {string} */
+                                method: "password" | "passkey";
+                                /**
+                                 * @description A session was opened, or the step that refused the attempt
+                                 * @enum {string}
+                                 */
+                                result: "signed_in" | "wrong_password" | "passkey_refused" | "wrong_second_factor_code";
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

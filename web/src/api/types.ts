@@ -45,6 +45,8 @@ export type SecondFactorSummary = UserView["secondFactors"];
 export type SecondFactorReset = Item<Answer<"/users/{id}/second-factor-resets", "get">["resets"]>;
 /** A live session as its lists show it (decision 0048). */
 export type SessionView = Item<Answer<"/account/sessions", "get">["sessions"]>;
+/** One attempt of a user's recent sign-ins, from the audit log (decision 0051). */
+export type SignInView = Item<Answer<"/users/{id}/sign-ins", "get">["signIns"]>;
 export type SecondFactorPolicy = Company["secondFactorPolicy"];
 export type Role = UserDetail["role"];
 export type UserStatus = UserDetail["status"];

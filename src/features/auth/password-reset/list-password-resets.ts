@@ -6,9 +6,10 @@ import type { Actor } from "../../access/actor.ts";
 import { linkState, type LinkState } from "../../../db/link-state.ts";
 import type { LinkPurpose } from "../link-tokens.ts";
 import { findUserInScope } from "../../access/users-in-scope.ts";
+import { describeDeliveryProblem, type DeliveryStatus } from "../../../email/delivery-problem.ts";
 import { emailStatusOfLinks, listLinksOfUser } from "./password-reset.queries.ts";
 
-export type EmailDeliveryState = "queued" | "sent" | "retrying" | "failed" | "dropped";
+export type EmailDeliveryState = DeliveryStatus;
 
 export interface ResetHistoryEntry {
   id: string;
@@ -19,6 +20,8 @@ export interface ResetHistoryEntry {
   /** An "integration" is a machine client (issue 17): named by its name, acting with an administrator's reach. */
   requestedBy: { kind: "self" | "administrator" | "team_member" | "integration"; name: string; role: Role; companyName: string } | null;
   emailStatus: EmailDeliveryState | null;
+  /** Why the email has not left, in words (never the mail server's reply), or null. */
+  emailProblem: string | null;
 }
 
 /**
@@ -39,7 +42,8 @@ export async function listPasswordResets(deps: Pick<Deps, "db" | "clock">, actor
     expiresAt: link.expiresAt,
     state: linkState(link, now),
     requestedBy: requestedBy(link, user),
-    emailStatus: (statuses.get(link.id) as EmailDeliveryState | undefined) ?? null,
+    emailStatus: statuses.get(link.id)?.status ?? null,
+    emailProblem: describeDeliveryProblem(statuses.get(link.id)?.status ?? null, statuses.get(link.id)?.lastError ?? null),
   }));
 }
 

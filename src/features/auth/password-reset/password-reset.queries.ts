@@ -1,6 +1,7 @@
 import { desc, eq, inArray, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { queryRows, type Executor } from "../../../db/client.ts";
+import type { DeliveryStatus as EmailDeliveryStatus } from "../../../email/delivery-problem.ts";
 import { companies, emails, linkTokens, roleEnum, userStatusEnum, users } from "../../../db/schema.ts";
 
 interface AccountRow {
@@ -60,15 +61,15 @@ export async function listLinksOfUser(db: Executor, userId: string) {
     .limit(HISTORY_LIMIT);
 }
 
-/** The delivery state of the email each link went out in (the newest, should there be several). */
+/** The delivery state of the email each link went out in (the newest, should there be several), and its last error. */
 export async function emailStatusOfLinks(db: Executor, linkIds: string[]) {
-  if (linkIds.length === 0) return new Map<string, string>();
+  const byLink = new Map<string, { status: EmailDeliveryStatus; lastError: string | null }>();
+  if (linkIds.length === 0) return byLink;
   const rows = await db
-    .select({ linkTokenId: emails.linkTokenId, status: emails.status })
+    .select({ linkTokenId: emails.linkTokenId, status: emails.status, lastError: emails.lastError })
     .from(emails)
     .where(inArray(emails.linkTokenId, linkIds))
     .orderBy(emails.createdAt);
-  const byLink = new Map<string, string>();
-  for (const row of rows) if (row.linkTokenId) byLink.set(row.linkTokenId, row.status);
+  for (const row of rows) if (row.linkTokenId) byLink.set(row.linkTokenId, { status: row.status, lastError: row.lastError });
   return byLink;
 }

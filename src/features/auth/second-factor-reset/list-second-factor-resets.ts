@@ -4,6 +4,7 @@ import type { Deps } from "../../../deps.ts";
 import type { Actor } from "../../access/actor.ts";
 import { assertCan } from "../../access/authorize.ts";
 import type { Role } from "../../access/roles.ts";
+import { describeDeliveryProblem, type DeliveryStatus } from "../../../email/delivery-problem.ts";
 import { requireUserInScope } from "../../access/users-in-scope.ts";
 
 export interface SecondFactorResetEntry {
@@ -12,7 +13,9 @@ export interface SecondFactorResetEntry {
   /** Null: the operator (CLI), who is no person to name. */
   resetBy: { kind: "administrator" | "team_member" | "integration"; name: string; role: Role; companyName: string } | null;
   removed: { authenticatorApp: boolean; passkeys: number; recoveryCodes: number };
-  emailStatus: "queued" | "sent" | "retrying" | "failed" | "dropped" | null;
+  emailStatus: DeliveryStatus | null;
+  /** Why the email has not left, in words (never the mail server's reply), or null. */
+  emailProblem: string | null;
 }
 
 const HISTORY_LIMIT = 100;
@@ -35,8 +38,9 @@ export async function listSecondFactorResets(deps: Pick<Deps, "db">, actor: Acto
     actor_role: Role | null;
     actor_company_name: string | null;
     email_status: SecondFactorResetEntry["emailStatus"];
+    email_error: string | null;
   }>(deps.db, sql`
-    select a.id, a.at, a.details, a.actor_company_id, u.name as actor_name, u.role as actor_role, c.name as actor_company_name, e.status as email_status
+    select a.id, a.at, a.details, a.actor_company_id, u.name as actor_name, u.role as actor_role, c.name as actor_company_name, e.status as email_status, e.last_error as email_error
     from audit_events a
     left join users u on u.id = a.actor_user_id
     left join companies c on c.id = a.actor_company_id
@@ -50,6 +54,7 @@ export async function listSecondFactorResets(deps: Pick<Deps, "db">, actor: Acto
     resetBy: resetByOf(row, user.companyId),
     removed: removedOf(row.details.removed),
     emailStatus: row.email_status ?? null,
+    emailProblem: describeDeliveryProblem(row.email_status ?? null, row.email_error),
   }));
 }
 

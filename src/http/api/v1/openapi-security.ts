@@ -66,6 +66,7 @@ const ROUTE_ACCESS: Record<string, Access> = {
   "GET /api/v1/users/:id/second-factor-resets": "users.resetSecondFactor",
   // No API scope holds it: documented as a session's only (decision 0048).
   "GET /api/v1/users/:id/sessions": "users.signOut",
+  "GET /api/v1/users/:id/sign-ins": "users.viewSignIns",
   "POST /api/v1/users/:id/sessions/sign-out-all": "users.signOut",
   "GET /api/v1/users/:id/managed-companies": "users.view",
   "PUT /api/v1/users/:id/managed-companies/:companyId": "grants.manage",

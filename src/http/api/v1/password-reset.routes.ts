@@ -24,6 +24,7 @@ const ResetHistory = z.object({
       state: z.enum(["pending", "used", "expired", "superseded", "revoked"]),
       requestedBy: z.object({ kind: z.enum(["self", "administrator", "team_member", "integration"]), name: z.string(), role: Role, companyName: z.string() }).nullable(),
       emailStatus: z.enum(["queued", "sent", "retrying", "failed", "dropped"]).nullable(),
+      emailProblem: z.string().nullable().describe("Why the email has not left, in words (never the mail server's own reply); null once sent or while queued"),
     }),
   ),
 });

@@ -17,6 +17,7 @@ const ResetHistory = z.object({
       resetBy: z.object({ kind: z.enum(["administrator", "team_member", "integration"]), name: z.string(), role: Role, companyName: z.string() }).nullable(),
       removed: Removed,
       emailStatus: z.enum(["queued", "sent", "retrying", "failed", "dropped"]).nullable(),
+      emailProblem: z.string().nullable().describe("Why the email has not left, in words (never the mail server's own reply); null once sent or while queued"),
     }),
   ),
 });

@@ -5,6 +5,7 @@ import { listOwnSessions, listSessionsOfUser } from "../../../features/sessions/
 import type { SessionView } from "../../../features/sessions/sessions.queries.ts";
 import { signOutOtherSessions, signOutOwnSession } from "../../../features/sessions/sign-out-own-session.ts";
 import { signOutUserEverywhere } from "../../../features/sessions/sign-out-user-everywhere.ts";
+import { listSignIns } from "../../../features/sessions/list-sign-ins.ts";
 import { actorOf, clearSessionCookie, personOf, requireActor, requirePerson } from "../../middleware/session.ts";
 import { useStrictJsonBodies } from "../../strict-json.ts";
 import { IdParams, Ok, Uuid, errors } from "./schemas.ts";
@@ -20,6 +21,16 @@ const Session = z.object({
 const SessionList = z.object({ sessions: z.array(Session) });
 const SignedOut = z.object({ signedOut: z.number().int().describe("How many sessions ended") });
 const SessionParams = z.strictObject({ sessionId: Uuid });
+const SignIn = z.object({
+  id: z.string(),
+  at: z.string(),
+  result: z.enum(["signed_in", "wrong_password", "passkey_refused", "wrong_second_factor_code"]).describe("A session was opened, or the step that refused the attempt"),
+  method: z.enum(["password", "passkey"]),
+  clientAddress: z.string().nullable(),
+  device: z.string().describe('Read from the browser\'s User-Agent, like a session\'s ("Unknown device" for attempts recorded before it was kept)'),
+});
+const SignInList = z.object({ signIns: z.array(SignIn), nextCursor: z.string().nullable().describe("Pass as ?before= for the next (older) page; null on the last") });
+const SignInsQuery = z.strictObject({ before: z.string().min(1).max(200).optional() });
 
 const viewOf = (session: SessionView) => ({ ...session, signedInAt: session.signedInAt.toISOString(), lastSeenAt: session.lastSeenAt.toISOString() });
 
@@ -59,6 +70,24 @@ export function sessionRoutes(deps: Deps): FastifyPluginAsyncZod {
         schema: { tags, summary: "Another user's live sessions (administrators and managers, on users whose role they outrank)", params: IdParams, response: { 200: SessionList, ...errors(400, 401, 403, 404) } },
       },
       async (request) => ({ sessions: (await listSessionsOfUser(deps, actorOf(request), request.params.id)).map(viewOf) }),
+    );
+
+    app.get(
+      "/users/:id/sign-ins",
+      {
+        preHandler: requireActor(deps),
+        schema: {
+          tags,
+          summary: "A user's recent sign-ins, 20 a page, newest first: successes, wrong passwords, refused passkeys and wrong second-factor codes (administrators and managers)",
+          params: IdParams,
+          querystring: SignInsQuery,
+          response: { 200: SignInList, ...errors(400, 401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const { signIns, nextCursor } = await listSignIns(deps, actorOf(request), request.params.id, request.query.before);
+        return { signIns: signIns.map((entry) => ({ ...entry, at: entry.at.toISOString() })), nextCursor };
+      },
     );
 
     app.post(

@@ -21,6 +21,8 @@ import { actorOf, requireActor } from "../../middleware/session.ts";
 import { Email, IdParams, Ok, PersonName, Role, SearchText, Uuid, errors } from "./schemas.ts";
 
 const Cursor = z.string().min(1).max(1000);
+/** The new link, so the page can follow its email's delivery in the history (decision 0051); never the link itself. */
+const InvitationSent = z.object({ ok: z.literal(true), reset: z.object({ id: z.string(), expiresAt: z.string() }) });
 export const ListUsersQuery = z.strictObject({
   q: SearchText.optional(),
   status: z.enum(["active", "deactivated", "all"]).default("all"),
@@ -100,6 +102,7 @@ const UserPermissions = z.object({
   resetPassword: z.boolean(),
   resetSecondFactor: z.boolean(),
   signOut: z.boolean().describe("Whether the actor may see this user's sessions and sign them out everywhere"),
+  viewSignIns: z.boolean().describe("Whether the actor may read this user's recent sign-ins (GET /users/{id}/sign-ins)"),
 });
 /** Kinds and counts, never a secret; null for those who may not reset second factors (decision 0039). */
 export const SecondFactorSummary = z
@@ -295,10 +298,10 @@ export function userRoutes(deps: Deps): FastifyPluginAsyncZod {
 
     app.post(
       "/users/:id/invitation",
-      { schema: { tags, summary: "Send a new invitation to a user who has never set a password", params: IdParams, response: { 202: Ok, ...errors(400, 401, 403, 404, 409, 429) } } },
+      { schema: { tags, summary: "Send a new invitation to a user who has never set a password", params: IdParams, response: { 202: InvitationSent, ...errors(400, 401, 403, 404, 409, 429) } } },
       async (request, reply) => {
-        await resendInvitation(deps, actorOf(request), request.params.id);
-        return reply.code(202).send({ ok: true as const });
+        const sent = await resendInvitation(deps, actorOf(request), request.params.id);
+        return reply.code(202).send({ ok: true as const, reset: { id: sent.linkId, expiresAt: sent.expiresAt.toISOString() } });
       },
     );
   };

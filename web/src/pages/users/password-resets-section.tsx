@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
+import { ApiError } from "../../api/client.ts";
 import { api } from "../../api/endpoints.ts";
 import type { PasswordReset, UserDetail } from "../../api/types.ts";
-import { EmailStatusBadge, ResetStateBadge } from "../../components/badges.tsx";
+import { ResetStateBadge } from "../../components/badges.tsx";
 import { ConfirmDialog } from "../../components/confirm-dialog.tsx";
 import { ActedBy } from "../../components/acted-by.tsx";
 import { DataTable } from "../../components/data-table.tsx";
@@ -9,10 +10,11 @@ import type { FormMessage } from "../../components/notice.tsx";
 import { DateTimeCell } from "../../components/date-time-cell.tsx";
 import { ListStates } from "../../components/states.tsx";
 import { formatDateTime } from "../../lib/format.ts";
+import { usePolling } from "../../lib/use-polling.ts";
 import { useResource } from "../../lib/use-resource.ts";
-
-const POLL_INTERVAL_MS = 4_000;
-const POLL_LIMIT = 15;
+import type { LinkSent } from "./delivery-message.ts";
+import { EmailDelivery, inFlight } from "./email-delivery.tsx";
+import { sendInvitationAgain, sendResetLink } from "./user-actions.tsx";
 
 interface Props {
   user: UserDetail;
@@ -20,6 +22,11 @@ interface Props {
   version: number;
   canRevoke: boolean;
   onMessage: (message: FormMessage) => void;
+  /** The link the page's banner follows: told each new answer about it, so the banner says "sent" once it is. */
+  watched: string | null;
+  onWatchedDelivery: (reset: PasswordReset) => void;
+  /** "Send again" on a row whose email failed and whose link no newer one replaced: the same request as the page's own button. */
+  onSent: (sent: LinkSent) => void;
 }
 
 function RequestedBy({ reset }: { reset: PasswordReset }) {
@@ -30,25 +37,31 @@ function RequestedBy({ reset }: { reset: PasswordReset }) {
 }
 
 /** Every invitation and reset link of this user: who asked, when, what became of it and of its email. */
-export function PasswordResetsSection({ user, version, canRevoke, onMessage }: Props) {
+export function PasswordResetsSection({ user, version, canRevoke, onMessage, watched, onWatchedDelivery, onSent }: Props) {
   const history = useResource(() => api.resets(user.id), `${user.id}|${version}`);
   const [revoking, setRevoking] = useState<PasswordReset | null>(null);
+  const [sending, setSending] = useState<string | null>(null);
   const resets = history.data?.resets;
-  const polls = useRef(0);
 
-  // An email leaves a moment after the click: follow its delivery for a minute, then leave it to Refresh.
-  const inFlight = resets?.some((reset) => reset.emailStatus === "queued" || reset.emailStatus === "retrying") ?? false;
+  // An email leaves a moment after the click, or much later when the mail server is down: follow it until it is settled.
+  usePolling({ active: resets?.some((reset) => inFlight(reset.emailStatus)) ?? false, busy: history.loading, poll: history.reload, restartKey: version });
+  const watchedRow = watched ? resets?.find((reset) => reset.id === watched) : undefined;
   useEffect(() => {
-    if (!inFlight || history.loading || polls.current >= POLL_LIMIT) return;
-    const timer = window.setTimeout(() => {
-      polls.current += 1;
-      history.reload();
-    }, POLL_INTERVAL_MS);
-    return () => window.clearTimeout(timer);
-  }, [inFlight, history.loading, history.reload, history.data]);
-  useEffect(() => {
-    polls.current = 0;
-  }, [version]);
+    if (watchedRow) onWatchedDelivery(watchedRow);
+  }, [watchedRow?.id, watchedRow?.emailStatus, watchedRow?.emailProblem]);
+
+  const sendAgain = async (reset: PasswordReset) => {
+    setSending(reset.id);
+    try {
+      // An invitation nobody answered is sent again as an invitation; any other link as a reset link.
+      onSent(reset.purpose === "invite" && !user.hasPassword ? await sendInvitationAgain(user) : await sendResetLink(user));
+    } catch (error) {
+      onMessage({ tone: "error", text: error instanceof ApiError ? error.message : "The link could not be sent. Try again in a moment." });
+    } finally {
+      setSending(null);
+    }
+  };
+  const mayResend = canRevoke && user.status === "active";
 
   return (
     <section className="card" aria-labelledby="resets-heading">
@@ -89,10 +102,21 @@ export function PasswordResetsSection({ user, version, canRevoke, onMessage }: P
                   <ResetStateBadge state={reset.state} />
                 </td>
                 <td>
-                  <EmailStatusBadge status={reset.emailStatus} />
+                  <EmailDelivery reset={reset} />
                 </td>
                 {canRevoke ? (
                   <td className="cell-actions">
+                    {mayResend && reset.emailStatus === "failed" && reset.state === "pending" ? (
+                      <button
+                        type="button"
+                        className="button button-small"
+                        disabled={sending !== null}
+                        onClick={() => void sendAgain(reset)}
+                        aria-label={`Send again: a new ${reset.purpose === "invite" && !user.hasPassword ? "invitation" : "reset link"} instead of the one requested ${formatDateTime(reset.createdAt)}`}
+                      >
+                        {sending === reset.id ? "Sending…" : "Send again"}
+                      </button>
+                    ) : null}
                     {reset.state === "pending" ? (
                       <button type="button" className="button button-small" onClick={() => setRevoking(reset)} aria-label={`Revoke the link requested ${formatDateTime(reset.createdAt)}`}>
                         Revoke

@@ -1,16 +1,13 @@
-import { useEffect, useRef } from "react";
 import type { SecondFactorReset, SecondFactorSummary, UserDetail } from "../../api/types.ts";
 import { api } from "../../api/endpoints.ts";
-import { EmailStatusBadge } from "../../components/badges.tsx";
 import { ActedBy } from "../../components/acted-by.tsx";
 import { DataTable } from "../../components/data-table.tsx";
 import { DateTimeCell } from "../../components/date-time-cell.tsx";
 import { ListStates } from "../../components/states.tsx";
 import { formatDateTime, plural } from "../../lib/format.ts";
+import { usePolling } from "../../lib/use-polling.ts";
 import { useResource } from "../../lib/use-resource.ts";
-
-const POLL_INTERVAL_MS = 4_000;
-const POLL_LIMIT = 15;
+import { EmailDelivery, inFlight } from "./email-delivery.tsx";
 
 interface Props {
   user: UserDetail;
@@ -40,20 +37,8 @@ function removedWords(removed: SecondFactorReset["removed"]): string {
 /** "Two-factor sign-in": which kinds the user has (never a secret), and who reset them, when. */
 export function SecondFactorSection({ user, summary, version }: Props) {
   const history = useResource(() => api.secondFactorResets(user.id), `${user.id}|${version}`);
-  const polls = useRef(0);
-  // The email leaves a moment after the reset: follow its delivery for a minute, like the password resets' history.
-  const inFlight = history.data?.resets.some((reset) => reset.emailStatus === "queued" || reset.emailStatus === "retrying") ?? false;
-  useEffect(() => {
-    if (!inFlight || history.loading || polls.current >= POLL_LIMIT) return;
-    const timer = window.setTimeout(() => {
-      polls.current += 1;
-      history.reload();
-    }, POLL_INTERVAL_MS);
-    return () => window.clearTimeout(timer);
-  }, [inFlight, history.loading, history.reload, history.data]);
-  useEffect(() => {
-    polls.current = 0;
-  }, [version]);
+  // The email leaves a moment after the reset: followed like the password resets' history.
+  usePolling({ active: history.data?.resets.some((reset) => inFlight(reset.emailStatus)) ?? false, busy: history.loading, poll: history.reload, restartKey: version });
   const app = summary.authenticatorApp ? "Set up" : summary.authenticatorAppPending ? "Being set up (not confirmed yet)" : "Not set up";
   return (
     <section className="card" aria-labelledby="second-factor-heading">
@@ -110,7 +95,7 @@ export function SecondFactorSection({ user, summary, version }: Props) {
                 </td>
                 <td>{removedWords(reset.removed)}</td>
                 <td>
-                  <EmailStatusBadge status={reset.emailStatus} />
+                  <EmailDelivery reset={reset} />
                 </td>
               </tr>
             ))}

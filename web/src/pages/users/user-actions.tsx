@@ -2,15 +2,32 @@ import { useState } from "react";
 import { api } from "../../api/endpoints.ts";
 import type { UserDetail } from "../../api/types.ts";
 import { ConfirmDialog } from "../../components/confirm-dialog.tsx";
-import { describeValidity } from "../../lib/format.ts";
+import type { LinkSent } from "./delivery-message.ts";
 
 interface ActionProps {
   user: UserDetail;
   onDone: (message: string) => void;
 }
 
+interface LinkActionProps {
+  user: UserDetail;
+  onSent: (sent: LinkSent) => void;
+}
+
+/** A new reset link by email: the page's button and a history row's "Send again" alike, so both keep the same rules and limits. */
+export async function sendResetLink(user: Pick<UserDetail, "id">): Promise<LinkSent> {
+  const { reset } = await api.triggerReset(user.id);
+  return { resetId: reset.id, what: "reset", expiresAt: reset.expiresAt };
+}
+
+/** A new invitation by email, for someone who has never chosen a password. */
+export async function sendInvitationAgain(user: Pick<UserDetail, "id">): Promise<LinkSent> {
+  const { reset } = await api.resendInvitation(user.id);
+  return { resetId: reset.id, what: "invitation", expiresAt: reset.expiresAt };
+}
+
 /** Sends the user a reset link. The admin never sees the link or the password. */
-export function ResetPasswordAction({ user, onDone }: ActionProps) {
+export function ResetPasswordAction({ user, onSent }: LinkActionProps) {
   const [open, setOpen] = useState(false);
   return (
     <>
@@ -24,8 +41,7 @@ export function ResetPasswordAction({ user, onDone }: ActionProps) {
         busyLabel="Sending…"
         onClose={() => setOpen(false)}
         onConfirm={async () => {
-          const { reset } = await api.triggerReset(user.id);
-          onDone(`A password reset link was sent to ${user.email}. It is valid for ${describeValidity(reset.expiresAt)}.`);
+          onSent(await sendResetLink(user));
         }}
       >
         {user.hasPassword ? (
@@ -46,7 +62,7 @@ export function ResetPasswordAction({ user, onDone }: ActionProps) {
 }
 
 /** A fresh invitation for someone who has never set a password (the first one expired or got lost). */
-export function ResendInvitationAction({ user, onDone }: ActionProps) {
+export function ResendInvitationAction({ user, onSent }: LinkActionProps) {
   const [open, setOpen] = useState(false);
   return (
     <>
@@ -60,8 +76,7 @@ export function ResendInvitationAction({ user, onDone }: ActionProps) {
         busyLabel="Sending…"
         onClose={() => setOpen(false)}
         onConfirm={async () => {
-          await api.resendInvitation(user.id);
-          onDone(`A new invitation was sent to ${user.email}.`);
+          onSent(await sendInvitationAgain(user));
         }}
       >
         <p>
@@ -92,7 +107,7 @@ export function ResetSecondFactorAction({ user, onDone }: ActionProps) {
         onClose={() => setOpen(false)}
         onConfirm={async () => {
           await api.resetSecondFactor(user.id);
-          onDone(`The two-factor sign-in of ${user.name} was reset. They were signed out, and will set up a second factor at their next sign-in. We emailed ${user.email}.`);
+          onDone(`The two-factor sign-in of ${user.name} was reset. They were signed out, and will set up a second factor at their next sign-in. An email telling ${user.email} is queued; its delivery shows under Two-factor sign-in.`);
         }}
       >
         <p>

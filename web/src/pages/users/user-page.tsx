@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
 import { ApiError } from "../../api/client.ts";
 import { api } from "../../api/endpoints.ts";
-import type { UserDetail, UserView } from "../../api/types.ts";
+import type { PasswordReset, UserDetail } from "../../api/types.ts";
 import { RoleLabel, StatusBadge } from "../../components/badges.tsx";
 import { FormResult, Notice, type FormMessage } from "../../components/notice.tsx";
 import { PageHeader } from "../../components/page-header.tsx";
@@ -11,12 +11,14 @@ import { usePageTitle } from "../../lib/use-page-title.ts";
 import { useResource } from "../../lib/use-resource.ts";
 import { useMe } from "../../session/session.tsx";
 import { NotFoundContent } from "../not-found-page.tsx";
+import { deliverySettled, linkDeliveryMessage, type LinkSent } from "./delivery-message.ts";
 import { ManagedCompaniesSection } from "./managed-companies-section.tsx";
 import { PasswordResetsSection } from "./password-resets-section.tsx";
 import { hasAnythingToReset, SecondFactorSection } from "./second-factor-section.tsx";
 import { ResetPasswordAction, ResetSecondFactorAction, ResendInvitationAction } from "./user-actions.tsx";
 import { UserDetailsSection } from "./user-details-section.tsx";
 import { UserSessionsSection } from "./user-sessions-section.tsx";
+import { UserSignInsSection } from "./user-sign-ins-section.tsx";
 import { UserRoleSection, UserStatusSection } from "./user-access-sections.tsx";
 
 /** One user: the reset button first, then details, role, status, and the history of their links. */
@@ -28,6 +30,8 @@ export function UserPage() {
   const resource = useResource(() => api.user(userId), userId);
   const [message, setMessage] = useState<FormMessage | null>(null);
   const [historyVersion, setHistoryVersion] = useState(0);
+  // The link whose email the banner follows until it has left (decision 0051).
+  const [watched, setWatched] = useState<LinkSent | null>(null);
   usePageTitle(resource.data?.user.name ?? "User");
 
   // A message handed over by the page that sent us here ("Invitation sent to …"), shown once.
@@ -78,11 +82,21 @@ export function UserPage() {
     resource.setData({ user: next, permissions, secondFactors });
     resource.reload();
   };
-  const report = (next: FormMessage) => setMessage(next);
+  // Another message takes the banner: it stops following the email.
+  const report = (next: FormMessage) => {
+    setWatched(null);
+    setMessage(next);
+  };
   const afterLinkChange = () => setHistoryVersion((n) => n + 1);
-  const linkSent = (text: string) => {
-    report({ tone: "success", text });
+  const linkSent = (sent: LinkSent) => {
+    setMessage(linkDeliveryMessage(user, sent, null));
+    setWatched(sent);
     afterLinkChange();
+  };
+  const watchedDelivery = (reset: PasswordReset) => {
+    if (!watched || reset.id !== watched.resetId) return;
+    setMessage(linkDeliveryMessage(user, watched, reset));
+    if (deliverySettled(reset)) setWatched(null);
   };
   const secondFactorReset = (text: string) => {
     report({ tone: "success", text });
@@ -110,8 +124,8 @@ export function UserPage() {
         }
         actions={
           <>
-            {canInvite ? <ResendInvitationAction user={user} onDone={linkSent} /> : null}
-            {permissions.resetPassword ? <ResetPasswordAction user={user} onDone={linkSent} /> : null}
+            {canInvite ? <ResendInvitationAction user={user} onSent={linkSent} /> : null}
+            {permissions.resetPassword ? <ResetPasswordAction user={user} onSent={linkSent} /> : null}
             {canResetSecondFactor ? <ResetSecondFactorAction user={user} onDone={secondFactorReset} /> : null}
           </>
         }
@@ -133,8 +147,17 @@ export function UserPage() {
             }} onMessage={report} />
         </div>
         {permissions.signOut ? <UserSessionsSection user={user} onMessage={report} /> : null}
+        {permissions.viewSignIns ? <UserSignInsSection user={user} /> : null}
         {showGrants ? <ManagedCompaniesSection user={user} /> : null}
-        <PasswordResetsSection user={user} version={historyVersion} canRevoke={permissions.resetPassword} onMessage={report} />
+        <PasswordResetsSection
+          user={user}
+          version={historyVersion}
+          canRevoke={permissions.resetPassword}
+          onMessage={report}
+          watched={watched?.resetId ?? null}
+          onWatchedDelivery={watchedDelivery}
+          onSent={linkSent}
+        />
       </div>
     </>
   );
