@@ -1,5 +1,4 @@
-import type { Page } from "@playwright/test";
-import { companyFromOperator, createUserWithPassword, signIn } from "./support/actions.ts";
+import { bothWidths, companyFromOperator, createUserWithPassword, FIREFOX_ON_WINDOWS, signIn } from "./support/actions.ts";
 import { expect, test } from "./support/fixtures.ts";
 
 // Issue 19 items 9 and 18 (decision 0051): while the mail server turns a reset email away, the user
@@ -7,18 +6,6 @@ import { expect, test } from "./support/fixtures.ts";
 
 const ADMIN = { company: "Kessler Mail Room", name: "Ada Kessler", email: "ada@kesslermail.test", password: "sorting letters by the light of the window" };
 const OTTO = { name: "Otto Brandt", email: "otto@kesslermail.test", password: "a parcel wrapped in brown paper and string", role: "user" };
-const FIREFOX_ON_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
-
-async function bothWidths(page: Page, name: string, shot: (name: string, target?: Page) => Promise<void>, expectAccessible: (page?: Page) => Promise<void>) {
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await expectAccessible(page);
-  await shot(`${name}-1280`, page);
-  await page.setViewportSize({ width: 390, height: 844 });
-  await expectAccessible(page);
-  await shot(`${name}-390`, page);
-  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
 
 test("a reset email held back by the mail server shows as queued with its reason, then as sent without a reload; the user's sign-ins", async ({ page, browser, baseURL, latchkey, mailbox, shot, expectAccessible }) => {
   test.setTimeout(90_000);

@@ -1,5 +1,4 @@
-import type { Page } from "@playwright/test";
-import { companyFromOperator, createUserWithPassword, signIn } from "./support/actions.ts";
+import { bothWidths, companyFromOperator, createUserWithPassword, FIREFOX_ON_WINDOWS, signIn } from "./support/actions.ts";
 import { expect, test } from "./support/fixtures.ts";
 
 // Issue 19 item 17 (decision 0048): one user in two browsers sees both sessions in account settings
@@ -7,19 +6,6 @@ import { expect, test } from "./support/fixtures.ts";
 
 const ADMIN = { company: "Vance Cold Storage", name: "Bob Vance", email: "bob@vancecold.test", password: "cold storage for the whole of scranton" };
 const PHYLLIS = { name: "Phyllis Vance", email: "phyllis@vancecold.test", password: "knitting needles and a warm scarf", role: "user" };
-const FIREFOX_ON_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
-
-/** axe and a screenshot at 1280 and at 390 px (a phone), then back to 1280. */
-async function bothWidths(page: Page, name: string, shot: (name: string, target?: Page) => Promise<void>, expectAccessible: (page?: Page) => Promise<void>) {
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await expectAccessible(page);
-  await shot(`${name}-1280`, page);
-  await page.setViewportSize({ width: 390, height: 844 });
-  await expectAccessible(page);
-  await shot(`${name}-390`, page);
-  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
 
 test("a user signs out another of their sessions; an administrator signs a user out everywhere", async ({ page, browser, baseURL, latchkey, mailbox, shot, expectAccessible }) => {
   test.setTimeout(300_000);

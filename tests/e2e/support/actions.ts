@@ -90,3 +90,18 @@ export async function signInToApp(page: Page, appUrl: string, who: { email: stri
 export function appFact(page: Page, term: string) {
   return page.locator("dl > div").filter({ has: page.getByRole("term").getByText(term, { exact: true }) }).getByRole("definition");
 }
+
+/** A browser that is not the test's Chromium, for the device names of sessions and sign-ins. */
+export const FIREFOX_ON_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
+
+/** axe and a screenshot at 1280 and at 390 px (a phone, no wider than the page), then back to 1280. */
+export async function bothWidths(page: Page, name: string, shot: (name: string, target?: Page) => Promise<void>, expectAccessible: (page?: Page) => Promise<void>) {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await expectAccessible(page);
+  await shot(`${name}-1280`, page);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expectAccessible(page);
+  await shot(`${name}-390`, page);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
