@@ -72,10 +72,10 @@ describe("the password-reset history of a user", () => {
     expect(reply.status).toBe(200);
     const self = { kind: "self", name: "Hana History", role: "user", companyName: "Acme" };
     expect(reply.body.resets.map((r: Record<string, unknown>) => ({ ...r, id: undefined }))).toEqual([
-      { id: undefined, purpose: "reset", state: "expired", requestedBy: self, emailStatus: "sent", createdAt: ownSentAt, expiresAt: new Date(Date.parse(ownSentAt) + 24 * HOUR).toISOString() },
-      { id: undefined, purpose: "reset", state: "revoked", requestedBy: { kind: "administrator", name: users.manager.name, role: "manager", companyName: "Acme" }, emailStatus: "sent", createdAt: expect.any(String), expiresAt: expect.any(String) },
-      { id: undefined, purpose: "reset", state: "superseded", requestedBy: self, emailStatus: "sent", createdAt: expect.any(String), expiresAt: expect.any(String) },
-      { id: undefined, purpose: "invite", state: "used", requestedBy: { kind: "administrator", name: users.administrator.name, role: "administrator", companyName: "Acme" }, emailStatus: "sent", createdAt: invitedAt, expiresAt: expect.any(String) },
+      { id: undefined, purpose: "reset", state: "expired", requestedBy: self, emailStatus: "sent", emailProblem: null, createdAt: ownSentAt, expiresAt: new Date(Date.parse(ownSentAt) + 24 * HOUR).toISOString() },
+      { id: undefined, purpose: "reset", state: "revoked", requestedBy: { kind: "administrator", name: users.manager.name, role: "manager", companyName: "Acme" }, emailStatus: "sent", emailProblem: null, createdAt: expect.any(String), expiresAt: expect.any(String) },
+      { id: undefined, purpose: "reset", state: "superseded", requestedBy: self, emailStatus: "sent", emailProblem: null, createdAt: expect.any(String), expiresAt: expect.any(String) },
+      { id: undefined, purpose: "invite", state: "used", requestedBy: { kind: "administrator", name: users.administrator.name, role: "administrator", companyName: "Acme" }, emailStatus: "sent", emailProblem: null, createdAt: invitedAt, expiresAt: expect.any(String) },
     ]);
     // Security data, but never a secret.
     expect(JSON.stringify(reply.body)).not.toContain(managerReset.token);
