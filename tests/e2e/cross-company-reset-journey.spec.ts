@@ -48,7 +48,7 @@ test("a team member with a grant switches into the linked company and resets a n
     await expect(marcoPage).toHaveURL(`${baseURL}/company/managed-companies`);
     const row = marcoPage.getByRole("row", { name: new RegExp(LINKED.name) });
     await expect(row).toBeVisible();
-    await expect(marcoPage.getByText("1 of 3 linked companies")).toBeVisible();
+    await expect(marcoPage.getByText("Allowance: 1 of 3 created", { exact: true })).toBeVisible();
     await expectAccessible(marcoPage);
     await shot("member-managed-companies", marcoPage);
   });

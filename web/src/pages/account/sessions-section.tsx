@@ -22,7 +22,7 @@ export function SessionsSection() {
   };
 
   return (
-    <section className="card" aria-labelledby="sessions-heading">
+    <section className="card card-narrow" aria-labelledby="sessions-heading">
       <div className="card-header">
         <h2 id="sessions-heading">Where you're signed in</h2>
         {others > 0 ? (
