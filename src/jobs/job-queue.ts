@@ -50,7 +50,11 @@ export async function startJobQueue(
     registerInstance: false,
   });
   boss.on("error", onError);
-  await boss.start();
+  // Two instances starting on a fresh database both install pg-boss's schema; its advisory lock
+  // takes turns directly, but through PgBouncer in transaction mode both CREATE SCHEMA IF NOT EXISTS
+  // were seen to collide (23505 on pg_namespace, decision 0046). pg-boss's own retry starts again
+  // after 1 s and 2 s, when the other instance's install is visible.
+  await boss.start({ attempts: 3 });
   for (const queue of queues) {
     const settings = queue.settings(config);
     // createQueue leaves an existing queue as it was, so changed settings need updateQueue as well.

@@ -50,7 +50,10 @@ describe.skipIf(!postgresServerUrl)(postgresServerUrl ? "graceful shutdown on SI
     // The emails in hand were finished and recorded; the rest were left for the next start, none failed.
     const sentAtExit = atExit.filter((r) => r.status === "sent");
     expect(sentAtExit.length).toBeGreaterThanOrEqual(1);
-    expect(sentAtExit.length).toBeLessThan(targets.length);
+    // Some were still waiting for the worker: it stopped taking jobs. Through a transaction-mode pooler
+    // (DATABASE_POOL_MODE=transaction, no LISTEN) the worker's poll takes all six in one fetch before
+    // the SIGTERM, so all six are in hand and finished — the run through PgBouncer (scripts/pgbouncer-check.sh).
+    if (process.env.DATABASE_POOL_MODE !== "transaction") expect(sentAtExit.length).toBeLessThan(targets.length);
     expect(atExit.filter((r) => r.status === "failed" || r.status === "dropped")).toEqual([]);
     const received = deliveriesById(smtp);
     expect(sentAtExit.every((r) => received.get(r.id) === 1)).toBe(true);
