@@ -89,7 +89,10 @@ export async function webhookScenarios(ctx: SuiteContext): Promise<WebhookFigure
     const targets = await ctx.db.activeUsers(BENCH_CO, "read_only", "id", Math.min(backlog, 400), 0);
     const target = cycle(targets);
 
-    // Throughput: the burst's deliveries, from its first request to its last delivery.
+    // Throughput: the burst's deliveries, from its first request to its last delivery. Names of this
+    // run's own: a rename to the name a user already has changes nothing, writes no event, and a run
+    // on a database an earlier run renamed waited 180 s for 200 deliveries that could never come.
+    const run = Date.now().toString(36);
     let sequence = 0;
     sink.reset();
     const drainStarted = performance.now();
@@ -102,7 +105,7 @@ export async function webhookScenarios(ctx: SuiteContext): Promise<WebhookFigure
       streams: [
         {
           label: "rename",
-          next: () => ({ method: "PATCH", path: `/api/v1/users/${target()}`, headers, body: JSON.stringify({ name: `Bench Hook ${(sequence += 1)}` }) }),
+          next: () => ({ method: "PATCH", path: `/api/v1/users/${target()}`, headers, body: JSON.stringify({ name: `Bench Hook ${run} ${(sequence += 1)}` }) }),
         },
       ],
     });
@@ -117,7 +120,7 @@ export async function webhookScenarios(ctx: SuiteContext): Promise<WebhookFigure
     const latencies: number[] = [];
     const samples = ctx.pace.quick ? 100 : 200;
     for (let i = 0; i < samples; i++) {
-      const name = `Bench Latency ${i}`;
+      const name = `Bench Latency ${run} ${i}`;
       const start = performance.now();
       await api("PATCH", `/users/${target()}`, { name });
       if (await waitUntil(() => sink.arrivals.has(name), 10_000)) latencies.push((sink.arrivals.get(name) ?? start) - start);
