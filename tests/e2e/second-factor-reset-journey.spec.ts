@@ -1,5 +1,4 @@
-import type { Page } from "@playwright/test";
-import { apiWrite, companyFromOperator, createUserWithPassword, signIn } from "./support/actions.ts";
+import { apiWrite, bothWidths, companyFromOperator, createUserWithPassword, signIn } from "./support/actions.ts";
 import { expect, test } from "./support/fixtures.ts";
 
 // Issue 18, for administrators: the seed-001 steps with Reset two-factor instead of Reset password —
@@ -8,17 +7,6 @@ import { expect, test } from "./support/fixtures.ts";
 // The locked-out user's factors are given by writing their rows (tests/e2e/support/give-second-factor.ts).
 
 const GIVE = "tests/e2e/support/give-second-factor.ts";
-
-/** axe and a screenshot at 1280 and at 390 px (a phone), then back to 1280. */
-async function bothWidths(page: Page, name: string, shot: (name: string, target?: Page) => Promise<void>, expectAccessible: (page?: Page) => Promise<void>) {
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await expectAccessible(page);
-  await shot(`${name}-1280`, page);
-  await page.setViewportSize({ width: 390, height: 844 });
-  await expectAccessible(page);
-  await shot(`${name}-390`, page);
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
 
 const ADMIN = { company: "Dunder Mifflin Scranton", name: "Jan Levinson", email: "jan@dunder-scranton.test", password: "corporate keeps the paper moving" };
 const DWIGHT = { name: "Dwight Schrute", email: "dwight@dunder-scranton.test", password: "bears beets battlestar galactica", role: "user" };
