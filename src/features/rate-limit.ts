@@ -1,5 +1,6 @@
-import { sql, type SQL } from "drizzle-orm";
+import { inArray, sql, type SQL } from "drizzle-orm";
 import { queryRows, type Executor } from "../db/client.ts";
+import { rateLimits } from "../db/schema.ts";
 import { AppError } from "../errors.ts";
 import { boundedLabel, metrics } from "../metrics/metrics.ts";
 import { recordAuditEvent, type AuditEventInput } from "./audit/record-audit-event.ts";
@@ -28,6 +29,21 @@ const countOrRestart = (floor: SQL, now: Date) => sql`
 export function rateHitOf(rule: RateRule, row: { count: number; window_start: Date | string }): RateHit {
   const count = Number(row.count);
   return { allowed: count <= rule.limit, count, resetAt: new Date(new Date(row.window_start).getTime() + rule.windowMs) };
+}
+
+/**
+ * How many more hits the tightest of these limits allows now, counting nothing: a window that has
+ * ended (its start at or before the floor, as the upserts below decide) holds nothing back.
+ */
+export async function hitsLeft(db: Executor, limits: { key: string; rule: RateRule }[], now: Date): Promise<number> {
+  const rows = await db.select().from(rateLimits).where(inArray(rateLimits.key, limits.map((limit) => limit.key)));
+  return Math.min(
+    ...limits.map(({ key, rule }) => {
+      const row = rows.find((r) => r.key === key);
+      const live = row !== undefined && row.windowStart.getTime() > floorOf(rule, now).getTime();
+      return Math.max(0, rule.limit - (live ? row.count : 0));
+    }),
+  );
 }
 
 /**

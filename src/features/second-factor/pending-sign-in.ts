@@ -110,6 +110,19 @@ export async function pendingSignIn(
   return (await openPendingSignIn(deps, input)).pending;
 }
 
+/** The audit row of a wrong code (or a refused passkey answer) at a half-finished sign-in: the user's sign-in history reads it. */
+export function wrongCodeEvent({ challenge, user, clientAddress, userAgent, now }: PendingSignIn) {
+  return {
+    action: "second_factor.failed",
+    outcome: "failure",
+    targetUserId: user.id,
+    targetCompanyId: user.companyId,
+    clientAddress,
+    details: { purpose: challenge.purpose, ...signInDetails(userAgent) },
+    at: now,
+  } as const;
+}
+
 /** Thrown inside the finishing transaction when the code is wrong: the transaction rolls back, then it is counted. */
 export class WrongCode extends Error {}
 
@@ -136,7 +149,7 @@ export async function finishSignIn<T>(
   } catch (error) {
     if (!(error instanceof WrongCode)) throw error;
     await countChallengeFailure(deps.db, challenge.id);
-    await recordAuditEvent(deps.db, { action: "second_factor.failed", outcome: "failure", targetUserId: user.id, targetCompanyId: user.companyId, clientAddress: pending.clientAddress, details: { purpose: challenge.purpose, ...signInDetails(pending.userAgent) }, at: now });
+    await recordAuditEvent(deps.db, wrongCodeEvent(pending));
     throw new AppError("SECOND_FACTOR_INCORRECT");
   }
 }

@@ -4,11 +4,11 @@ import type { Deps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { countSignIn } from "../../metrics/metrics.ts";
 import { AUDIT_INSERT, auditPlaceholders } from "../audit/record-audit-event.ts";
-import { loginSuccessParts, signInDetails, successValues, type SuccessValues } from "../auth/login.ts";
+import { loginSuccessParts, successValues, type SuccessValues } from "../auth/login.ts";
 import { CHALLENGE_MAX_FAILURES } from "./challenges.ts";
 import { recordSecondFactorChange } from "./record-change.ts";
 import { consumeRecoveryCode, recoveryCodesLeft } from "./recovery-codes.ts";
-import { finishSignIn, openPendingSignIn, WrongCode, type PendingSignIn } from "./pending-sign-in.ts";
+import { finishSignIn, openPendingSignIn, WrongCode, wrongCodeEvent, type PendingSignIn } from "./pending-sign-in.ts";
 import { countedSecondStep } from "./second-step-metrics.ts";
 import { matchingStep } from "./totp.ts";
 import { openTotpSecret } from "./totp-enrolment.ts";
@@ -78,8 +78,8 @@ const countWrongCode = preparedStatement<{ id: string }, ReturnType<typeof audit
     select id from counted`);
 
 async function refuseWrongCode(deps: Pick<Deps, "db">, pending: PendingSignIn): Promise<never> {
-  const { challenge, user, now } = pending;
-  const event = { action: "second_factor.failed", outcome: "failure", targetUserId: user.id, targetCompanyId: user.companyId, clientAddress: pending.clientAddress, details: { purpose: challenge.purpose, ...signInDetails(pending.userAgent) }, at: now } as const;
+  const { challenge, now } = pending;
+  const event = wrongCodeEvent(pending);
   // An audit row of a failure: no webhook event is one (recordWebhookEvents), so it may be written here.
   const counted = await countWrongCode(deps.db, { ...auditPlaceholders(event), challengeId: challenge.id, now, maxFailures: CHALLENGE_MAX_FAILURES });
   if (counted.length === 0) throw new AppError("SIGN_IN_EXPIRED");

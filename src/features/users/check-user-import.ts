@@ -4,7 +4,8 @@ import type { Actor } from "../access/actor.ts";
 import { assertCan, mayAssignRole } from "../access/authorize.ts";
 import { ASSIGNABLE_ROLES } from "../access/permissions.ts";
 import { normalizeEmail } from "../email-address.ts";
-import { isRole, readUserImportFile, type ImportRow } from "./user-import-file.ts";
+import { isRole } from "../access/roles.ts";
+import { readUserImportFile, type ImportRow } from "./user-import-file.ts";
 import { invitationsLeft } from "./send-invitation.ts";
 import { findTakenEmails } from "./users.queries.ts";
 

@@ -3,7 +3,7 @@ import { AppError, type ErrorCode } from "../../errors.ts";
 import type { Actor } from "../access/actor.ts";
 import { checkUserImport, previewRow } from "./check-user-import.ts";
 import { createUser } from "./create-user.ts";
-import { isRole } from "./user-import-file.ts";
+import { isRole } from "../access/roles.ts";
 
 export type ImportOutcome = { line: number; name: string; email: string; role: string } & (
   | { ok: true; userId: string }

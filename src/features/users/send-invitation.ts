@@ -1,6 +1,4 @@
-import { inArray } from "drizzle-orm";
 import type { Executor } from "../../db/client.ts";
-import { rateLimits } from "../../db/schema.ts";
 import type { Deps } from "../../deps.ts";
 import { linkUrl } from "../../email/links.ts";
 import { enqueueEmail } from "../../email/outbox.ts";
@@ -8,7 +6,7 @@ import { invitationEmail } from "../../email/templates/invitation.ts";
 import { actorKey, type Actor } from "../access/actor.ts";
 import { issueLinkToken } from "../auth/link-tokens.ts";
 import { actingCompanyOf } from "../access/company-scope.ts";
-import { hitRateLimits, rateLimited, type RateRule } from "../rate-limit.ts";
+import { hitRateLimits, hitsLeft, rateLimited, type RateRule } from "../rate-limit.ts";
 import { normalizeEmail } from "../email-address.ts";
 
 const HOUR = 3_600_000;
@@ -42,19 +40,14 @@ const companyLimitKey = (companyId: string) => `invitation:company:${companyId}`
  * How many more invitations the actor may send in the acting company before the per-actor or
  * per-company limit refuses one, counting nothing: an import's preview warns with it.
  */
-export async function invitationsLeft(db: Executor, actor: Actor, now: Date): Promise<number> {
-  const limits = [
-    { key: actorLimitKey(actorKey(actor)), rule: INVITATION_LIMITS.perActor },
-    { key: companyLimitKey(actingCompanyOf(actor)), rule: INVITATION_LIMITS.perCompany },
-  ];
-  const rows = await db.select().from(rateLimits).where(inArray(rateLimits.key, limits.map((limit) => limit.key)));
-  return Math.min(
-    ...limits.map(({ key, rule }) => {
-      const row = rows.find((r) => r.key === key);
-      // A window that has ended starts again (rate-limit.ts): its count no longer holds anything back.
-      const live = row && row.windowStart.getTime() > now.getTime() - rule.windowMs;
-      return Math.max(0, rule.limit - (live ? row.count : 0));
-    }),
+export function invitationsLeft(db: Executor, actor: Actor, now: Date): Promise<number> {
+  return hitsLeft(
+    db,
+    [
+      { key: actorLimitKey(actorKey(actor)), rule: INVITATION_LIMITS.perActor },
+      { key: companyLimitKey(actingCompanyOf(actor)), rule: INVITATION_LIMITS.perCompany },
+    ],
+    now,
   );
 }
 

@@ -1,4 +1,4 @@
-import { ROLES, type Role } from "../access/roles.ts";
+import { isRole, ROLES } from "../access/roles.ts";
 import { fitForAName } from "../control-characters.ts";
 import { parseCsv, unguardCell } from "../csv.ts";
 import { isEmailAddress } from "../email-address.ts";
@@ -55,7 +55,7 @@ function checkRow(line: number, cells: string[], width: number, at: Record<Colum
   if (name.length > PERSON_NAME_MAX_LENGTH) return error("NAME_INVALID", `The name is longer than ${PERSON_NAME_MAX_LENGTH} characters.`);
   if (email === "") return error("EMAIL_INVALID", "Enter an email address.");
   if (!isEmailAddress(email)) return error("EMAIL_INVALID", "This is not a valid email address.");
-  if (!(ROLES as readonly string[]).includes(role)) return error("ROLE_UNKNOWN", `Not a role. Use one of: ${ROLE_LIST}.`);
+  if (!isRole(role)) return error("ROLE_UNKNOWN", `Not a role. Use one of: ${ROLE_LIST}.`);
   return { ...row, role, error: null };
 }
 
@@ -85,5 +85,3 @@ export function readUserImportFile(text: string): ImportFile {
   const ignoredColumns = names.filter((name) => !(COLUMNS as readonly string[]).includes(name) && name !== "").map((name) => name.slice(0, 100));
   return { ok: true, rows: records.map((record) => checkRow(record.line, record.cells, header.cells.length, at)), ignoredColumns };
 }
-
-export const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);

@@ -35,16 +35,19 @@ export async function listPasswordResets(deps: Pick<Deps, "db" | "clock">, actor
   const now = deps.clock.now();
   const links = await listLinksOfUser(deps.db, user.id);
   const statuses = await emailStatusOfLinks(deps.db, links.map((link) => link.id));
-  return links.map((link) => ({
-    id: link.id,
-    purpose: link.purpose,
-    createdAt: link.createdAt,
-    expiresAt: link.expiresAt,
-    state: linkState(link, now),
-    requestedBy: requestedBy(link, user),
-    emailStatus: statuses.get(link.id)?.status ?? null,
-    emailProblem: describeDeliveryProblem(statuses.get(link.id)?.status ?? null, statuses.get(link.id)?.lastError ?? null),
-  }));
+  return links.map((link) => {
+    const email = statuses.get(link.id);
+    return {
+      id: link.id,
+      purpose: link.purpose,
+      createdAt: link.createdAt,
+      expiresAt: link.expiresAt,
+      state: linkState(link, now),
+      requestedBy: requestedBy(link, user),
+      emailStatus: email?.status ?? null,
+      emailProblem: describeDeliveryProblem(email?.status ?? null, email?.lastError ?? null),
+    };
+  });
 }
 
 interface LinkRequester {
