@@ -5,7 +5,7 @@ import { linkUrl } from "../../../email/links.ts";
 import { enqueueEmails } from "../../../email/outbox.ts";
 import { passwordResetEmail } from "../../../email/templates/password-reset.ts";
 import { auditRowOf, type AuditEventInput } from "../../audit/record-audit-event.ts";
-import { recordWebhookEvents } from "../../audit/record-webhook-events.ts";
+import { recordBatchWebhookEvents } from "../../audit/record-webhook-events.ts";
 import { issueLinkTokens } from "../link-tokens.ts";
 import type { ResetRecipient } from "./send-reset-link.ts";
 
@@ -51,7 +51,7 @@ export async function sendForgotPasswordLinks(tx: Executor, deps: Pick<Deps, "co
     at: now,
   }));
   await tx.insert(auditEvents).values(events.map(auditRowOf));
-  // The webhook events recordAuditEvent would have written (decision 0032): one statement each,
-  // which writes nothing when no endpoint of the user's company (or the platform) wants it.
-  for (const event of events) await recordWebhookEvents(tx, event);
+  // The webhook events recordAuditEvent would have written (decision 0032): one statement asks
+  // whether any endpoint wants them, then one for each event when one does.
+  await recordBatchWebhookEvents(tx, events);
 }
