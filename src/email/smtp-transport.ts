@@ -60,19 +60,26 @@ export function createSmtpTransport(smtpUrl: string, maxConnections: number): Ma
         socketTimeout: SOCKET_TIMEOUT_MS,
       }),
     ));
+  let mailComposer: Promise<typeof import("nodemailer/lib/mail-composer").default> | null = null;
+  const composer = () => (mailComposer ??= import("nodemailer/lib/mail-composer").then((module) => module.default));
   return {
     kind: "smtp",
     async send(message) {
-      const smtp = await open();
+      const [smtp, MailComposer] = await Promise.all([open(), composer()]);
       try {
-        await smtp.sendMail({
+        // Composed into one buffer first: streamed to the socket as nodemailer builds it, a message
+        // left in dozens of small writes, a system call each — a third of an email's CPU (decision 0052).
+        const raw = await new MailComposer({
           from: message.from,
           to: message.to,
           subject: message.subject,
           text: message.text,
           html: message.html,
           headers: { "X-Latchkey-Email-Id": message.emailId },
-        });
+        })
+          .compile()
+          .build();
+        await smtp.sendMail({ envelope: { from: message.from, to: [message.to] }, raw });
       } catch (error) {
         throw classifySmtpFailure(error, smtpUrl);
       }
