@@ -66,6 +66,8 @@ export async function buildApp(deps: Deps): Promise<App> {
   trackHttpMetrics(app as unknown as FastifyInstance);
   const inFlight = new InFlightRequests();
   app.decorate("inFlight", inFlight);
+  // The background workers rest while this app is busy answering (decision 0052).
+  deps.pacer.watch(inFlight);
   trackInFlight(app as unknown as FastifyInstance, inFlight);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

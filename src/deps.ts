@@ -1,3 +1,4 @@
+import { BackgroundPacer } from "./jobs/pacer.ts";
 import type { FastifyBaseLogger } from "fastify";
 import pino from "pino";
 import pretty from "pino-pretty";
@@ -30,6 +31,8 @@ export interface Deps {
   webhookResolver: WebhookResolver;
   /** This process's guard in front of the forgot-password request table (decision 0034). */
   forgotPasswordGuard: ForgotPasswordGuard;
+  /** Lets the background workers give way to a busy request path (decision 0052); the app tells it how busy. */
+  pacer: BackgroundPacer;
 }
 
 export interface BuildDepsOptions {
@@ -77,7 +80,7 @@ export async function buildDeps(config: Config, options: BuildDepsOptions = {}):
   const oidc = new OidcProvider({ db: database.db, config, clock, logger, jobs });
   const webhookResolver = options.webhookResolver ?? systemResolver;
   const forgotPasswordGuard = createForgotPasswordGuard(RESET_LIMITS.forgotPerClient);
-  return { config, database, db: database.db, clock, logger, jobs, mailTransport, oidc, webhookResolver, forgotPasswordGuard };
+  return { config, database, db: database.db, clock, logger, jobs, mailTransport, oidc, webhookResolver, forgotPasswordGuard, pacer: new BackgroundPacer() };
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {

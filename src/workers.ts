@@ -14,7 +14,7 @@ export interface BackgroundWorker {
   stop(): Promise<void>;
 }
 
-type WorkerDeps = Pick<Deps, "db" | "clock" | "config" | "mailTransport" | "jobs" | "logger" | "oidc" | "webhookResolver">;
+type WorkerDeps = Pick<Deps, "db" | "clock" | "config" | "mailTransport" | "jobs" | "logger" | "oidc" | "webhookResolver" | "pacer">;
 
 interface WorkerRegistration {
   name: string;

@@ -1,4 +1,4 @@
-import { and, eq, notInArray, sql } from "drizzle-orm";
+import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
 import type { Deps } from "../deps.ts";
 import { emails, linkTokens } from "../db/schema.ts";
 import { linkState, type LinkRow } from "../db/link-state.ts";
@@ -14,28 +14,83 @@ export type DeliveryOutcome =
 
 type DeliverDeps = Pick<Deps, "db" | "clock" | "config" | "mailTransport">;
 
+/** One job of a delivery batch: the outbox row to send, and whether a temporary failure should be final. */
+export interface DeliveryAttempt {
+  emailId: string;
+  lastAttempt: boolean;
+}
+
 /**
  * One delivery attempt of one outbox row. Safe to repeat: a job redelivered after a crash finds
  * the row already settled and sends nothing. `lastAttempt` turns a temporary failure into a final one.
  */
 export async function deliverEmail(deps: DeliverDeps, emailId: string, lastAttempt: boolean): Promise<DeliveryOutcome> {
-  // The email and the state of its link (if it carries one), in one round trip.
-  const [row] = await deps.db
+  const [outcome] = await deliverEmails(deps, [{ emailId, lastAttempt }], 1);
+  if (!outcome) throw new Error("a delivery outcome is missing");
+  return outcome;
+}
+
+/**
+ * deliverEmail for a batch (decision 0052): one statement reads every email with the state of its
+ * link, the sends go out `lanes` at a time, and one statement settles every email that left. A
+ * dead link or a failed send is settled on its own, as before. Returns the outcomes in order.
+ */
+export async function deliverEmails(deps: DeliverDeps, attempts: DeliveryAttempt[], lanes: number): Promise<DeliveryOutcome[]> {
+  if (attempts.length === 0) return [];
+  const rows = await deps.db
     .select({
       email: emails,
       link: { id: linkTokens.id, usedAt: linkTokens.usedAt, supersededAt: linkTokens.supersededAt, revokedAt: linkTokens.revokedAt, expiresAt: linkTokens.expiresAt },
     })
     .from(emails)
     .leftJoin(linkTokens, eq(linkTokens.id, emails.linkTokenId))
-    .where(eq(emails.id, emailId));
-  if (!row) return { status: "missing" };
-  const { email, link } = row;
-  if (email.status === "sent" || email.status === "dropped" || email.status === "failed") return { status: "settled-before" };
+    .where(inArray(emails.id, [...new Set(attempts.map((attempt) => attempt.emailId))]));
+  const byId = new Map(rows.map((row) => [row.email.id, row]));
+  const outcomes: DeliveryOutcome[] = [];
+  const sent: { index: number; kind: string }[] = [];
+  // The same email twice in a batch (a job sent twice by hand) goes out once.
+  const taken = new Set<string>();
+  let next = 0;
+  const lane = async () => {
+    for (let index = next++; index < attempts.length; index = next++) {
+      const attempt = attempts[index] as DeliveryAttempt;
+      const row = byId.get(attempt.emailId);
+      if (!row) {
+        outcomes[index] = { status: "missing" };
+        continue;
+      }
+      if (taken.has(attempt.emailId) || isSettled(row.email.status)) {
+        outcomes[index] = { status: "settled-before" };
+        continue;
+      }
+      taken.add(attempt.emailId);
+      const outcome = await attemptOne(deps, row, attempt.lastAttempt);
+      if (outcome === "sent") sent.push({ index, kind: row.email.kind });
+      else outcomes[index] = outcome;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, attempts.length)) }, lane));
+  if (sent.length > 0) {
+    await settleSent(deps, sent.map(({ index }) => (attempts[index] as DeliveryAttempt).emailId));
+    for (const { index, kind } of sent) {
+      countDelivery(kind, "sent");
+      outcomes[index] = { status: "sent" };
+    }
+  }
+  return outcomes;
+}
 
+type EmailRow = typeof emails.$inferSelect;
+type LinkOfEmail = (LinkRow & { id: string }) | null;
+
+const isSettled = (status: EmailRow["status"]) => status === "sent" || status === "dropped" || status === "failed";
+
+/** Sends one email that is still due; "sent" is settled by the caller with the rest of its batch. */
+async function attemptOne(deps: DeliverDeps, { email, link }: { email: EmailRow; link: LinkOfEmail }, lastAttempt: boolean): Promise<DeliveryOutcome | "sent"> {
   const deadLink = email.linkTokenId ? deadLinkState(link, deps.clock.now()) : null;
   if (deadLink) {
     // The recipient would find a dead link; a newer email (if any) carries the live one.
-    await settle(deps, emailId, { status: "dropped", lastError: `link ${deadLink} before delivery`, attempts: email.attempts });
+    await settle(deps, email.id, { status: "dropped", lastError: `link ${deadLink} before delivery`, attempts: email.attempts });
     countDelivery(email.kind, "dropped");
     return { status: "dropped" };
   }
@@ -44,7 +99,7 @@ export async function deliverEmail(deps: DeliverDeps, emailId: string, lastAttem
   const smtp = deps.mailTransport.kind === "smtp";
   try {
     await deps.mailTransport.send({
-      emailId,
+      emailId: email.id,
       from: deps.config.mailFrom,
       to: email.toAddress,
       subject: email.subject,
@@ -55,14 +110,12 @@ export async function deliverEmail(deps: DeliverDeps, emailId: string, lastAttem
     const failure = error instanceof MailDeliveryError ? error : new MailDeliveryError(unexpected(error), false);
     if (smtp) recordSmtpAttempt(performance.now() - started, !failure.permanent);
     const final = failure.permanent || lastAttempt;
-    await settle(deps, emailId, { status: final ? "failed" : "retrying", lastError: failure.message, attempts: email.attempts + 1 });
+    await settle(deps, email.id, { status: final ? "failed" : "retrying", lastError: failure.message, attempts: email.attempts + 1 });
     countDelivery(email.kind, final ? "failed" : "retrying");
     return final ? { status: "failed" } : { status: "retrying", error: failure };
   }
   if (smtp) recordSmtpAttempt(performance.now() - started, false);
-  await settle(deps, emailId, { status: "sent", attempts: email.attempts + 1, sentAt: deps.clock.now() });
-  countDelivery(email.kind, "sent");
-  return { status: "sent" };
+  return "sent";
 }
 
 /** Kinds are the templates' names, a fixed set; a hand-written row's kind is counted as "other". */
@@ -107,6 +160,22 @@ async function settle(deps: DeliverDeps, emailId: string, settlement: Settlement
     })
     // Never reopen a row another attempt has already settled.
     .where(and(eq(emails.id, emailId), notInArray(emails.status, ["sent", "dropped"])));
+}
+
+/** The emails of a batch that left, settled in one statement (their links scrubbed, as settle does). */
+async function settleSent(deps: DeliverDeps, emailIds: string[]): Promise<void> {
+  const now = deps.clock.now();
+  const scrub = deps.mailTransport.kind === "smtp";
+  await deps.db
+    .update(emails)
+    .set({
+      status: "sent",
+      attempts: sql`${emails.attempts} + 1`,
+      updatedAt: now,
+      sentAt: now,
+      ...(scrub ? { text: scrubbedLinkToken(emails.text), html: scrubbedLinkToken(emails.html) } : {}),
+    })
+    .where(and(inArray(emails.id, emailIds), notInArray(emails.status, ["sent", "dropped"])));
 }
 
 function unexpected(error: unknown): string {

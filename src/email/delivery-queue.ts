@@ -17,8 +17,9 @@ export const deliverEmailQueue: QueueDefinition = {
     retryDelay: Math.max(1, Math.round(config.emailRetryDelayMs / 1000)),
     retryBackoff: true,
     retryDelayMax: 600,
-    // A batch sends BATCHES_PER_FETCH emails per connection one after another (delivery-worker.ts),
-    // each bounded by the SMTP socket timeout (60 s) and connect timeout (10 s): 4 × 70 s fits.
+    // The worker holds at most four emails per SMTP connection (BATCHES_AT_ONCE batches of
+    // BATCHES_PER_FETCH per connection, delivery-worker.ts), sent one after another, each bounded by
+    // the SMTP socket timeout (60 s) and connect timeout (10 s): 4 × 70 s fits.
     expireInSeconds: 300,
     // A job held by a killed instance stops beating and is retried within ~20 s instead of waiting
     // out expireInSeconds (2 minutes and more) — the worker refreshes it every 5 s while it sends.

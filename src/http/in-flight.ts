@@ -12,6 +12,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 export class InFlightRequests {
   #open = new WeakSet<FastifyRequest>();
   #count = 0;
+  #peak = 0;
   #idle: Array<() => void> = [];
 
   get count(): number {
@@ -21,7 +22,14 @@ export class InFlightRequests {
   start(request: FastifyRequest): void {
     if (this.#open.has(request)) return;
     this.#open.add(request);
-    this.#count++;
+    if (++this.#count > this.#peak) this.#peak = this.#count;
+  }
+
+  /** The most requests in flight at once since the last call (the background pacer's reading, decision 0052). */
+  takePeak(): number {
+    const peak = Math.max(this.#peak, this.#count);
+    this.#peak = this.#count;
+    return peak;
   }
 
   end(request: FastifyRequest): void {

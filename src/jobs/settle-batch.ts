@@ -5,7 +5,7 @@ import type { JobResult } from "pg-boss";
  * statement's parameters on the next lines — an address, an email body with its reset link — and
  * they must not rest in pg-boss's table (SECURITY.md principle 8).
  */
-function failureSummary(error: unknown): string {
+export function failureSummary(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return (message.split("\n", 1)[0] ?? "").slice(0, 500);
 }

@@ -132,6 +132,12 @@ export const metrics = {
     labelNames: ["queue"] as const,
     registers: [registry],
   }),
+  backgroundRest: new client.Counter({
+    name: "latchkey_background_rest_seconds_total",
+    help: "Seconds a background worker waited before a batch because this instance was busy answering requests (decision 0052), by worker.",
+    labelNames: ["worker"] as const,
+    registers: [registry],
+  }),
   dbAcquire: new client.Histogram({
     name: "latchkey_db_pool_acquire_seconds",
     help: "Time a query or transaction waited for a connection from this instance's PostgreSQL pool.",

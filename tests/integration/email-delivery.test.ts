@@ -4,6 +4,7 @@ import { emails } from "../../src/db/schema.ts";
 import { buildDeps } from "../../src/deps.ts";
 import { DELIVER_EMAIL_QUEUE } from "../../src/email/delivery-queue.ts";
 import { startEmailWorker } from "../../src/email/delivery-worker.ts";
+import { deliverEmails } from "../../src/email/deliver-email.ts";
 import { enqueueEmail } from "../../src/email/outbox.ts";
 import { issueLinkToken } from "../../src/features/auth/link-tokens.ts";
 import type { TestClient } from "../support/client.ts";
@@ -160,6 +161,36 @@ describe("email delivery across worker restarts", () => {
   });
   afterAll(async () => {
     await t?.close();
+  });
+
+  it("reads a batch's emails in one go and settles those that left together: each sent once, its id in the header, its link scrubbed (decision 0052)", async () => {
+    const token = "A".repeat(43);
+    const ids = [
+      await enqueueTestEmail(t.deps, { to: "together1@example.test", text: `Open https://latchkey.test/reset-password#token=${token}`, html: `<a href="https://latchkey.test/reset-password#token=${token}">Reset</a>` }),
+      await enqueueTestEmail(t.deps, { to: "together2@example.test" }),
+    ];
+    const [first = "", second = ""] = ids;
+    // The same email twice in one batch (a job sent again by hand) goes out once; an unknown id is missing.
+    const outcomes = await deliverEmails(
+      t.deps,
+      [first, second, first, "00000000-0000-4000-8000-000000000000"].map((emailId) => ({ emailId, lastAttempt: false })),
+      2,
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(["sent", "sent", "settled-before", "missing"]);
+    for (const [i, id] of ids.entries()) {
+      const to = `together${i + 1}@example.test`;
+      const received = t.smtp.messages.filter((m) => m.to.includes(to));
+      expect(received).toHaveLength(1);
+      expect(received[0]?.headers.get("x-latchkey-email-id")).toBe(id);
+      const row = await readEmail(t.deps, id);
+      expect(row).toMatchObject({ status: "sent", attempts: 1 });
+      expect(row.sentAt).not.toBeNull();
+      expect(`${row.text} ${row.html}`).not.toContain(token);
+    }
+    expect(t.smtp.messages.find((m) => m.to.includes("together1@example.test"))?.text).toContain(`#token=${token}`);
+    // Delivered again (a redelivered job after a crash): nothing leaves twice.
+    expect((await deliverEmails(t.deps, [{ emailId: first, lastAttempt: false }], 1)).map((o) => o.status)).toEqual(["settled-before"]);
+    expect(t.smtp.messages.filter((m) => m.to.includes("together1@example.test"))).toHaveLength(1);
   });
 
   it("delivers emails queued while no worker ran, once a worker starts", async () => {

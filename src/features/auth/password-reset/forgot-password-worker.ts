@@ -16,7 +16,7 @@ const FAILURE_PAUSE_MS = 1_000;
  * and deleted in one transaction, so a crash or an error puts the whole batch back, and rows another
  * instance holds are skipped (SKIP LOCKED), so instances share the work. Started by `src/workers.ts`.
  */
-export function startForgotPasswordWorker(deps: Pick<Deps, "db" | "clock" | "config" | "jobs" | "logger">): { stop(): Promise<void> } {
+export function startForgotPasswordWorker(deps: Pick<Deps, "db" | "clock" | "config" | "jobs" | "logger" | "pacer">): { stop(): Promise<void> } {
   const logger = deps.logger.child({ component: "forgot-password-worker" });
   let stopping = false;
   let wake: (() => void) | null = null;
@@ -37,9 +37,14 @@ export function startForgotPasswordWorker(deps: Pick<Deps, "db" | "clock" | "con
     });
 
   const loop = (async () => {
+    let lastBatchMs = 0;
     while (!stopping) {
       try {
+        // During a rush of requests the batch waits its turn (decision 0052): the requests are safe in the table.
+        await deps.pacer.turn("forgot-password", lastBatchMs);
+        const started = performance.now();
         const { taken, sent, limited, refused, dropped } = await batch();
+        lastBatchMs = performance.now() - started;
         // Counted once committed: a batch rolled back is taken again and would count twice.
         countReset("forgot_password", "sent", sent);
         countReset("forgot_password", "limited", limited.length);
