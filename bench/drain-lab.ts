@@ -15,7 +15,7 @@ const n = Number(requests);
 const url = process.env.DATABASE_URL ?? DEFAULT_BENCH_DATABASE_URL;
 const db = openBenchDb(url);
 await db.startClean();
-const smtp = await startSmtpServer();
+const smtp = await startSmtpServer({ parse: false });
 const server = await startServer({ ...process.env, DATABASE_URL: url, SMTP_URL: smtp.url, NODE_ENV: "production" });
 const pool = new pg.Pool({ connectionString: url, max: 1 });
 try {

@@ -47,7 +47,7 @@ if (!process.argv.includes("--no-startup") && !process.argv.includes("--only")) 
 
 const db = openBenchDb(databaseUrl);
 await db.startClean();
-const smtp = await startSmtpServer();
+const smtp = await startSmtpServer({ parse: false });
 // The webhook scenario's receiver listens on 127.0.0.1, which production refuses unless allowed.
 const serverEnv = { ...process.env, DATABASE_URL: databaseUrl, SMTP_URL: smtp.url, TRUST_PROXY: "1", NODE_ENV: "production", WEBHOOK_ALLOW_LOOPBACK: "on" };
 const server = await startServer(serverEnv);
