@@ -69,7 +69,9 @@ export async function deliverEmails(deps: DeliverDeps, attempts: DeliveryAttempt
       else outcomes[index] = outcome;
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, attempts.length)) }, lane));
+  // Every lane runs to its end even if one failed (the database refused a settlement): the emails
+  // that left are settled either way, so the batch's retry finds them sent and sends nothing twice.
+  const ended = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(lanes, attempts.length)) }, lane));
   if (sent.length > 0) {
     await settleSent(deps, sent.map(({ index }) => (attempts[index] as DeliveryAttempt).emailId));
     for (const { index, kind } of sent) {
@@ -77,6 +79,8 @@ export async function deliverEmails(deps: DeliverDeps, attempts: DeliveryAttempt
       outcomes[index] = { status: "sent" };
     }
   }
+  const failed = ended.find((lane) => lane.status === "rejected");
+  if (failed) throw failed.reason;
   return outcomes;
 }
 

@@ -52,7 +52,6 @@ export async function startEmailWorker(deps: Pick<Deps, "db" | "clock" | "config
   const logger = deps.logger.child({ component: "email-worker" });
   const lanes = deps.config.smtpConnections;
   const batchSize = lanes * BATCHES_PER_FETCH;
-  let lastBatchMs = 0;
   // The job's data is read as unknown: a row written by hand or by an older version may lack an id.
   const workId = await deps.jobs.boss.work<Partial<Record<keyof DeliverEmailJob, unknown>>, void, ReturnType<typeof workOptions>>(
     DELIVER_EMAIL_QUEUE,
@@ -65,8 +64,7 @@ export async function startEmailWorker(deps: Pick<Deps, "db" | "clock" | "config
         return false;
       });
       // During a rush of requests the batch waits its turn (decision 0052); its jobs stay claimed, well within their expiry.
-      await deps.pacer.turn("email-delivery", lastBatchMs);
-      const started = performance.now();
+      const done = await deps.pacer.turn("email-delivery");
       let outcomes: Awaited<ReturnType<typeof deliverEmails>>;
       try {
         outcomes = await deliverEmails(
@@ -81,7 +79,7 @@ export async function startEmailWorker(deps: Pick<Deps, "db" | "clock" | "config
         logger.error({ error: failureSummary(error), emails: valid.length }, "email delivery batch failed; will retry");
         return jobs.map((job): JobResult => (valid.includes(job) ? { id: job.id, status: "failed", output: { message: failureSummary(error) } } : { id: job.id, status: "completed" }));
       } finally {
-        lastBatchMs = performance.now() - started;
+        done();
       }
       // Each job ends on its own: pg-boss completes the good ones and retries the failed ones with back-off.
       const results = jobs.filter((job) => !valid.includes(job)).map((job): JobResult => ({ id: job.id, status: "completed" }));
@@ -93,7 +91,7 @@ export async function startEmailWorker(deps: Pick<Deps, "db" | "clock" | "config
           case "retrying":
             metrics.jobFailures.inc({ queue: DELIVER_EMAIL_QUEUE });
             logger.warn({ emailId, attempt, error: outcome.error.message }, "email delivery failed; will retry");
-            results.push({ id: job.id, status: "failed", output: { message: outcome.error.message } });
+            results.push({ id: job.id, status: "failed", output: { message: failureSummary(outcome.error) } });
             return;
           case "failed":
             metrics.jobFailures.inc({ queue: DELIVER_EMAIL_QUEUE });

@@ -11,9 +11,9 @@ export interface RequestLoad {
 
 /** Requests being worked on at once from which the request path counts as busy: they queue for the cores. */
 export const BUSY_REQUESTS = 4;
-/** While busy, a worker rests this many times as long as its last batch took: the background gets at most a seventh. */
+/** While busy, the background rests this many times as long as its last batch took: it keeps at most a seventh of the time. */
 export const REST_PER_WORK = 6;
-/** Never rests longer than this before the next batch: under a flood that lasts, mail still leaves. */
+/** No worker waits longer than this for its turn: under a flood that lasts, mail still leaves. */
 export const LONGEST_REST_MS = 1_000;
 /** How often a resting worker looks whether the rush is over. */
 const LOOK_EVERY_MS = 10;
@@ -24,17 +24,26 @@ const LOOK_EVERY_MS = 10;
  */
 const REMEMBER_MS = 50;
 
+/** Ends a batch that was given its turn. */
+export type BatchDone = () => void;
+
 /**
  * The request path first, the mail right after (decision 0052). Background work that a request
  * caused — the forgot-password batches, email delivery — can wait a moment; the answer to the next
- * request cannot. Before each batch a worker asks for its turn: at once while the instance is not
- * busy; during a rush, after a rest proportional to its last batch (so it keeps a seventh of the
- * time, and at least one batch a second), or as soon as the rush is over. Each instance paces its
- * own workers by its own requests; the work itself stays in the database, shared by all.
+ * request cannot. Before each batch a worker asks for its turn and says when the batch is done.
+ * While the instance is not busy, every turn is given at once. During a rush the background takes
+ * one batch at a time, whichever worker's, and rests REST_PER_WORK times as long as the last batch
+ * took (so it keeps about a seventh of the time), ending the rest as soon as the rush is over; and
+ * no worker waits more than LONGEST_REST_MS, so each still gets a batch a second. Each instance
+ * paces its own workers by its own requests; the work itself stays in the database, shared by all.
  */
 export class BackgroundPacer {
   #load: RequestLoad = { takePeak: () => 0 };
   #busyAt = Number.NEGATIVE_INFINITY;
+  /** Batches started and not yet done, of every worker. */
+  #running = 0;
+  /** During a rush, no batch starts before this (unless its worker has waited LONGEST_REST_MS). */
+  #restUntil = Number.NEGATIVE_INFINITY;
 
   /** The request counter of the app this process serves (none in the CLI or a worker-only test: never busy). */
   watch(load: RequestLoad): void {
@@ -48,14 +57,26 @@ export class BackgroundPacer {
     return now - this.#busyAt < REMEMBER_MS;
   }
 
-  /** Resolves when `worker`, whose last batch took `lastBatchMs`, may start its next one. */
-  async turn(worker: string, lastBatchMs: number): Promise<void> {
-    if (!this.busy) return;
-    const started = performance.now();
-    const until = started + Math.min(LONGEST_REST_MS, Math.max(LOOK_EVERY_MS, lastBatchMs * REST_PER_WORK));
-    for (let left = until - performance.now(); left > 0 && this.busy; left = until - performance.now()) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(LOOK_EVERY_MS, left)));
+  /** Resolves when `worker` may start its next batch, with the function to call once that batch is done. */
+  async turn(worker: string): Promise<BatchDone> {
+    const asked = performance.now();
+    const mustWait = () => {
+      const now = performance.now();
+      return now - asked < LONGEST_REST_MS && (this.#running > 0 || now < this.#restUntil) && this.busy;
+    };
+    if (mustWait()) {
+      while (mustWait()) await new Promise((resolve) => setTimeout(resolve, LOOK_EVERY_MS));
+      metrics.backgroundRest.inc({ worker }, (performance.now() - asked) / 1000);
     }
-    metrics.backgroundRest.inc({ worker }, (performance.now() - started) / 1000);
+    this.#running++;
+    const started = performance.now();
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.#running--;
+      const ended = performance.now();
+      this.#restUntil = Math.max(this.#restUntil, ended + Math.min(LONGEST_REST_MS, (ended - started) * REST_PER_WORK));
+    };
   }
 }

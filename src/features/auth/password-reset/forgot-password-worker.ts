@@ -37,14 +37,11 @@ export function startForgotPasswordWorker(deps: Pick<Deps, "db" | "clock" | "con
     });
 
   const loop = (async () => {
-    let lastBatchMs = 0;
     while (!stopping) {
       try {
         // During a rush of requests the batch waits its turn (decision 0052): the requests are safe in the table.
-        await deps.pacer.turn("forgot-password", lastBatchMs);
-        const started = performance.now();
-        const { taken, sent, limited, refused, dropped } = await batch();
-        lastBatchMs = performance.now() - started;
+        const done = await deps.pacer.turn("forgot-password");
+        const { taken, sent, limited, refused, dropped } = await batch().finally(done);
         // Counted once committed: a batch rolled back is taken again and would count twice.
         countReset("forgot_password", "sent", sent);
         countReset("forgot_password", "limited", limited.length);
