@@ -1,6 +1,7 @@
-import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
+import { and, eq, notInArray, sql } from "drizzle-orm";
+import { preparedStatement } from "../db/client.ts";
 import type { Deps } from "../deps.ts";
-import { emails, linkTokens } from "../db/schema.ts";
+import { emails } from "../db/schema.ts";
 import { linkState, type LinkRow } from "../db/link-state.ts";
 import { MailDeliveryError } from "./transport.ts";
 import { boundedLabel, metrics } from "../metrics/metrics.ts";
@@ -37,15 +38,8 @@ export async function deliverEmail(deps: DeliverDeps, emailId: string, lastAttem
  */
 export async function deliverEmails(deps: DeliverDeps, attempts: DeliveryAttempt[], lanes: number): Promise<DeliveryOutcome[]> {
   if (attempts.length === 0) return [];
-  const rows = await deps.db
-    .select({
-      email: emails,
-      link: { id: linkTokens.id, usedAt: linkTokens.usedAt, supersededAt: linkTokens.supersededAt, revokedAt: linkTokens.revokedAt, expiresAt: linkTokens.expiresAt },
-    })
-    .from(emails)
-    .leftJoin(linkTokens, eq(linkTokens.id, emails.linkTokenId))
-    .where(inArray(emails.id, [...new Set(attempts.map((attempt) => attempt.emailId))]));
-  const byId = new Map(rows.map((row) => [row.email.id, row]));
+  const rows = await readBatch(deps.db, { ids: [...new Set(attempts.map((attempt) => attempt.emailId))] });
+  const byId = new Map(rows.map((row) => [row.id, toDue(row)]));
   const outcomes: DeliveryOutcome[] = [];
   const sent: { index: number; kind: string }[] = [];
   // The same email twice in a batch (a job sent twice by hand) goes out once.
@@ -84,13 +78,50 @@ export async function deliverEmails(deps: DeliverDeps, attempts: DeliveryAttempt
   return outcomes;
 }
 
-type EmailRow = typeof emails.$inferSelect;
-type LinkOfEmail = (LinkRow & { id: string }) | null;
+type EmailStatus = (typeof emails.$inferSelect)["status"];
 
-const isSettled = (status: EmailRow["status"]) => status === "sent" || status === "dropped" || status === "failed";
+/** What a delivery reads of an email and of its link, if it carries one. */
+interface DueEmail {
+  email: { id: string; kind: string; toAddress: string; subject: string; text: string; html: string; linkTokenId: string | null; status: EmailStatus; attempts: number };
+  link: LinkRow | null;
+}
+
+interface BatchRow {
+  id: string;
+  kind: string;
+  to_address: string;
+  subject: string;
+  text: string;
+  html: string;
+  link_token_id: string | null;
+  status: EmailStatus;
+  attempts: number;
+  link_id: string | null;
+  used_at: Date | string | null;
+  superseded_at: Date | string | null;
+  revoked_at: Date | string | null;
+  expires_at: Date | string | null;
+}
+
+/** A batch's emails with the state of their links, in one prepared statement (no query building per batch). */
+const readBatch = preparedStatement<BatchRow, { ids: string[] }>("email_delivery_read", sql`
+    select e.id, e.kind, e.to_address, e.subject, e.text, e.html, e.link_token_id, e.status, e.attempts,
+      l.id as link_id, l.used_at, l.superseded_at, l.revoked_at, l.expires_at
+    from emails e left join link_tokens l on l.id = e.link_token_id
+    where e.id = any(${sql.placeholder("ids")}::uuid[])`);
+
+const dateOrNull = (value: Date | string | null) => (value === null ? null : new Date(value));
+
+function toDue(row: BatchRow): DueEmail {
+  const email = { id: row.id, kind: row.kind, toAddress: row.to_address, subject: row.subject, text: row.text, html: row.html, linkTokenId: row.link_token_id, status: row.status, attempts: Number(row.attempts) };
+  if (row.link_id === null || row.expires_at === null) return { email, link: null };
+  return { email, link: { usedAt: dateOrNull(row.used_at), supersededAt: dateOrNull(row.superseded_at), revokedAt: dateOrNull(row.revoked_at), expiresAt: new Date(row.expires_at) } };
+}
+
+const isSettled = (status: EmailStatus) => status === "sent" || status === "dropped" || status === "failed";
 
 /** Sends one email that is still due; "sent" is settled by the caller with the rest of its batch. */
-async function attemptOne(deps: DeliverDeps, { email, link }: { email: EmailRow; link: LinkOfEmail }, lastAttempt: boolean): Promise<DeliveryOutcome | "sent"> {
+async function attemptOne(deps: DeliverDeps, { email, link }: DueEmail, lastAttempt: boolean): Promise<DeliveryOutcome | "sent"> {
   const deadLink = email.linkTokenId ? deadLinkState(link, deps.clock.now()) : null;
   if (deadLink) {
     // The recipient would find a dead link; a newer email (if any) carries the live one.
@@ -146,8 +177,9 @@ interface Settlement {
  * use here and would be a live credential at rest: only the link's SHA-256 may stay in the database
  * (SECURITY.md principle 1). Without SMTP the row is the development mailbox, so it keeps its link.
  */
-const scrubbedLinkToken = (column: typeof emails.text | typeof emails.html) =>
-  sql<string>`regexp_replace(${column}, '#token=[A-Za-z0-9_-]{43}', '#token=removed-after-delivery', 'g')`;
+const LINK_TOKEN = "#token=[A-Za-z0-9_-]{43}";
+const LINK_TOKEN_REMOVED = "#token=removed-after-delivery";
+const scrubbedLinkToken = (column: typeof emails.text | typeof emails.html) => sql<string>`regexp_replace(${column}, ${LINK_TOKEN}, ${LINK_TOKEN_REMOVED}, 'g')`;
 
 async function settle(deps: DeliverDeps, emailId: string, settlement: Settlement): Promise<void> {
   const now = deps.clock.now();
@@ -166,20 +198,15 @@ async function settle(deps: DeliverDeps, emailId: string, settlement: Settlement
     .where(and(eq(emails.id, emailId), notInArray(emails.status, ["sent", "dropped"])));
 }
 
-/** The emails of a batch that left, settled in one statement (their links scrubbed, as settle does). */
+/** The emails of a batch that left, settled in one prepared statement (their links scrubbed, as settle does). */
+const settleSentBatch = preparedStatement<never, { ids: string[]; now: Date; scrub: boolean; token: string; removed: string }>("email_delivery_settle_sent", sql`
+    update emails set status = 'sent', attempts = attempts + 1, updated_at = ${sql.placeholder("now")}, sent_at = ${sql.placeholder("now")},
+      text = case when ${sql.placeholder("scrub")}::boolean then regexp_replace(text, ${sql.placeholder("token")}::text, ${sql.placeholder("removed")}::text, 'g') else text end,
+      html = case when ${sql.placeholder("scrub")}::boolean then regexp_replace(html, ${sql.placeholder("token")}::text, ${sql.placeholder("removed")}::text, 'g') else html end
+    where id = any(${sql.placeholder("ids")}::uuid[]) and status not in ('sent', 'dropped')`);
+
 async function settleSent(deps: DeliverDeps, emailIds: string[]): Promise<void> {
-  const now = deps.clock.now();
-  const scrub = deps.mailTransport.kind === "smtp";
-  await deps.db
-    .update(emails)
-    .set({
-      status: "sent",
-      attempts: sql`${emails.attempts} + 1`,
-      updatedAt: now,
-      sentAt: now,
-      ...(scrub ? { text: scrubbedLinkToken(emails.text), html: scrubbedLinkToken(emails.html) } : {}),
-    })
-    .where(and(inArray(emails.id, emailIds), notInArray(emails.status, ["sent", "dropped"])));
+  await settleSentBatch(deps.db, { ids: emailIds, now: deps.clock.now(), scrub: deps.mailTransport.kind === "smtp", token: LINK_TOKEN, removed: LINK_TOKEN_REMOVED });
 }
 
 function unexpected(error: unknown): string {

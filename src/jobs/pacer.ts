@@ -11,8 +11,8 @@ export interface RequestLoad {
 
 /** Requests being worked on at once from which the request path counts as busy: they queue for the cores. */
 export const BUSY_REQUESTS = 4;
-/** While busy, the background rests this many times as long as its last batch took: it keeps at most a seventh of the time. */
-export const REST_PER_WORK = 6;
+/** While busy, the background rests this many times as long as its last batch took: it keeps at most a tenth of the time. */
+export const REST_PER_WORK = 9;
 /** No worker waits longer than this for its turn: under a flood that lasts, mail still leaves. */
 export const LONGEST_REST_MS = 1_000;
 /** How often a resting worker looks whether the rush is over. */
@@ -33,7 +33,7 @@ export type BatchDone = () => void;
  * request cannot. Before each batch a worker asks for its turn and says when the batch is done.
  * While the instance is not busy, every turn is given at once. During a rush the background takes
  * one batch at a time, whichever worker's, and rests REST_PER_WORK times as long as the last batch
- * took (so it keeps about a seventh of the time), ending the rest as soon as the rush is over; and
+ * took (so it keeps about a tenth of the time), ending the rest as soon as the rush is over; and
  * no worker waits more than LONGEST_REST_MS, so each still gets a batch a second. Each instance
  * paces its own workers by its own requests; the work itself stays in the database, shared by all.
  */
