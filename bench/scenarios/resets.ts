@@ -86,6 +86,9 @@ export async function resetScenarios(ctx: SuiteContext): Promise<ResetFigures> {
   });
 
   // Last, because its mail is still trickling out when it ends: every message now takes 5 s to accept.
+  // The submissions' mail leaves first, at full speed: during their rush it waited its turn
+  // (decision 0052), and sent through the slow server it would hold the connections for minutes.
+  await ctx.db.settle();
   ctx.smtp.setMode("slow", { slowMs: SLOW_SMTP_MS });
   const triggerSlowSmtp = await ctx.run({
     name: "trigger reset, SMTP taking 5 s per message",
