@@ -1,4 +1,3 @@
-import { BackgroundPacer } from "./jobs/pacer.ts";
 import type { FastifyBaseLogger } from "fastify";
 import pino from "pino";
 import pretty from "pino-pretty";
@@ -9,6 +8,7 @@ import { migrateDatabase, openDatabase, type Database, type Db } from "./db/clie
 import { createMailTransport } from "./email/transports.ts";
 import type { MailTransport } from "./email/transport.ts";
 import { startJobQueue, type JobQueue } from "./jobs/job-queue.ts";
+import { BackgroundPacer } from "./jobs/pacer.ts";
 import { JOB_QUEUES } from "./job-queues.ts";
 import { prepareHashing } from "./features/auth/passwords.ts";
 import { createForgotPasswordGuard, type ForgotPasswordGuard } from "./features/auth/password-reset/forgot-password-guard.ts";
