@@ -22,19 +22,11 @@ export interface DeliveryAttempt {
 }
 
 /**
- * One delivery attempt of one outbox row. Safe to repeat: a job redelivered after a crash finds
- * the row already settled and sends nothing. `lastAttempt` turns a temporary failure into a final one.
- */
-export async function deliverEmail(deps: DeliverDeps, emailId: string, lastAttempt: boolean): Promise<DeliveryOutcome> {
-  const [outcome] = await deliverEmails(deps, [{ emailId, lastAttempt }], 1);
-  if (!outcome) throw new Error("a delivery outcome is missing");
-  return outcome;
-}
-
-/**
- * deliverEmail for a batch (decision 0052): one statement reads every email with the state of its
- * link, the sends go out `lanes` at a time, and one statement settles every email that left. A
- * dead link or a failed send is settled on its own, as before. Returns the outcomes in order.
+ * One delivery attempt of each outbox row of a batch (decision 0052): one statement reads every
+ * email with the state of its link, the sends go out `lanes` at a time, and one statement settles
+ * every email that left; a dead link or a failed send is settled on its own. Safe to repeat: a job
+ * redelivered after a crash finds its row already settled and sends nothing. `lastAttempt` turns a
+ * temporary failure into a final one. Returns the outcomes in order.
  */
 export async function deliverEmails(deps: DeliverDeps, attempts: DeliveryAttempt[], lanes: number): Promise<DeliveryOutcome[]> {
   if (attempts.length === 0) return [];
