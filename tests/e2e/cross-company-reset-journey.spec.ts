@@ -22,8 +22,6 @@ test("a team member with a grant switches into the linked company and resets a n
   shot,
   expectAccessible,
 }) => {
-  test.setTimeout(180_000);
-
   // The scene: the operator makes Umbrella Partners a multi-company profile; Alice (its administrator)
   // opens Acme Dental as a linked company, invites Marco as a manager with a grant for it, and Nora
   // is a native user of Acme Dental with a password of her own.

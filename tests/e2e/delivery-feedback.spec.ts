@@ -8,7 +8,6 @@ const ADMIN = { company: "Kessler Mail Room", name: "Ada Kessler", email: "ada@k
 const OTTO = { name: "Otto Brandt", email: "otto@kesslermail.test", password: "a parcel wrapped in brown paper and string", role: "user" };
 
 test("a reset email held back by the mail server shows as queued with its reason, then as sent without a reload; the user's sign-ins", async ({ page, browser, baseURL, latchkey, mailbox, shot, expectAccessible }) => {
-  test.setTimeout(240_000);
   await companyFromOperator(page, latchkey.operator, mailbox, ADMIN);
   const ottoId = await createUserWithPassword(page, mailbox, OTTO);
 

@@ -19,7 +19,6 @@ test("the parent's administrator links, creates and grants; a revoked grant send
   shot,
   expectAccessible,
 }) => {
-  test.setTimeout(180_000);
   // Oscorp registers on its own; the operator makes Stark a multi-company profile and links Oscorp to it.
   const oscorp = await browser.newContext({ baseURL });
   const oscorpPage = await oscorp.newPage();

@@ -20,7 +20,6 @@ async function expectNoSidewaysScroll(page: Page, route: string) {
 }
 
 test("every dashboard page fits a 390 px phone and passes axe; the header switches companies", async ({ page, browser, baseURL, latchkey, mailbox, shot, expectAccessible }) => {
-  test.setTimeout(300_000);
   await registerCompany(page, WAYNE);
   const wayneId = await ownCompanyId(page);
   await latchkey.operator(["mark-multi-company", "--id", wayneId, "--allowance", String(LINKED.length)]);

@@ -57,8 +57,6 @@ async function bothWidths(page: Page, name: string, shot: (name: string) => Prom
 }
 
 test("a person adds a passkey in account settings, renames it, signs in with it without a password where the company allows it, and removes it with the password", async ({ page, passkeyServer, mailbox, shot, expectAccessible }) => {
-  // A long journey with a server restart (the policy, on PGlite) on a shared machine.
-  test.setTimeout(300_000);
   await page.setViewportSize({ width: 1280, height: 900 });
   const companyId = await companyFromOperator(page, passkeyServer.operator, mailbox, ADMIN);
   const { cdp, authenticatorId } = await virtualAuthenticator(page);
@@ -160,7 +158,6 @@ test("a person adds a passkey in account settings, renames it, signs in with it 
 });
 
 test("a person whose company requires a second factor makes a passkey at sign-in, and their next sign-in asks for it", async ({ page, passkeyServer, mailbox, shot, expectAccessible }) => {
-  test.setTimeout(240_000);
   const owner = { company: "Halvorsen Freight", name: "Ingrid Halvorsen", email: "ingrid@halvorsen.test", password: "the ferry leaves at seven sharp" };
   await page.setViewportSize({ width: 1280, height: 900 });
   await companyFromOperator(page, passkeyServer.operator, mailbox, owner);
@@ -209,7 +206,6 @@ test("a person whose company requires a second factor makes a passkey at sign-in
 });
 
 test("on an application's sign-in page, a person signs in with a passkey alone where the company allows it", async ({ page, browser, passkeyServer, passkeyApp, mailbox, shot, expectAccessible }) => {
-  test.setTimeout(240_000);
   const owner = { company: "Fjord Analytics", name: "Sigrid Fjell", email: "sigrid@fjord.test", password: "a fjord is a long narrow inlet" };
   await page.setViewportSize({ width: 1280, height: 900 });
   const companyId = await companyFromOperator(page, passkeyServer.operator, mailbox, owner);

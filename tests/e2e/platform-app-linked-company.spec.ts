@@ -21,7 +21,6 @@ test("a team member signs in to the application acting in a linked company; revo
   shot,
   expectAccessible,
 }) => {
-  test.setTimeout(180_000);
   // The linked company comes from the operator: the worker's server allows ten registrations an
   // hour from one address (decision 0020), and the journeys before this one use most of them.
   const created = await latchkey.operator(["create-company", "--name", OSCORP.company, "--admin-email", OSCORP.email, "--admin-name", OSCORP.name]);

@@ -24,8 +24,6 @@ async function signOut(page: Page) {
 }
 
 test("a user turns on an authenticator app, signs in with its code, then with a recovery code, and through an application", async ({ page, browser, baseURL, mailbox, latchkey, platformApp, shot, expectAccessible }) => {
-  // Screens at two widths with axe on each: longer than most journeys on a shared 2-core machine.
-  test.setTimeout(300_000);
   const base = baseURL ?? "";
   await page.setViewportSize({ width: 1280, height: 900 });
   await companyFromOperator(page, latchkey.operator, mailbox, ADMIN);

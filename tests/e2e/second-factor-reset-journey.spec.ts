@@ -20,7 +20,6 @@ test("an administrator resets a locked-out user's second factor from the user's 
   shot,
   expectAccessible,
 }) => {
-  test.setTimeout(420_000);
   // From the operator: the worker's server allows ten registrations an hour from one address (tests/e2e/README).
   await companyFromOperator(page, latchkey.operator, mailbox, ADMIN);
   const dwightId = await createUserWithPassword(page, mailbox, DWIGHT);
@@ -154,7 +153,6 @@ test("a team member with a grant switches into the linked company and resets a n
   shot,
   expectAccessible,
 }) => {
-  test.setTimeout(420_000);
   const parentId = await companyFromOperator(page, latchkey.operator, mailbox, PARENT);
   await latchkey.operator(["mark-multi-company", "--id", parentId, "--allowance", "3"]);
   const { company: linked } = await apiWrite<{ company: { id: string } }>(page, "POST", "/managed-companies", LINKED);

@@ -8,7 +8,6 @@ const ADMIN = { company: "Vance Cold Storage", name: "Bob Vance", email: "bob@va
 const PHYLLIS = { name: "Phyllis Vance", email: "phyllis@vancecold.test", password: "knitting needles and a warm scarf", role: "user" };
 
 test("a user signs out another of their sessions; an administrator signs a user out everywhere", async ({ page, browser, baseURL, latchkey, mailbox, shot, expectAccessible }) => {
-  test.setTimeout(300_000);
   await companyFromOperator(page, latchkey.operator, mailbox, ADMIN);
   const phyllisId = await createUserWithPassword(page, mailbox, PHYLLIS);
 

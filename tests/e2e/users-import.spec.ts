@@ -10,7 +10,6 @@ const BAD_LINE = "Bad Address,not-an-address,user";
 const FIXED_LINE = "Alan Turing,alan@quillon-imports.test,read_only";
 
 test("an administrator imports a CSV file, sees the bad row in words, fixes the file and invites everyone, at 1280 px and 390 px", async ({ page, mailbox, shot, expectAccessible }) => {
-  test.setTimeout(120_000);
   await page.setViewportSize({ width: 1280, height: 860 });
   await registerCompany(page, ADMIN);
   await page.goto("/users");

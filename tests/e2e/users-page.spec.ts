@@ -11,7 +11,6 @@ const PEOPLE = Array.from({ length: 27 }, (_, i) => {
 });
 
 test("the Users page sorts, filters, pages, keeps all of it in the URL and the back button, at 1280 px and 390 px", async ({ page, shot, expectAccessible }) => {
-  test.setTimeout(180_000);
   await page.setViewportSize({ width: 1280, height: 860 });
   await registerCompany(page, ADMIN);
   for (const person of PEOPLE) await apiWrite(page, "POST", "/users", person);

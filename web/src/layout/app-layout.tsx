@@ -30,7 +30,9 @@ function useAccessWatch(me: Me | null) {
   const { verifyActingCompany, accessLost, dismissAccessLost } = useSession();
   const { pathname } = useLocation();
   const navigate = useNavigate();
-  const shownAt = useRef<string | null>(null);
+  // Where the notice is shown, and whether the page got there: the redirect is a transition, so
+  // renders in between still see the old path, and only leaving the notice's page dismisses it.
+  const shown = useRef<{ at: string; arrived: boolean } | null>(null);
   const switched = me?.actingCompany.switched ?? false;
 
   useEffect(() => {
@@ -46,17 +48,18 @@ function useAccessWatch(me: Me | null) {
 
   useEffect(() => {
     if (!accessLost) {
-      shownAt.current = null;
+      shown.current = null;
       return;
     }
-    if (shownAt.current === null) {
+    if (shown.current === null) {
       // Company pages showed the linked company's data: start again from the member's own profile.
       const target = pathname.startsWith("/company") ? "/company" : pathname;
-      shownAt.current = target;
+      shown.current = { at: target, arrived: target === pathname };
       if (target !== pathname) navigate(target, { replace: true });
       return;
     }
-    if (pathname !== shownAt.current) dismissAccessLost();
+    if (pathname === shown.current.at) shown.current.arrived = true;
+    else if (shown.current.arrived) dismissAccessLost();
   }, [accessLost, pathname, navigate, dismissAccessLost]);
 
   return accessLost;

@@ -50,21 +50,26 @@ async function loadMe(): Promise<Me | null> {
 }
 
 export function SessionProvider({ config, children }: { config: AppConfig; children: ReactNode }) {
-  const [state, setState] = useState<SessionState>({ status: "loading" });
+  const [state, setRenderedState] = useState<SessionState>({ status: "loading" });
+  // What the server last said, at once: a render can come later than the next response (a 404
+  // arriving just after a check said access ended must not report it a second time).
   const current = useRef(state);
-  current.current = state;
+  const setState = useCallback((next: SessionState) => {
+    current.current = next;
+    setRenderedState(next);
+  }, []);
 
   const refresh = useCallback(async () => {
     const me = await loadMe();
     setState(me ? { status: "signed-in", me } : { status: "signed-out", reason: "none" });
     return me;
-  }, []);
+  }, [setState]);
 
   const [accessLost, setAccessLost] = useState<AccessLost | null>(null);
   const signedOut = useCallback((reason: "signed-out" | "company-deleted" = "signed-out") => {
     setAccessLost(null);
     setState({ status: "signed-out", reason });
-  }, []);
+  }, [setState]);
 
   const dismissAccessLost = useCallback(() => setAccessLost(null), []);
   const verifying = useRef(false);
@@ -80,13 +85,13 @@ export function SessionProvider({ config, children }: { config: AppConfig; child
       }
       if (me.actingCompany.id === before.me.actingCompany.id) return;
       setState({ status: "signed-in", me });
-      if (!me.actingCompany.switched) setAccessLost({ companyName: before.me.actingCompany.name, ownCompanyName: me.user.companyName });
+      if (!me.actingCompany.switched) setAccessLost((shown) => shown ?? { companyName: before.me.actingCompany.name, ownCompanyName: me.user.companyName });
     } catch {
       // Unreachable right now: the next page or request checks again.
     } finally {
       verifying.current = false;
     }
-  }, []);
+  }, [setState]);
 
   useEffect(() => {
     // A 401 on any call means the session ended (expired, revoked by a reset, company deleted).
