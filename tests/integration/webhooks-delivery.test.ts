@@ -55,7 +55,8 @@ async function waitForDelivery(admin: TestClient, endpointId: string, predicate:
 }
 
 beforeAll(async () => {
-  t = await startTestApp({ env: { WEBHOOK_POLL_INTERVAL: "50ms", WEBHOOK_TIMEOUT: "3s", WEBHOOK_CONNECT_TIMEOUT: "500ms" }, webhookResolver: resolver });
+  // The safety net's own sweep (every 30 s by default) is left to the test that calls it.
+  t = await startTestApp({ env: { WEBHOOK_POLL_INTERVAL: "50ms", WEBHOOK_TIMEOUT: "3s", WEBHOOK_CONNECT_TIMEOUT: "500ms", WEBHOOK_SWEEP_INTERVAL: "1h" }, webhookResolver: resolver });
 });
 afterAll(async () => {
   await t?.close();
@@ -336,11 +337,14 @@ describe("the safety net for waiting deliveries", () => {
     const { endpoint } = await registerEndpoint(admin, receiver, ["user.created", "user.updated"]);
     const userId = await createUserThrough(admin, "orphaned");
     await awaitEvent(receiver, "user.created", userId);
-    // As if written behind a delivery that then settled without releasing it.
+    // As if written behind a delivery that then settled without releasing it: waiting, with nothing
+    // pending before it. Under a subject of its own, because the receiver has the first delivery
+    // before the sender settles it, and that settlement releases the next of the same subject (a
+    // CI run saw it delivered within the 300 ms below).
     const [event] = await queryRows<{ id: string }>(t.deps.db, sql`select event_id as id from webhook_deliveries where endpoint_id = ${endpoint.id}::uuid limit 1`);
     await queryRows(t.deps.db, sql`
       insert into webhook_deliveries (event_id, endpoint_id, subject_key, next_attempt_at, created_at)
-      values (${event?.id}::uuid, ${endpoint.id}::uuid, ${`user:${userId}`}, null, now())`);
+      values (${event?.id}::uuid, ${endpoint.id}::uuid, ${`user:${userId}:orphan`}, null, now())`);
     await sleep(300);
     expect(receiver.received.filter((r) => r.payload.subject?.id === userId)).toHaveLength(1);
     await releaseOrphanedDeliveries(t.deps);
